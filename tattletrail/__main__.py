@@ -1,0 +1,3 @@
+from tattletrail.cli import main
+
+main()

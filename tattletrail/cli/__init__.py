@@ -1,0 +1,28 @@
+"""The `tattletrail` command: a thin skin over the library, one module per command group."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from tattletrail.cli import ingest as ingest_commands
+from tattletrail.cli.output import fail_cleanly
+
+app = typer.Typer(
+    name="tattletrail",
+    help="CloudTrail into answers and alarms: ingest, query, check, report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+ingest_commands.register(app)
+
+
+def main() -> None:
+    with fail_cleanly():
+        app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

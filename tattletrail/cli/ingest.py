@@ -1,0 +1,112 @@
+"""`tattletrail ingest`, `stats` and `quarantine`."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Iterator, Optional
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from tattletrail.cli.output import console, errors, option_json, option_store, print_json, store_from, table
+from tattletrail.ingest import IngestSummary, ingest
+from tattletrail.sources.base import LogObject
+from tattletrail.sources.local import local_objects
+from tattletrail.timespec import parse_instant
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest_command)
+    app.command("stats")(stats_command)
+    app.command("quarantine")(quarantine_command)
+
+
+def ingest_command(
+    sources: list[str] = typer.Argument(..., help="Files, folders (recursive) or s3://bucket/prefix."),
+    store: Optional[str] = option_store(),
+    account: list[str] = typer.Option([], "--account", help="S3: only these account ids (repeatable)."),
+    region: list[str] = typer.Option([], "--region", help="S3: only these regions (repeatable)."),
+    since: Optional[str] = typer.Option(None, help="S3: only log files from this time on (24h, 7d, ISO)."),
+    until: Optional[str] = typer.Option(None, help="S3: only log files before this time."),
+    profile: Optional[str] = typer.Option(None, help="S3: AWS profile (default: standard boto3 credentials)."),
+    endpoint_url: Optional[str] = typer.Option(None, help="S3: endpoint URL (S3-compatible storage, tests)."),
+    as_json: bool = option_json(),
+) -> None:
+    """Read CloudTrail log files into the store. Re-runs skip what is done; nothing is stored twice."""
+    now = datetime.now(timezone.utc)
+    window = (parse_instant(since, now) if since else None, parse_instant(until, now) if until else None)
+    target = store_from(store)
+
+    def objects() -> Iterator[LogObject]:
+        for source in sources:
+            if source.startswith("s3://"):
+                from tattletrail.sources.s3 import s3_objects
+
+                yield from s3_objects(source, accounts=account, regions=region, since=window[0],
+                                      until=window[1], profile=profile, endpoint_url=endpoint_url)
+            else:
+                yield from local_objects(source)
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=errors, transient=True, disable=not errors.is_terminal) as progress:
+        task = progress.add_task("reading", total=None)
+
+        def show(summary: IngestSummary, log_object: LogObject) -> None:
+            progress.update(task, description=f"{summary.objects:,} files · {summary.ingested:,} stored "
+                            f"· {summary.quarantined:,} quarantined · {log_object.uri[-60:]}")
+
+        summary = ingest(objects(), target, on_object=show)
+    if as_json:
+        print_json(summary.as_dict())
+        return
+    console.print(describe_ingest(summary), highlight=False)
+
+
+def describe_ingest(summary: IngestSummary) -> str:
+    rate = summary.events_read / summary.seconds if summary.seconds else 0.0
+    lines = [f"Ingested {summary.ingested:,} events from {summary.objects:,} files into {summary.store} "
+             f"in {summary.seconds:.1f}s ({rate:,.0f} events/s)."]
+    if summary.duplicates:
+        lines.append(f"  {summary.duplicates:,} already stored (same event identity), not stored again.")
+    if summary.skipped:
+        reasons = ", ".join(f"{reason} {count:,}" for reason, count in summary.skipped_reasons.most_common())
+        lines.append(f"  {summary.skipped:,} files skipped: {reasons}.")
+    if summary.quarantined:
+        reasons = ", ".join(f"{reason} {count:,}" for reason, count in summary.quarantine_reasons.most_common())
+        lines.append(f"  {summary.quarantined:,} quarantined ({reasons}): see `tattletrail quarantine`.")
+    return "\n".join(lines)
+
+
+def stats_command(store: Optional[str] = option_store(), top: int = typer.Option(10, help="Rows per table."),
+                  as_json: bool = option_json()) -> None:
+    """What the store holds: totals, time range, and events by service, actor, region and account."""
+    stats = store_from(store).stats(top=top)
+    if as_json:
+        print_json(stats.as_dict())
+        return
+    span = (f"{stats.first_event:%Y-%m-%d %H:%M} → {stats.last_event:%Y-%m-%d %H:%M} UTC"
+            if stats.first_event else "no events")
+    console.print(f"[bold]{stats.events:,} events[/] ({span}); {stats.failures:,} failed calls; "
+                  f"{stats.objects:,} log files; {stats.quarantined:,} quarantined; "
+                  f"{stats.incomplete:,} incomplete records", highlight=False)
+    for title, rows in (("by service", stats.by_service), ("by actor", stats.by_actor),
+                        ("by region", stats.by_region), ("by account", stats.by_account)):
+        console.print()
+        console.print(table(f"Events {title}", [title.split()[-1], "events"], rows, numeric=["events"]))
+
+
+def quarantine_command(store: Optional[str] = option_store(),
+                       limit: int = typer.Option(50, help="At most this many entries."),
+                       as_json: bool = option_json()) -> None:
+    """Files and records that could not be read, with where and why."""
+    entries = store_from(store).quarantined(limit=limit)
+    if as_json:
+        print_json([{"source": entry.source, "location": entry.location, "reason": entry.reason,
+                     "detail": entry.detail, "sample": entry.sample,
+                     "quarantined_at": entry.quarantined_at} for entry in entries])
+        return
+    if not entries:
+        console.print("Nothing quarantined.")
+        return
+    console.print(table(None, ["source", "where", "reason", "detail"],
+                        [(entry.source, entry.location, entry.reason, entry.detail[:120]) for entry in entries]))

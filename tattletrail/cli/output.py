@@ -1,0 +1,81 @@
+"""Everything the CLI prints goes through here: JSON for scripts, rich tables for people."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Iterator, Sequence
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tattletrail.config import ConfigError, default_store_url
+from tattletrail.stores import Store, StoreURLError, open_store
+from tattletrail.timespec import TimeSpecError
+
+console = Console()
+errors = Console(stderr=True)
+
+# Library errors whose message is the whole story: one clear line and exit code 2, no traceback.
+USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, StoreURLError, TimeSpecError)
+
+
+@contextmanager
+def fail_cleanly() -> Iterator[None]:
+    from tattletrail.sources.base import SourceError
+    from tattletrail.stores.duckdb import StoreLocked
+
+    try:
+        yield
+    except (*USER_ERRORS, SourceError, StoreLocked) as error:
+        errors.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+        sys.exit(2)
+
+
+def store_from(url: str | None) -> Store:
+    return open_store(url or default_store_url())
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(orjson.dumps(value, default=_jsonable, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat() + ("Z" if value.tzinfo is None else "")
+    if isinstance(value, set):
+        return sorted(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+          numeric: Sequence[str] = ()) -> Table:
+    view = Table(title=title, title_justify="left", box=None, header_style="bold", pad_edge=False)
+    for column in columns:
+        view.add_column(column, justify="right" if column in numeric else "left",
+                        overflow="fold" if column not in numeric else "ignore")
+    for row in rows:
+        view.add_row(*[_cell(value) for value in row])
+    return view
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def option_store() -> Any:
+    return typer.Option(None, "--store", help="Store URL, e.g. duckdb:///path/events.duckdb "
+                        "(default: $TATTLETRAIL_STORE, the config file, else your data directory).")
+
+
+def option_json() -> Any:
+    return typer.Option(False, "--json", help="Print machine-readable JSON instead of a table.")

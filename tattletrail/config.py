@@ -1,0 +1,152 @@
+"""Loading and validating config files (and, later, checks, rules and searches) at the edge.
+
+Every YAML file becomes a typed pydantic object on load. A mistake is reported as
+`FILE:LINE: field: message`, with a suggestion for a misspelt key, and the core never re-checks.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+from typing import Any, TypeVar
+
+import platformdirs
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+ENV_CONFIG = "TATTLETRAIL_CONFIG"
+ENV_STORE = "TATTLETRAIL_STORE"
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class ConfigError(ValueError):
+    """A config, check, rule or search file that can't be used; the message names file and line."""
+
+
+class Strict(BaseModel):
+    """Base for every file format: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Config(Strict):
+    store: str | None = None  # a store URL; TATTLETRAIL_STORE overrides it
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that remembers the line of every mapping key, for error messages."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    lines = {str(key.value): key.start_mark.line + 1 for key, _ in node.value}
+    mapping["__lines__"] = lines
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: Path) -> Any:
+    """Parse a YAML file; mappings carry `__lines__` (key → line) until `strip_lines` removes them."""
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise ConfigError(f"{path}: can't read: {error.strerror}") from error
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: not valid YAML: {getattr(error, 'problem', error)}") from error
+
+
+def validate(model: type[Model], document: Any, path: Path) -> Model:
+    """Turn one parsed YAML mapping into `model`, or raise ConfigError naming file, line and field."""
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys to values, found {type(document).__name__}")
+    try:
+        return model.model_validate(strip_lines(document))
+    except ValidationError as error:
+        raise ConfigError(_describe(error, model, document, path)) from None
+
+
+def strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: strip_lines(item) for key, item in value.items() if key not in ("__lines__", "__line__")}
+    if isinstance(value, list):
+        return [strip_lines(item) for item in value]
+    return value
+
+
+def _describe(error: ValidationError, model: type[BaseModel], document: dict[str, Any], path: Path) -> str:
+    messages = []
+    for problem in error.errors():
+        location = [str(part) for part in problem["loc"]]
+        line = _line_of(document, location)
+        field = ".".join(location) or "(top level)"
+        if problem["type"] == "extra_forbidden":
+            message = f"unknown key {location[-1]!r}"
+            known = _known_keys(model, location[:-1])
+            close = difflib.get_close_matches(location[-1], known, n=1)
+            message += f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
+        else:
+            message = f"{field}: {problem['msg']}"
+        messages.append(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+    return "\n".join(messages)
+
+
+def _line_of(document: Any, location: list[str]) -> int | None:
+    line = document.get("__line__") if isinstance(document, dict) else None
+    node = document
+    for part in location:
+        if isinstance(node, dict):
+            line = node.get("__lines__", {}).get(part, line)
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+            line = node.get("__line__", line) if isinstance(node, dict) else line
+        else:
+            break
+    return line
+
+
+def _known_keys(model: type[BaseModel], location: list[str]) -> list[str]:
+    for part in location:
+        field = model.model_fields.get(part)
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return sorted(model.model_fields)
+
+
+def config_path() -> Path | None:
+    """The config file in force: $TATTLETRAIL_CONFIG, ./tattletrail.yml, or the user's config dir."""
+    if os.environ.get(ENV_CONFIG):
+        return Path(os.environ[ENV_CONFIG])
+    for candidate in (Path("tattletrail.yml"), Path(platformdirs.user_config_dir("tattletrail")) / "config.yml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path | None = None) -> Config:
+    path = path or config_path()
+    if path is None:
+        return Config()
+    document = load_yaml(path)
+    return Config() if document is None else validate(Config, document, path)
+
+
+def default_store_url(config: Config | None = None) -> str:
+    """--store is handled by the CLI; then $TATTLETRAIL_STORE, the config file, the user data dir."""
+    if os.environ.get(ENV_STORE):
+        return os.environ[ENV_STORE]
+    config = config or load_config()
+    if config.store:
+        return config.store
+    return f"duckdb:///{Path(platformdirs.user_data_dir('tattletrail')) / 'events.duckdb'}"

@@ -1,0 +1,134 @@
+"""Log objects → records → events → store, in short batches, with a ledger and a quarantine.
+
+An object's ledger entry is written in the same transaction as its last events, so a run that
+stops anywhere loses nothing: the next run reads again every object not in the ledger, and events
+already stored are recognised by their identity and counted as duplicates.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from itertools import islice
+from typing import Any, Callable, Iterable, Iterator
+
+from tattletrail.event import normalize
+from tattletrail.reader import Problem, Skipped, read_records
+from tattletrail.sources.base import LogObject
+from tattletrail.stores.base import Batch, LedgerEntry, QuarantineEntry, Store
+
+BATCH_EVENTS = 20_000
+LEDGER_LOOKUP_CHUNK = 1_000
+# A problem that says nothing about the content: the object is read again on the next run.
+TRANSIENT_REASONS = {"unreadable"}
+
+
+@dataclass
+class IngestSummary:
+    store: str
+    objects: int = 0
+    ingested: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    skipped: int = 0
+    skipped_reasons: Counter[str] = field(default_factory=Counter)
+    quarantine_reasons: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def events_read(self) -> int:
+        return self.ingested + self.duplicates
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "store": self.store,
+            "objects": self.objects,
+            "ingested": self.ingested,
+            "duplicates": self.duplicates,
+            "quarantined": self.quarantined,
+            "skipped": self.skipped,
+            "skipped_reasons": dict(self.skipped_reasons),
+            "quarantine_reasons": dict(self.quarantine_reasons),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+Progress = Callable[[IngestSummary, LogObject], None]
+
+
+def ingest(objects: Iterable[LogObject], store: Store, *, batch_events: int = BATCH_EVENTS,
+           on_object: Progress | None = None) -> IngestSummary:
+    """Read every object not yet in the ledger into `store`; return what happened."""
+    summary = IngestSummary(store=store.url)
+    started = time.perf_counter()
+    batch = Batch()
+    for log_object in _not_ledgered(objects, store, summary):
+        count = _read_object(log_object, batch, summary)
+        if count is not None:
+            batch.ledger.append(LedgerEntry(log_object.uri, log_object.etag, count, _now()))
+        summary.objects += 1
+        if len(batch) >= batch_events:
+            _flush(batch, store, summary)
+            batch = Batch()
+        if on_object:
+            on_object(summary, log_object)
+    _flush(batch, store, summary)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _read_object(log_object: LogObject, batch: Batch, summary: IngestSummary) -> int | None:
+    """Add the object's events and problems to the batch; the event count, or None to retry later."""
+    count = 0
+    retry_later = False
+    try:
+        stream = log_object.open()
+    except OSError as error:
+        items: Iterable[Any] = [Problem("file", "unreadable", str(error))]
+    else:
+        items = _closing(stream, read_records(log_object.uri, stream))
+    for item in items:
+        if isinstance(item, dict):
+            batch.events.append(normalize(item, log_object.uri))
+            count += 1
+        elif isinstance(item, Problem):
+            batch.quarantine.append(QuarantineEntry(
+                log_object.uri, item.location, item.reason, item.detail, item.sample, _now()))
+            summary.quarantined += 1
+            summary.quarantine_reasons[item.reason] += 1
+            retry_later = retry_later or item.reason in TRANSIENT_REASONS
+        elif isinstance(item, Skipped):
+            summary.skipped += 1
+            summary.skipped_reasons[item.reason] += 1
+    return None if retry_later else count
+
+
+def _closing(stream: Any, items: Iterator[Any]) -> Iterator[Any]:
+    with stream:
+        yield from items
+
+
+def _not_ledgered(objects: Iterable[LogObject], store: Store, summary: IngestSummary) -> Iterator[LogObject]:
+    iterator = iter(objects)
+    while chunk := list(islice(iterator, LEDGER_LOOKUP_CHUNK)):
+        done = store.ledgered([log_object.uri for log_object in chunk])
+        for log_object in chunk:
+            if done.get(log_object.uri) == log_object.etag:
+                summary.skipped += 1
+                summary.skipped_reasons["already-ingested"] += 1
+            else:
+                yield log_object
+
+
+def _flush(batch: Batch, store: Store, summary: IngestSummary) -> None:
+    if not (batch.events or batch.quarantine or batch.ledger):
+        return
+    result = store.write(batch)
+    summary.ingested += result.inserted
+    summary.duplicates += result.duplicates
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,214 @@
+"""Bytes → CloudTrail records, or a reason why not.
+
+Reads every form CloudTrail records come in: delivered log files (`{"Records": [...]}`, usually
+gzipped; gzip is detected by its magic bytes, not by the name), JSON Lines of single events, a JSON
+array of events, and LookupEvents output (whose events carry the record as a JSON *string* in
+`CloudTrailEvent`). Digest files are skipped; Insight events are ordinary records.
+
+Nothing here raises for bad input: a file or record that can't be read becomes a `Problem` that
+the ingest run quarantines with its reason, and reading goes on.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Iterator
+
+import ijson
+import orjson
+
+GZIP_MAGIC = b"\x1f\x8b"
+# Real CloudTrail files are a few MB; anything bigger is streamed so memory stays bounded.
+IN_MEMORY_LIMIT = 64 * 1024 * 1024
+# Keys that only CloudTrail records have (at least one of them is in every real record).
+CLOUDTRAIL_KEYS = ("eventVersion", "eventID", "eventName", "eventTime", "eventSource", "userIdentity")
+SAMPLE_BYTES = 300
+
+
+@dataclass(slots=True)
+class Problem:
+    """Something that could not be read, and why; quarantined, never silently dropped."""
+
+    location: str  # "file", "record 12", "line 7"
+    reason: str  # a short stable code: truncated-gzip, not-json, no-records, empty, ...
+    detail: str
+    sample: str = ""
+
+
+@dataclass(slots=True)
+class Skipped:
+    """A file that is deliberately not ingested (a digest file), counted but not an error."""
+
+    reason: str
+
+
+Item = dict[str, Any] | Problem | Skipped
+
+
+def is_digest_name(name: str) -> bool:
+    return "CloudTrail-Digest" in name
+
+
+def read_records(name: str, stream: BinaryIO) -> Iterator[Item]:
+    """Yield each record of one log object (a file or S3 object) as a dict, or what went wrong."""
+    if is_digest_name(name):
+        yield Skipped("digest")
+        return
+    try:
+        yield from _read(stream)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        yield Problem("file", "truncated-gzip", f"gzip stream ends early or is corrupt: {error}")
+    except OSError as error:
+        yield Problem("file", "unreadable", str(error))
+
+
+def _read(stream: BinaryIO) -> Iterator[Item]:
+    head = stream.read(2)
+    raw: BinaryIO = _prefixed(head, stream)
+    if head == GZIP_MAGIC:
+        raw = gzip.GzipFile(fileobj=raw, mode="rb")
+    prefix = raw.read(IN_MEMORY_LIMIT + 1)
+    if not prefix.strip():
+        yield Problem("file", "empty", "the file has no content")
+        return
+    if len(prefix) <= IN_MEMORY_LIMIT:
+        yield from _parse_document(prefix)
+    else:
+        yield from _stream_document(_prefixed(prefix, raw))
+
+
+def _parse_document(data: bytes) -> Iterator[Item]:
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        if _looks_like_json(data):
+            yield from _json_lines(io.BytesIO(data))
+        else:
+            yield Problem("file", "not-json", f"neither JSON nor JSON Lines: {error}",
+                          data[:SAMPLE_BYTES].decode("utf-8", "replace"))
+        return
+    yield from _records_of(document, "record")
+
+
+def _looks_like_json(data: bytes) -> bool:
+    return data.lstrip()[:1] in (b"{", b"[")
+
+
+def _records_of(document: Any, unit: str) -> Iterator[Item]:
+    """Records of one parsed JSON value: a Records file, LookupEvents output, an array, one event."""
+    if isinstance(document, list):
+        items = document
+    elif isinstance(document, dict) and isinstance(document.get("Records"), list):
+        items = document["Records"]
+    elif isinstance(document, dict) and isinstance(document.get("Events"), list):
+        items = document["Events"]  # `aws cloudtrail lookup-events` output
+    elif isinstance(document, dict) and "digestStartTime" in document:
+        yield Skipped("digest")
+        return
+    elif isinstance(document, dict):
+        items = [document]
+        unit = "object"
+    else:
+        yield Problem("file", "no-records", f"top-level JSON is a {type(document).__name__}, "
+                      "not a CloudTrail file", _sample(document))
+        return
+    for index, item in enumerate(items, start=1):
+        yield _record_of(item, f"{unit} {index}" if unit != "object" else "file")
+
+
+def _record_of(item: Any, location: str) -> Item:
+    if not isinstance(item, dict):
+        return Problem(location, "not-an-object", f"record is a {type(item).__name__}, not a JSON object",
+                       _sample(item))
+    embedded = item.get("CloudTrailEvent")
+    if isinstance(embedded, str):  # LookupEvents: the record is a JSON string inside the event
+        try:
+            item = orjson.loads(embedded)
+        except orjson.JSONDecodeError as error:
+            return Problem(location, "not-json", f"CloudTrailEvent is not JSON: {error}", embedded[:SAMPLE_BYTES])
+        if not isinstance(item, dict):
+            return Problem(location, "not-an-object", "CloudTrailEvent is not a JSON object", _sample(item))
+    if not any(key in item for key in CLOUDTRAIL_KEYS):
+        reason = "no-records" if location == "file" else "not-cloudtrail"
+        detail = ("JSON object without Records" if location == "file"
+                  else "object has none of " + ", ".join(CLOUDTRAIL_KEYS))
+        return Problem(location, reason, detail, _sample(item))
+    return item
+
+
+def _json_lines(stream: BinaryIO) -> Iterator[Item]:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError as error:
+            yield Problem(f"line {number}", "not-json", str(error), line[:SAMPLE_BYTES].decode("utf-8", "replace"))
+            continue
+        if isinstance(value, dict) and isinstance(value.get("Records"), list):
+            yield from _records_of(value, f"line {number} record")
+        else:
+            yield _record_of(value, f"line {number}")
+
+
+def _stream_document(stream: BinaryIO) -> Iterator[Item]:
+    """A document too big for memory: a Records file streamed with ijson, else JSON Lines."""
+    first_line = stream.readline()
+    rest = _prefixed(first_line, stream)
+    if not _looks_like_json(first_line):
+        yield Problem("file", "not-json", "neither JSON nor JSON Lines", first_line[:SAMPLE_BYTES].decode(
+            "utf-8", "replace"))
+        return
+    try:
+        orjson.loads(first_line)
+    except orjson.JSONDecodeError:
+        if first_line.lstrip().startswith((b"{", b"[")):
+            yield from _stream_records(rest)
+            return
+    yield from _json_lines(rest)
+
+
+def _stream_records(stream: BinaryIO) -> Iterator[Item]:
+    index = 0
+    try:
+        for index, item in enumerate(ijson.items(stream, "Records.item", use_float=True), start=1):
+            yield _record_of(item, f"record {index}")
+    except ijson.JSONError as error:
+        yield Problem(f"record {index + 1}", "not-json", f"JSON breaks off after {index} records: {error}")
+    if index == 0:
+        yield Problem("file", "no-records", "large JSON document without a Records array")
+
+
+def _sample(value: Any) -> str:
+    try:
+        return orjson.dumps(value)[:SAMPLE_BYTES].decode("utf-8", "replace")
+    except TypeError:
+        return repr(value)[:SAMPLE_BYTES]
+
+
+def _prefixed(prefix: bytes, rest: BinaryIO) -> io.BufferedReader:
+    return io.BufferedReader(_Prefixed(prefix, rest), buffer_size=1024 * 1024)
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream that first gives back bytes already read from it (for sniffing) and then the rest."""
+
+    def __init__(self, prefix: bytes, rest: BinaryIO) -> None:
+        self._prefix = memoryview(prefix)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._prefix:
+            count = min(len(buffer), len(self._prefix))
+            buffer[:count] = self._prefix[:count]
+            self._prefix = self._prefix[count:]
+            return count
+        chunk = self._rest.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)

@@ -1,0 +1,37 @@
+"""Stores by URL scheme. Adding a store means one class here and nothing else."""
+
+from __future__ import annotations
+
+from typing import Callable
+from urllib.parse import urlparse
+
+from tattletrail.stores.base import Batch, LedgerEntry, QuarantineEntry, Stats, Store, WriteResult
+
+
+class StoreURLError(ValueError):
+    """A store URL that names no known store, or names it wrongly."""
+
+
+def _duckdb(url: str) -> Store:
+    from tattletrail.stores.duckdb import DuckDBStore
+
+    path = url.removeprefix("duckdb://")
+    if not path or path == "/":
+        raise StoreURLError(f"{url!r}: give a file path, e.g. duckdb:///var/lib/tattletrail/events.duckdb")
+    # duckdb:///abs/path → /abs/path; duckdb://relative/path → relative/path
+    return DuckDBStore(path if path.startswith("/") else path)
+
+
+STORES: dict[str, Callable[[str], Store]] = {"duckdb": _duckdb}
+
+
+def open_store(url: str) -> Store:
+    scheme = urlparse(url).scheme
+    if scheme not in STORES:
+        known = ", ".join(f"{name}://" for name in STORES)
+        raise StoreURLError(f"unknown store {url!r}: the URL must start with one of {known}")
+    return STORES[scheme](url)
+
+
+__all__ = ["Batch", "LedgerEntry", "QuarantineEntry", "Stats", "Store", "StoreURLError", "WriteResult",
+           "STORES", "open_store"]

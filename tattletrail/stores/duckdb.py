@@ -1,0 +1,228 @@
+"""The embedded store: one DuckDB file, no server.
+
+DuckDB lets one process open a file for writing and then refuses every other process, readers
+included. So no process holds the file: each write is one short transaction on a connection opened
+for it and closed after, and each read opens read-only and closes. A process that finds the file
+locked waits and retries (with backoff) until `lock_timeout`. An ingest therefore interleaves with
+queries, and later with the checker, instead of locking them out for its whole run.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from tattletrail.event import Event
+from tattletrail.stores.base import Batch, LedgerEntry, QuarantineEntry, Stats, WriteResult
+
+# Columns of `events`: the event's identity and times, CloudTrail's common fields by their own
+# meaning, the derived fields, and the original record (JSON text) for everything else.
+EVENT_COLUMNS: dict[str, str] = {
+    "event_id": "VARCHAR PRIMARY KEY",
+    "event_time": "TIMESTAMP",
+    "ingest_time": "TIMESTAMP",
+    "event_name": "VARCHAR",
+    "event_source": "VARCHAR",
+    "aws_region": "VARCHAR",
+    "actor": "VARCHAR",
+    "account": "VARCHAR",
+    "outcome": "VARCHAR",
+    "resource": "VARCHAR",
+    "source_ip": "VARCHAR",
+    "error_code": "VARCHAR",
+    "identity_type": "VARCHAR",
+    "access_key_id": "VARCHAR",
+    "read_only": "BOOLEAN",
+    "missing": "VARCHAR[]",
+    "source": "VARCHAR",
+    "record": "JSON",
+}
+
+# CloudTrail field → the column that holds it (the rest is read from `record`).
+RECORD_FIELD_COLUMNS = {
+    "eventID": "event_id",
+    "eventTime": "event_time",
+    "eventName": "event_name",
+    "eventSource": "event_source",
+    "awsRegion": "aws_region",
+    "sourceIPAddress": "source_ip",
+    "errorCode": "error_code",
+    "userIdentity.type": "identity_type",
+    "userIdentity.accessKeyId": "access_key_id",
+}
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS events ("
+    + ", ".join(f"{name} {kind}" for name, kind in EVENT_COLUMNS.items()) + ")",
+    """CREATE TABLE IF NOT EXISTS quarantine (
+        source VARCHAR, location VARCHAR, reason VARCHAR, detail VARCHAR, sample VARCHAR,
+        quarantined_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS ledger (
+        source VARCHAR PRIMARY KEY, etag VARCHAR, events BIGINT, ingested_at TIMESTAMP)""",
+]
+
+_ARROW_SCHEMA = pa.schema([
+    ("event_id", pa.string()), ("event_time", pa.timestamp("us")), ("ingest_time", pa.timestamp("us")),
+    ("event_name", pa.string()), ("event_source", pa.string()), ("aws_region", pa.string()),
+    ("actor", pa.string()), ("account", pa.string()), ("outcome", pa.string()),
+    ("resource", pa.string()), ("source_ip", pa.string()), ("error_code", pa.string()),
+    ("identity_type", pa.string()), ("access_key_id", pa.string()), ("read_only", pa.bool_()),
+    ("missing", pa.list_(pa.string())), ("source", pa.string()), ("record", pa.string()),
+])
+
+
+class StoreLocked(RuntimeError):
+    """Another process kept the file locked for longer than the lock timeout."""
+
+
+class DuckDBStore:
+    def __init__(self, path: str | Path, lock_timeout: float = 60.0) -> None:
+        self.path = Path(path).expanduser()
+        self.url = f"duckdb:///{self.path}"
+        self.lock_timeout = lock_timeout
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.connect(read_only=False) as connection:
+            for statement in SCHEMA:
+                connection.execute(statement)
+
+    @contextmanager
+    def connect(self, read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection held only for the work at hand; waits while another process has the file."""
+        connection = _open_when_free(self.path, read_only, self.lock_timeout)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+    def write(self, batch: Batch) -> WriteResult:
+        unique = {event.event_id: event for event in batch.events}
+        table = _arrow_table(unique.values())
+        with self.connect(read_only=False) as connection:
+            connection.begin()
+            inserted = 0
+            if len(table):
+                connection.register("batch_events", table)
+                inserted = connection.execute(
+                    "INSERT OR IGNORE INTO events SELECT * FROM batch_events").fetchone()[0]
+                connection.unregister("batch_events")
+            if batch.quarantine:
+                connection.executemany(
+                    "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?)",
+                    [(q.source, q.location, q.reason, q.detail, q.sample, q.quarantined_at)
+                     for q in batch.quarantine])
+            if batch.ledger:
+                connection.executemany(
+                    "INSERT OR REPLACE INTO ledger VALUES (?, ?, ?, ?)",
+                    [(entry.source, entry.etag, entry.events, entry.ingested_at) for entry in batch.ledger])
+            connection.commit()
+        return WriteResult(inserted=inserted, duplicates=len(batch.events) - inserted)
+
+    def ledgered(self, sources: list[str]) -> dict[str, str]:
+        if not sources:
+            return {}
+        with self.connect() as connection:
+            rows = connection.execute(
+                "SELECT source, etag FROM ledger WHERE source IN (SELECT unnest(?))", [sources]).fetchall()
+        return dict(rows)
+
+    def stats(self, top: int = 10) -> Stats:
+        with self.connect() as connection:
+            def grouped(column: str) -> list[tuple[str, int]]:
+                return connection.execute(
+                    f"SELECT coalesce({column}, '(none)') AS value, count(*) AS n FROM events "
+                    "GROUP BY value ORDER BY n DESC, value LIMIT ?", [top]).fetchall()
+
+            events, first, last, failures, incomplete = connection.execute(
+                "SELECT count(*), min(event_time), max(event_time), count(*) FILTER (outcome = 'failure'), "
+                "count(*) FILTER (len(missing) > 0) FROM events").fetchone()
+            quarantined = connection.execute("SELECT count(*) FROM quarantine").fetchone()[0]
+            objects = connection.execute("SELECT count(*) FROM ledger").fetchone()[0]
+            return Stats(
+                events=events, first_event=first, last_event=last, failures=failures,
+                incomplete=incomplete, quarantined=quarantined, objects=objects,
+                by_service=grouped("event_source"), by_actor=grouped("actor"),
+                by_region=grouped("aws_region"), by_account=grouped("account"))
+
+    def quarantined(self, limit: int | None = None) -> list[QuarantineEntry]:
+        with self.connect() as connection:
+            rows = connection.execute(
+                "SELECT source, location, reason, detail, sample, quarantined_at FROM quarantine "
+                "ORDER BY quarantined_at, source LIMIT ?", [limit if limit is not None else 2**62]).fetchall()
+        return [QuarantineEntry(*row) for row in rows]
+
+    def records(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The original records of these events, exactly as they were read."""
+        with self.connect() as connection:
+            rows = connection.execute(
+                "SELECT event_id, record FROM events WHERE event_id IN (SELECT unnest(?))",
+                [event_ids]).fetchall()
+        return {event_id: orjson.loads(record) for event_id, record in rows}
+
+    def close(self) -> None:
+        """Nothing to release: connections live only as long as each operation."""
+
+
+def _open_when_free(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only and path.exists())
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise StoreLocked(
+                    f"{path} stayed locked by another process for {timeout:.0f}s: {error}") from error
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 0.5)
+
+
+def _arrow_table(events: Any) -> pa.Table:
+    ingest_time = datetime.now(timezone.utc).replace(tzinfo=None)
+    columns: dict[str, list[Any]] = {name: [] for name in _ARROW_SCHEMA.names}
+    for event in events:
+        record = event.record
+        identity = record.get("userIdentity")
+        identity = identity if isinstance(identity, dict) else {}
+        columns["event_id"].append(event.event_id)
+        columns["event_time"].append(event.event_time)
+        columns["ingest_time"].append(ingest_time)
+        columns["event_name"].append(_text(record.get("eventName")))
+        columns["event_source"].append(_text(record.get("eventSource")))
+        columns["aws_region"].append(_text(record.get("awsRegion")))
+        columns["actor"].append(event.actor)
+        columns["account"].append(event.account)
+        columns["outcome"].append(event.outcome)
+        columns["resource"].append(event.resource)
+        columns["source_ip"].append(_text(record.get("sourceIPAddress")))
+        columns["error_code"].append(_text(record.get("errorCode")))
+        columns["identity_type"].append(_text(identity.get("type")))
+        columns["access_key_id"].append(_text(identity.get("accessKeyId")))
+        columns["read_only"].append(_boolean(record.get("readOnly")))
+        columns["missing"].append(event.missing)
+        columns["source"].append(event.source)
+        columns["record"].append(orjson.dumps(record).decode())
+    return pa.Table.from_pydict(columns, schema=_ARROW_SCHEMA)
+
+
+def _boolean(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value.lower() == "true"
+    return None
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
