@@ -11,7 +11,6 @@ the ingest run quarantines with its reason, and reading goes on.
 
 from __future__ import annotations
 
-import gzip
 import io
 import zlib
 from dataclasses import dataclass
@@ -59,8 +58,6 @@ def read_records(name: str, stream: BinaryIO) -> Iterator[Item]:
         return
     try:
         yield from _read(stream)
-    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
-        yield Problem("file", "truncated-gzip", f"gzip stream ends early or is corrupt: {error}")
     except OSError as error:
         yield Problem("file", "unreadable", str(error))
 
@@ -68,16 +65,26 @@ def read_records(name: str, stream: BinaryIO) -> Iterator[Item]:
 def _read(stream: BinaryIO) -> Iterator[Item]:
     head = stream.read(2)
     raw: BinaryIO = _prefixed(head, stream)
+    guard = None
     if head == GZIP_MAGIC:
-        raw = gzip.GzipFile(fileobj=raw, mode="rb")
+        guard = _Gunzip(raw)
+        raw = io.BufferedReader(guard, buffer_size=1024 * 1024)
     prefix = raw.read(IN_MEMORY_LIMIT + 1)
+    if guard and guard.error and len(prefix) <= IN_MEMORY_LIMIT:
+        # A small file is parsed whole, so a broken one is quarantined whole: the complete file,
+        # when it is delivered again with a new ETag, is read again.
+        yield Problem("file", "truncated-gzip", f"gzip stream ends early or is corrupt: {guard.error}")
+        return
     if not prefix.strip():
         yield Problem("file", "empty", "the file has no content")
         return
     if len(prefix) <= IN_MEMORY_LIMIT:
         yield from _parse_document(prefix)
-    else:
-        yield from _stream_document(_prefixed(prefix, raw))
+        return
+    yield from _stream_document(_prefixed(prefix, raw))
+    if guard and guard.error:
+        yield Problem("file", "truncated-gzip",
+                      f"gzip stream ends early or is corrupt; the records before the break were kept: {guard.error}")
 
 
 def _parse_document(data: bytes) -> Iterator[Item]:
@@ -155,20 +162,27 @@ def _json_lines(stream: BinaryIO) -> Iterator[Item]:
 
 
 def _stream_document(stream: BinaryIO) -> Iterator[Item]:
-    """A document too big for memory: a Records file streamed with ijson, else JSON Lines."""
-    first_line = stream.readline()
-    rest = _prefixed(first_line, stream)
-    if not _looks_like_json(first_line):
-        yield Problem("file", "not-json", "neither JSON nor JSON Lines", first_line[:SAMPLE_BYTES].decode(
+    """A document too big for memory: JSON Lines if its first line is a whole JSON value, else a
+    Records file streamed with ijson (a Records file is often one single line)."""
+    head = stream.read(64 * 1024)
+    rest = _prefixed(head, stream)
+    if not _looks_like_json(head):
+        yield Problem("file", "not-json", "neither JSON nor JSON Lines", head[:SAMPLE_BYTES].decode(
             "utf-8", "replace"))
         return
+    first_line, newline, _ = head.partition(b"\n")
+    if newline and _parses(first_line):
+        yield from _json_lines(rest)
+    else:
+        yield from _stream_records(rest)
+
+
+def _parses(line: bytes) -> bool:
     try:
-        orjson.loads(first_line)
+        orjson.loads(line)
     except orjson.JSONDecodeError:
-        if first_line.lstrip().startswith((b"{", b"[")):
-            yield from _stream_records(rest)
-            return
-    yield from _json_lines(rest)
+        return False
+    return True
 
 
 def _stream_records(stream: BinaryIO) -> Iterator[Item]:
@@ -187,6 +201,58 @@ def _sample(value: Any) -> str:
         return orjson.dumps(value)[:SAMPLE_BYTES].decode("utf-8", "replace")
     except TypeError:
         return repr(value)[:SAMPLE_BYTES]
+
+
+class _Gunzip(io.RawIOBase):
+    """A gzip stream (one or more members) that ends like a normal file when it breaks off.
+
+    Unlike GzipFile, which loses the bytes of the read that hits a truncation, every byte that can
+    be decompressed is given out; `error` then says why the stream ended early, so the parser keeps
+    every record before the break and the reader reports the break once.
+    """
+
+    CHUNK = 256 * 1024
+
+    def __init__(self, compressed: BinaryIO) -> None:
+        self._compressed = compressed
+        self._zlib = zlib.decompressobj(wbits=31)
+        self._pending = memoryview(b"")
+        self._input_done = False
+        self.error: Exception | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending and not (self._input_done and not self._zlib.unconsumed_tail) and not self.error:
+            self._pending = memoryview(self._inflate())
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+    def _inflate(self) -> bytes:
+        try:
+            if self._zlib.unconsumed_tail:
+                return self._zlib.decompress(self._zlib.unconsumed_tail, self.CHUNK)
+            chunk = self._compressed.read(self.CHUNK)
+            if self._zlib.eof:
+                rest = self._zlib.unused_data + chunk
+                if not rest.startswith(GZIP_MAGIC):
+                    if not chunk:
+                        self._input_done = True
+                    return b""  # trailing bytes after the last member: ignored, as gzip does
+                self._zlib = zlib.decompressobj(wbits=31)  # another gzip member follows
+                return self._zlib.decompress(rest, self.CHUNK)
+            if not chunk:
+                self._input_done = True
+                if not self._zlib.eof:
+                    self.error = EOFError("the gzip stream ends before its end marker (truncated file)")
+                return b""
+            return self._zlib.decompress(chunk, self.CHUNK)
+        except zlib.error as error:
+            self.error = error
+            return b""
 
 
 def _prefixed(prefix: bytes, rest: BinaryIO) -> io.BufferedReader:
