@@ -16,8 +16,8 @@ from tattletrail.config import ConfigError, default_store_url
 from tattletrail.stores import Store, StoreURLError, open_store
 from tattletrail.timespec import TimeSpecError
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 # Library errors whose message is the whole story: one clear line and exit code 2, no traceback.
 USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, StoreURLError, TimeSpecError)
