@@ -9,7 +9,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from tattletrail.cli.output import console, errors, option_json, option_store, print_json, store_from, table
-from tattletrail.ingest import IngestSummary, ingest
+from tattletrail.ingest import BATCH_EVENTS, IngestSummary, ingest
 from tattletrail.sources.base import LogObject
 from tattletrail.sources.local import local_objects
 from tattletrail.timespec import parse_instant
@@ -30,6 +30,8 @@ def ingest_command(
     until: Optional[str] = typer.Option(None, help="S3: only log files before this time."),
     profile: Optional[str] = typer.Option(None, help="S3: AWS profile (default: standard boto3 credentials)."),
     endpoint_url: Optional[str] = typer.Option(None, help="S3: endpoint URL (S3-compatible storage, tests)."),
+    batch_events: int = typer.Option(BATCH_EVENTS, min=1, help="Events per write transaction; "
+                                     "the store is free for readers between two."),
     as_json: bool = option_json(),
 ) -> None:
     """Read CloudTrail log files into the store. Re-runs skip what is done; nothing is stored twice."""
@@ -55,7 +57,7 @@ def ingest_command(
             progress.update(task, description=f"{summary.objects:,} files · {summary.ingested:,} stored "
                             f"· {summary.quarantined:,} quarantined · {log_object.uri[-60:]}")
 
-        summary = ingest(objects(), target, on_object=show)
+        summary = ingest(objects(), target, batch_events=batch_events, on_object=show)
     if as_json:
         print_json(summary.as_dict())
         return

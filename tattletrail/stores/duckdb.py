@@ -88,10 +88,17 @@ class DuckDBStore:
         self.path = Path(path).expanduser()
         self.url = f"duckdb:///{self.path}"
         self.lock_timeout = lock_timeout
+        self._schema_ready = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.connect(read_only=False) as connection:
+        if not self.path.exists():  # readers of an existing file never take the write lock
+            with self.connect(read_only=False) as connection:
+                self._ensure_schema(connection)
+
+    def _ensure_schema(self, connection: duckdb.DuckDBPyConnection) -> None:
+        if not self._schema_ready:
             for statement in SCHEMA:
                 connection.execute(statement)
+            self._schema_ready = True
 
     @contextmanager
     def connect(self, read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -106,6 +113,7 @@ class DuckDBStore:
         unique = {event.event_id: event for event in batch.events}
         table = _arrow_table(unique.values())
         with self.connect(read_only=False) as connection:
+            self._ensure_schema(connection)
             connection.begin()
             inserted = 0
             if len(table):
