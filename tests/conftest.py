@@ -1,0 +1,23 @@
+"""Fixtures shared by several test modules."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A real moto server (S3, SQS, ...) on a free local port, started once per session: its URL.
+
+    Server mode, not in-process mocking, so the code under test (and the CLI in a subprocess)
+    talks HTTP to it exactly as to AWS. Tests share it: give each test its own bucket or queue.
+    """
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
