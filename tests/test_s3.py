@@ -6,7 +6,9 @@ import gzip
 import json
 import subprocess
 import sys
+import threading
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import product
@@ -49,6 +51,7 @@ class Bucket:
     name: str
     endpoint: str
     downloaded: list[str] = field(default_factory=list)
+    download_threads: set[str] = field(default_factory=set)
 
     def put(self, key: str, body: bytes) -> None:
         self.client.put_object(Bucket=self.name, Key=key, Body=body)
@@ -72,8 +75,11 @@ def bucket(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Bucket:
     name = f"trail-{uuid.uuid4().hex[:12]}"
     client.create_bucket(Bucket=name)
     created = Bucket(client, name, moto_endpoint)
-    client.meta.events.register("provide-client-params.s3.GetObject",
-                                lambda params, **_: created.downloaded.append(params["Key"]))
+    def downloading(params: dict[str, Any], **_: Any) -> None:
+        created.downloaded.append(params["Key"])
+        created.download_threads.add(threading.current_thread().name)
+
+    client.meta.events.register("provide-client-params.s3.GetObject", downloading)
     return created
 
 
@@ -103,7 +109,8 @@ def test_everything_lands_and_a_second_run_downloads_nothing(bucket: Bucket, sto
     first = bucket.ingest(store)
     assert (first.objects, first.quarantined) == (len(files), 0)
     assert store.stats().events == first.ingested == len(distinct_identities(sum(files.values(), [])))
-    assert sorted(bucket.downloaded) == sorted(files)
+    assert sorted(bucket.downloaded) == sorted(files)  # each once
+    assert any(name.startswith("s3-download") for name in bucket.download_threads)  # fetched ahead
 
     second = bucket.ingest(store)
     assert (second.ingested, second.objects, dict(second.skipped_reasons)) == (0, 0, {"already-ingested": 8})
@@ -143,7 +150,7 @@ FILTERS = {  # filters, and which (account, region, delivery time) they keep
     "until, with the delivery delay": ({"until": UNTIL}, lambda a, r, t: t < UNTIL + timedelta(minutes=15)),
     "all of them": ({"accounts": [PLAIN, OTHER], "regions": ["us-east-1"], "since": datetime(2026, 11, 20, 10),
                      "until": datetime(2026, 11, 22)},
-                    lambda a, r, t: a in (PLAIN, OTHER) and r == "us-east-1" and 2026 == t.year and t.day < 23),
+                    lambda a, r, t: a != ORG and r == "us-east-1" and DELIVERIES[0] <= t <= DELIVERIES[1]),
 }
 
 
@@ -207,6 +214,48 @@ def test_broken_and_missing_objects_are_quarantined_and_the_rest_lands(bucket: B
     assert bucket.downloaded == [gone]
 
 
+class FlakyS3(BaseHTTPRequestHandler):
+    """Lists one log file, and cuts its body off after a few bytes the first `breaks` times."""
+
+    breaks = 0
+    body = log_file(RECORDS[:5])
+    gets: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self.gets.append(self.path)
+        if "list-type=2" in self.path:
+            answer = (f"<ListBucketResult><Name>flaky</Name><KeyCount>1</KeyCount><IsTruncated>false"
+                      f"</IsTruncated><Contents><Key>a.json.gz</Key><ETag>\"e1\"</ETag><Size>{len(self.body)}"
+                      "</Size></Contents></ListBucketResult>").encode()
+        else:
+            answer = self.body[:10] if len(self.gets) <= self.breaks + 1 else self.body
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.body) if "list-type" not in self.path else len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+        self.close_connection = True
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize("breaks, stored, quarantined", [(2, 5, {}), (3, 0, {"unreadable": 1})])
+def test_a_body_that_breaks_off_is_fetched_again(store: DuckDBStore, monkeypatch: pytest.MonkeyPatch,
+                                                 breaks: int, stored: int, quarantined: dict[str, int]):
+    monkeypatch.setattr(FlakyS3, "breaks", breaks)
+    monkeypatch.setattr(FlakyS3, "gets", [])
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FlakyS3)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    client = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{server.server_port}", region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    summary = ingest(s3_objects("s3://flaky/", client=client), store)
+    server.shutdown()
+    assert (summary.ingested, dict(summary.quarantine_reasons)) == (stored, quarantined)
+    assert len(FlakyS3.gets) == 1 + min(breaks + 1, 3)
+    assert store.stats().objects == (1 if stored else 0)  # an unreadable object is tried again next run
+    assert all("broke off 3 times" in entry.detail for entry in store.quarantined())
+
+
 def test_cli_ingests_a_bucket_counts_digests_and_skips_on_rerun(bucket: Bucket, tmp_path: Path):
     files = put_trail(bucket)
     bucket.put(log_key(PLAIN, "us-east-1", DELIVERIES[0], folder="CloudTrail-Digest"), log_file([]))
@@ -221,6 +270,18 @@ def test_cli_ingests_a_bucket_counts_digests_and_skips_on_rerun(bucket: Bucket, 
     second = json.loads(tattletrail(*command, "--account", PLAIN, "--since", "2026-11-20").stdout)
     # the digest is ledgered (with no events) like any file read to the end
     assert (second["ingested"], second["skipped_reasons"]) == (0, {"already-ingested": 4 + 1})
+
+
+def test_without_prefetch_every_download_waits_for_its_open(bucket: Bucket, store: DuckDBStore):
+    files = put_trail(bucket)
+    ingest(bucket.objects(prefetch=0), store)
+    assert sorted(bucket.downloaded) == sorted(files)
+    assert bucket.download_threads == {threading.current_thread().name}
+
+
+def test_unknown_profile_is_a_clear_error(bucket: Bucket):
+    with pytest.raises(SourceError, match="profile 'nobody' not found"):
+        list(s3_objects(f"s3://{bucket.name}/", profile="nobody"))
 
 
 def test_missing_bucket_is_a_clear_error(bucket: Bucket, tmp_path: Path):

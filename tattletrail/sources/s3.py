@@ -13,9 +13,11 @@ import io
 import re
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
+from itertools import islice
 from typing import Any, BinaryIO, Iterator
 
 import boto3
@@ -28,8 +30,7 @@ from tattletrail.sources.base import LogObject, SourceError
 # A key's timestamp is when the file was delivered; its events are up to ~15 minutes older.
 DELIVERY_DELAY = timedelta(minutes=15)
 CLOUDTRAIL_FOLDERS = ("CloudTrail", "CloudTrail-Insight", "CloudTrail-Digest")
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8}, connect_timeout=10, read_timeout=60,
-                       max_pool_connections=32)
+CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8}, connect_timeout=10, read_timeout=60)
 # botocore retries a request, but not a body that breaks off while it is being read.
 BODY_ATTEMPTS = 3
 ACCESS_ERRORS = {"AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch",
@@ -129,7 +130,7 @@ def s3_objects(uri: str, *, accounts: list[str] | None = None, regions: list[str
         raise ValueError(f"prefetch must be 0 or more, not {prefetch}")
     bucket, prefix = parse_s3_uri(uri)
     keys = KeyFilter(frozenset(accounts or ()), frozenset(regions or ()), since, until)
-    listing = _Listing(client or s3_client(profile, endpoint_url), bucket, endpoint_url)
+    listing = _Listing(client or s3_client(profile, endpoint_url, connections=prefetch + 2), bucket, endpoint_url)
     downloads = _Downloads(listing.client, bucket, prefetch)
     try:
         for key, etag, size in listing.keys(prefix, keys):
@@ -151,13 +152,17 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
     return bucket, prefix
 
 
-def s3_client(profile: str | None = None, endpoint_url: str | None = None) -> Any:
-    """An S3 client from the standard boto3 credentials (or `profile`), retrying faults patiently."""
+def s3_client(profile: str | None = None, endpoint_url: str | None = None, connections: int = 10) -> Any:
+    """An S3 client from the standard boto3 credentials (or `profile`), retrying faults patiently.
+
+    `connections` should cover the downloads running at once, or urllib3 discards connections.
+    """
     try:
         session = boto3.Session(profile_name=profile) if profile else boto3.Session()
     except ProfileNotFound as error:
         raise SourceError(f"AWS profile {profile!r} not found: check ~/.aws/config or --profile") from error
-    return session.client("s3", endpoint_url=endpoint_url, config=CLIENT_CONFIG)
+    config = CLIENT_CONFIG.merge(Config(max_pool_connections=max(10, connections)))
+    return session.client("s3", endpoint_url=endpoint_url, config=config)
 
 
 class _Listing:
@@ -277,7 +282,7 @@ class _Downloads:
     def _fetch_ahead(self) -> None:
         if self._pool is None:
             return
-        for index, key in list(self._waiting)[: min(self._depth, self._streak - 1)]:
+        for index, key in islice(self._waiting, min(self._depth, self._streak - 1)):
             if len(self._ahead) >= self._depth:
                 return
             if index not in self._ahead and not is_digest_name(key):  # the reader skips digests unread
@@ -304,7 +309,9 @@ def download(client: Any, bucket: str, key: str) -> bytes:
         except BotoCoreError as error:
             raise OSError(f"{uri}: download failed after retries: {error}") from error
         try:
-            with response["Body"] as body:
+            # not `with response["Body"]`: that hands out the raw urllib3 stream, whose errors
+            # botocore doesn't translate and whose length it doesn't check
+            with closing(response["Body"]) as body:
                 return body.read()
         except BotoCoreError as error:
             failure = error
