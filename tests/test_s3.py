@@ -8,19 +8,19 @@ import subprocess
 import sys
 import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import product
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import boto3
 import orjson
 import pytest
 
 from tattletrail.ingest import IngestSummary, ingest
-from tattletrail.sources.base import SourceError
+from tattletrail.sources.base import LogObject, SourceError
 from tattletrail.sources.s3 import KeyFilter, s3_objects
 from tattletrail.stores.duckdb import DuckDBStore
 from tests.cloudtrail_files import corpus_records, distinct_identities
@@ -45,7 +45,7 @@ def log_file(records: list[dict[str, Any]]) -> bytes:
 
 @dataclass
 class Bucket:
-    """One test's own bucket on the shared moto server; `downloaded` lists every GetObject key."""
+    """One test's own bucket on the shared moto server; `downloaded` lists each GetObject its client made."""
 
     client: Any
     name: str
@@ -56,11 +56,12 @@ class Bucket:
     def put(self, key: str, body: bytes) -> None:
         self.client.put_object(Bucket=self.name, Key=key, Body=body)
 
-    def objects(self, prefix: str = "", **filters: Any):  # type: ignore[no-untyped-def]
+    def objects(self, prefix: str = "", **filters: Any) -> Iterator[LogObject]:
         return s3_objects(f"s3://{self.name}/{prefix}", client=self.client, **filters)
 
     def ingest(self, store: DuckDBStore, prefix: str = "", **filters: Any) -> IngestSummary:
         self.downloaded.clear()
+        self.download_threads.clear()
         return ingest(self.objects(prefix, **filters), store)
 
 
@@ -75,6 +76,7 @@ def bucket(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Bucket:
     name = f"trail-{uuid.uuid4().hex[:12]}"
     client.create_bucket(Bucket=name)
     created = Bucket(client, name, moto_endpoint)
+
     def downloading(params: dict[str, Any], **_: Any) -> None:
         created.downloaded.append(params["Key"])
         created.download_threads.add(threading.current_thread().name)

@@ -124,7 +124,8 @@ def s3_objects(uri: str, *, accounts: list[str] | None = None, regions: list[str
     listing and download, the newer content is read under the older ETag and read again next run.
     `open()` raises OSError when an object can't be downloaded after retries; the ingest quarantines
     it as unreadable and tries again next run. Bodies are fetched in a thread pool, at most
-    `prefetch` ahead of the object being opened.
+    `prefetch` ahead of the object being opened. A `client` given is used as it is (its own
+    credentials, endpoint and retries); `profile` and `endpoint_url` only shape the one made here.
     """
     if prefetch < 0:
         raise ValueError(f"prefetch must be 0 or more, not {prefetch}")
