@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tattletrail.event import Event
 
@@ -95,3 +95,42 @@ class Store(Protocol):
     def quarantined(self, limit: int | None = None) -> list[QuarantineEntry]: ...
 
     def close(self) -> None: ...
+
+    def search(self, query: "Node", since: datetime | None = None, until: datetime | None = None,
+               limit: int | None = 100) -> list[dict[str, Any]]:
+        """Events matching a parsed query in [since, until), newest first, each as its document:
+        the original record with the derived fields beside it."""
+
+    def count(self, query: "Node", since: datetime | None = None, until: datetime | None = None,
+              by: str | None = None, interval: "timedelta | None" = None, top: int = 20) -> "Counted":
+        """How many events match; optionally per value of a field and per time bucket."""
+
+    def field_names(self, sample: int = 20_000) -> set[str]:
+        """Fields seen in the store (a sample of it), for "never seen" warnings."""
+
+
+@dataclass
+class Counted:
+    """What `count` answers: the total, the top values of `by`, and per-`interval` buckets."""
+
+    total: int
+    groups: list[tuple[str, int]] = field(default_factory=list)
+    buckets: list[tuple[datetime, int]] = field(default_factory=list)
+    by: str | None = None
+    interval: "timedelta | None" = None
+
+    def as_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {"count": self.total}
+        if self.by is not None:
+            result["by"] = self.by
+            result["groups"] = [{"value": value, "count": n} for value, n in self.groups]
+        if self.interval is not None:
+            result["interval_seconds"] = self.interval.total_seconds()
+            result["buckets"] = [{"start": start.isoformat() + "Z", "count": n} for start, n in self.buckets]
+        return result
+
+
+if TYPE_CHECKING:
+    from datetime import timedelta
+
+    from tattletrail.query.tree import Node

@@ -177,6 +177,25 @@ class DuckDBStore:
     def close(self) -> None:
         """Nothing to release: connections live only as long as each operation."""
 
+    # Queries: compiled from the query tree in stores/duckdb_search.py (tattletrail/query/sql.py).
+
+    def search(self, query: Node, since: datetime | None = None, until: datetime | None = None,
+               limit: int | None = 100) -> list[dict[str, Any]]:
+        from tattletrail.stores import duckdb_search
+
+        return duckdb_search.search(self, query, since, until, limit)
+
+    def count(self, query: Node, since: datetime | None = None, until: datetime | None = None,
+              by: str | None = None, interval: timedelta | None = None, top: int = 20) -> Counted:
+        from tattletrail.stores import duckdb_search
+
+        return duckdb_search.count(self, query, since, until, by, interval, top)
+
+    def field_names(self, sample: int = 20_000) -> set[str]:
+        from tattletrail.stores import duckdb_search
+
+        return duckdb_search.field_names(self, sample)
+
 
 def _open_when_free(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + timeout
@@ -234,3 +253,12 @@ def _text(value: Any) -> str | None:
     if value is None:
         return None
     return value if isinstance(value, str) else orjson.dumps(value).decode()
+
+
+import typing  # noqa: E402  (kept with the query methods it serves)
+
+if typing.TYPE_CHECKING:  # for the query methods' signatures only
+    from datetime import timedelta
+
+    from tattletrail.query.tree import Node
+    from tattletrail.stores.base import Counted

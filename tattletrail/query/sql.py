@@ -1,0 +1,258 @@
+"""The query tree as a DuckDB WHERE fragment over the `events` table, with parameters.
+
+Common fields are columns (fast); any other dotted path is read from the `record` JSON, stepping
+into every element of an array on the way, so `a.items.b:x` matches when any element's `b` is x,
+as in OpenSearch. Every fragment is true or false, never NULL, so NOT means "did not match".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import ipaddress
+
+import orjson
+
+from tattletrail.query.fields import Kind, fields_of_kind, flat_root, kind_of, parse_date, parse_network
+from tattletrail.query.tree import All, And, Exists, Match, Node, Not, Or, Range, wildcard_parts
+from tattletrail.stores.duckdb import RECORD_FIELD_COLUMNS
+
+_IPV4_MAPPED = 0xFFFF_0000_0000
+_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+
+# Scalar columns by query field. eventID is not here: `event_id` is the record's eventID or, for a
+# record without one, a content hash that must not match `eventID:` queries.
+COLUMNS: dict[str, str] = {
+    **{name: column for name, column in RECORD_FIELD_COLUMNS.items() if name != "eventID"},
+    "readOnly": "read_only",
+    "event_id": "event_id", "event_time": "event_time", "ingest_time": "ingest_time",
+    "actor": "actor", "account": "account", "outcome": "outcome", "resource": "resource",
+}
+LIST_COLUMNS = {"missing": "missing"}
+# Derived keyword columns a bare term looks at besides the record.
+BARE_COLUMNS = ("event_id", "actor", "account", "outcome", "resource")
+_SCALAR = "NOT IN ('OBJECT', 'ARRAY', 'NULL')"
+_LEAF_TEXT = "(leaf.value->>'$')"
+
+
+@dataclass
+class Fragment:
+    """SQL text and its parameters, in the order their `?` appear."""
+
+    sql: str
+    parameters: list[Any] = field(default_factory=list)
+
+
+def to_sql(tree: Node) -> Fragment:
+    """A boolean SQL expression over `events` selecting the events the query matches."""
+    method = _COMPILERS.get(type(tree))
+    if method is None:
+        raise TypeError(f"no SQL compiler for query node {type(tree).__name__}")
+    return method(tree)
+
+
+def network_bounds(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> list[str]:
+    """A network as the first and last address number, IPv4 inside ::ffff:0:0/96 as Lucene keeps it."""
+    offset = _IPV4_MAPPED if network.version == 4 else 0
+    return [str(offset + int(network.network_address)), str(offset + int(network.broadcast_address))]
+
+
+def address_number(value: str) -> str:
+    """SQL for an IP address text as a 128-bit number (IPv4 mapped into IPv6), NULL if not one.
+
+    DuckDB's inet extension would do this but needs a download; this is plain SQL.
+    """
+    ipv4 = (f"CASE WHEN regexp_full_match({value}, '({_OCTET}\\.){{3}}{_OCTET}') THEN list_reduce(list_transform("
+            f"string_split({value}, '.'), lambda o: TRY_CAST(o AS UHUGEINT)), lambda a, b: a * 256 + b, "
+            f"65535::UHUGEINT) END")
+    head = f"list_filter(string_split(split_part({value}, '::', 1), ':'), lambda g: g <> '')"
+    tail = (f"list_filter(string_split(CASE WHEN contains({value}, '::') THEN split_part({value}, '::', 2) "
+            f"ELSE '' END, ':'), lambda g: g <> '')")
+    zeros = (f"CASE WHEN contains({value}, '::') THEN list_transform(range(8 - len(list_filter("
+             f"string_split({value}, ':'), lambda g: g <> ''))), lambda i: '0') ELSE [] END")
+    groups = f"list_concat({head}, {zeros}, {tail})"
+    numbers = f"list_transform({groups}, lambda g: CASE WHEN strlen(g) <= 4 THEN TRY_CAST(('0x' || g) AS UHUGEINT) END)"
+    ipv6 = (f"CASE WHEN regexp_full_match({value}, '[0-9a-fA-F:]{{2,39}}') AND strlen({value}) - "
+            f"strlen(replace({value}, '::', '')) <= 2 AND len({groups}) = 8 AND list_bool_and(list_transform("
+            f"{numbers}, lambda g: g IS NOT NULL)) THEN list_reduce({numbers}, lambda a, b: a * 65536 + b, "
+            f"0::UHUGEINT) END")
+    return f"coalesce({ipv4}, {ipv6})"
+
+
+def in_network_sql(value: str) -> str:
+    """A condition on an address text; takes the two parameters from `network_bounds`."""
+    return f"({address_number(value)} BETWEEN ?::UHUGEINT AND ?::UHUGEINT)"
+
+
+# Reading a field -----------------------------------------------------------------------------------
+
+def _json_step(values: str, key: str) -> str:
+    path = f'$."{key}"'
+    return (f"flatten(list_transform({values}, lambda x: CASE WHEN json_type(x, '{path}') = 'ARRAY' "
+            f"THEN json_extract(x, '{path}[*]') ELSE [json_extract(x, '{path}')] END))")
+
+
+def json_values(field_name: str) -> str:
+    """The JSON values at a dotted path of `record` (arrays flattened), as a list expression."""
+    for key in field_name.split("."):
+        if not key or any(char in key for char in "'\"\\"):
+            raise ValueError(f"field name {field_name!r} can't be read from the record")
+    values = "[record]"
+    for key in field_name.split("."):
+        values = _json_step(values, key)
+    return values
+
+
+def leaf_texts(field_name: str) -> str:
+    """The scalars at a dotted path as text (JSON's spelling for numbers and booleans)."""
+    if kind_of(field_name) is Kind.FLAT:
+        return (f"coalesce((SELECT list(leaf.value->>'$') FROM json_tree(record, '$.{field_name}') leaf "
+                f"WHERE leaf.type {_SCALAR}), [])")
+    return (f"list_transform(list_filter({json_values(field_name)}, lambda x: json_type(x) {_SCALAR}), "
+            "lambda x: x->>'$')")
+
+
+def _test(field_name: str, condition: Callable[[str], str], parameters: list[Any]) -> Fragment:
+    """`condition(value)` on a field's value, or on any of its values when it has several."""
+    if field_name in COLUMNS:
+        return Fragment(f"coalesce({condition(COLUMNS[field_name])}, false)", parameters)
+    values = LIST_COLUMNS.get(field_name) or leaf_texts(field_name)
+    return Fragment(f"coalesce(len(list_filter({values}, lambda v: {condition('v')})) > 0, false)", parameters)
+
+
+def values_of(field_name: str) -> tuple[str, bool]:
+    """An expression for a field's value(s) and whether it is a list: for `count --by`."""
+    if field_name in COLUMNS:
+        return COLUMNS[field_name], False
+    if field_name in LIST_COLUMNS:
+        return LIST_COLUMNS[field_name], True
+    return leaf_texts(field_name), True
+
+
+def like_pattern(pattern: str) -> str:
+    """A wildcard pattern as a LIKE pattern for `ESCAPE '\\'`."""
+    out = []
+    for kind, text in wildcard_parts(pattern):
+        if kind == "literal":
+            out.append("".join("\\" + char if char in "%_\\" else char for char in text))
+        else:
+            out.append("%" if kind == "*" else "_")
+    return "".join(out)
+
+
+def _keyword(value: str, match: Match) -> tuple[str, list[Any]]:
+    if match.wildcard:
+        return f"{value} LIKE ? ESCAPE '\\'", [like_pattern(match.value)]
+    return f"{value} = ?", [match.value]
+
+
+# Node compilers ------------------------------------------------------------------------------------
+
+def _match(match: Match) -> Fragment:
+    if match.field is None:
+        return _bare(match)
+    field_name, kind = match.field, kind_of(match.field)
+    if kind is Kind.DATE:
+        return _test(field_name, lambda value: f"{value} = ?", [parse_date(match.value)])
+    if kind is Kind.BOOLEAN:
+        if field_name in COLUMNS:
+            return _test(field_name, lambda value: f"{value} = ?", [match.value == "true"])
+        return _test(field_name, lambda value: f"{value} = ?", [match.value])
+    network = parse_network(match.value) if kind is Kind.IP and "/" in match.value and not match.wildcard else None
+    if network is not None:
+        return _test(field_name, in_network_sql, network_bounds(network))
+    sql, parameters = _keyword("{}", match)
+    return _test(field_name, lambda value: sql.format(value), parameters)
+
+
+def _bare(match: Match) -> Fragment:
+    """Any derived column or any scalar of the record, each read by its field's type."""
+    parts: list[Fragment] = []
+    keyword, parameters = _keyword("{}", match)
+    for column in BARE_COLUMNS:
+        parts.append(Fragment(f"coalesce({keyword.format(column)}, false)", list(parameters)))
+    parts.append(Fragment(f"coalesce(len(list_filter(missing, lambda v: {keyword.format('v')})) > 0, false)",
+                          list(parameters)))
+    special = [f"$.{name}" for kind in (Kind.DATE, Kind.BOOLEAN) for name in fields_of_kind(kind)]
+    if not match.wildcard:  # booleans are keywords for an exact term, not for a pattern
+        special = [f"$.{name}" for name in fields_of_kind(Kind.DATE)]
+    excluded = ", ".join(f"'{path}'" for path in special)
+    needle = _longest_literal(match)
+    prefilter = "contains(record::VARCHAR, ?) AND " if needle else ""
+    parts.append(Fragment(
+        f"({prefilter}EXISTS (SELECT 1 FROM json_tree(record) leaf WHERE leaf.type {_SCALAR} "
+        f"AND regexp_replace(leaf.fullkey, '\\[[0-9]+\\]', '', 'g') NOT IN ({excluded}) "
+        f"AND {keyword.format(_LEAF_TEXT)}))",
+        ([needle] if needle else []) + list(parameters)))
+    moment = None if match.wildcard else parse_date(match.value)
+    if moment is not None:
+        parts.append(Fragment("coalesce(event_time = ?, false)", [moment]))
+    network = None if match.wildcard else parse_network(match.value)
+    if network is not None:
+        parts.append(Fragment(f"coalesce({in_network_sql('source_ip')}, false)", network_bounds(network)))
+    return _join(" OR ", parts)
+
+
+def _longest_literal(match: Match) -> str | None:
+    """Text every matching record's JSON must contain, to skip most rows before json_tree."""
+    if match.wildcard:
+        literals = [text for kind, text in wildcard_parts(match.value) if kind == "literal"]
+        text = max(literals, key=len) if literals else ""
+    else:
+        text = match.value
+    return orjson.dumps(text).decode()[1:-1] or None
+
+
+def _range(found: Range) -> Fragment:
+    kind = kind_of(found.field)
+    bounds: list[Any] = []
+    pieces: list[str] = []
+    for bound, inclusive, operators in ((found.low, found.include_low, (">=", ">")),
+                                        (found.high, found.include_high, ("<=", "<"))):
+        if bound is None:
+            continue
+        pieces.append(operators[0] if inclusive else operators[1])
+        bounds.append(parse_date(bound) if kind is Kind.DATE else bound)
+    if not pieces:
+        return _exists(Exists(found.field))
+    return _test(found.field, lambda value: " AND ".join(f"{value} {op} ?" for op in pieces), bounds)
+
+
+def _exists(found: Exists) -> Fragment:
+    name = found.field
+    if name in COLUMNS:
+        return Fragment(f"({COLUMNS[name]} IS NOT NULL)")
+    if name in LIST_COLUMNS:
+        return Fragment(f"(len({LIST_COLUMNS[name]}) > 0)")
+    if kind_of(name) is Kind.FLAT or flat_root(name):  # inside a payload only leaves at the path
+        return Fragment(f"(len({leaf_texts(name)}) > 0)")
+    return Fragment(f"EXISTS (SELECT 1 FROM unnest({json_values(name)}) found(value), json_tree(found.value) leaf "
+                    f"WHERE leaf.type {_SCALAR})")
+
+
+def _join(operator: str, parts: list[Fragment]) -> Fragment:
+    return Fragment("(" + operator.join(part.sql for part in parts) + ")",
+                    [parameter for part in parts for parameter in part.parameters])
+
+
+def _and(node: And) -> Fragment:
+    return _join(" AND ", [to_sql(operand) for operand in node.operands])
+
+
+def _or(node: Or) -> Fragment:
+    return _join(" OR ", [to_sql(operand) for operand in node.operands])
+
+
+def _not(node: Not) -> Fragment:
+    inner = to_sql(node.operand)
+    return Fragment(f"(NOT {inner.sql})", inner.parameters)
+
+
+def _all(node: All) -> Fragment:
+    return Fragment("true")
+
+
+_COMPILERS: dict[type, Callable[[Any], Fragment]] = {
+    Match: _match, Range: _range, Exists: _exists, And: _and, Or: _or, Not: _not, All: _all,
+}

@@ -1,0 +1,120 @@
+"""Search and count on the embedded store: compiled queries over the `events` table.
+
+Kept apart from duckdb.py (the write path) so each file holds one concept; DuckDBStore's
+`search`, `count` and `field_names` are one-line calls into here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from tattletrail.event import Event
+from tattletrail.query.python import walk_leaves
+from tattletrail.query.sql import Fragment, to_sql, values_of
+from tattletrail.query.tree import Node
+from tattletrail.stores.base import Counted
+from tattletrail.stores.opensearch_documents import document_of
+
+if TYPE_CHECKING:
+    from tattletrail.stores.duckdb import DuckDBStore
+
+DERIVED_FIELDS = ("event_id", "event_time", "ingest_time", "actor", "account", "outcome", "resource", "missing")
+_DOCUMENT_COLUMNS = "event_id, event_time, ingest_time, actor, account, outcome, resource, missing, record"
+
+
+def where(query: Node, since: datetime | None, until: datetime | None) -> Fragment:
+    """The query and the time window (event_time in [since, until)) as one WHERE fragment."""
+    compiled = to_sql(query)
+    parts, parameters = [compiled.sql], list(compiled.parameters)
+    if since is not None:
+        parts.append("event_time >= ?")
+        parameters.append(since)
+    if until is not None:
+        parts.append("event_time < ?")
+        parameters.append(until)
+    return Fragment(" AND ".join(parts), parameters)
+
+
+def search(store: DuckDBStore, query: Node, since: datetime | None = None, until: datetime | None = None,
+           limit: int | None = 100) -> list[dict[str, Any]]:
+    """Matching events, newest first, each as its document (record plus derived fields)."""
+    condition = where(query, since, until)
+    with store.connect() as connection:
+        rows = connection.execute(
+            f"SELECT {_DOCUMENT_COLUMNS} FROM events WHERE {condition.sql} "
+            "ORDER BY event_time DESC NULLS LAST, event_id LIMIT ?",
+            [*condition.parameters, limit if limit is not None else 2**62]).fetchall()
+    return [_document(row) for row in rows]
+
+
+def _document(row: tuple[Any, ...]) -> dict[str, Any]:
+    event_id, event_time, ingest_time, actor, account, outcome, resource, missing, record = row
+    event = Event(event_id=event_id, event_time=event_time, actor=actor, account=account, outcome=outcome,
+                  resource=resource, missing=list(missing or []), record=orjson.loads(record))
+    return document_of(event, ingest_time)
+
+
+def count(store: DuckDBStore, query: Node, since: datetime | None = None, until: datetime | None = None,
+          by: str | None = None, interval: timedelta | None = None, top: int = 20) -> Counted:
+    """How many events match; with `by`, per value of a field (an event with several values counts
+    once under each, as in an OpenSearch terms aggregation); with `interval`, per time bucket."""
+    condition = where(query, since, until)
+    with store.connect() as connection:
+        total = connection.execute(f"SELECT count(*) FROM events WHERE {condition.sql}",
+                                   condition.parameters).fetchone()[0]
+        groups: list[tuple[str, int]] = []
+        if by is not None:
+            values, is_list = values_of(by)
+            value = f"unnest({values})" if is_list else values
+            groups = connection.execute(
+                f"SELECT value, count(*) AS n FROM (SELECT {value} AS value FROM events WHERE {condition.sql}) "
+                "WHERE value IS NOT NULL GROUP BY value ORDER BY n DESC, value LIMIT ?",
+                [*condition.parameters, top]).fetchall()
+            groups = [(str(value), n) for value, n in groups]
+        buckets: list[tuple[datetime, int]] = []
+        if interval is not None:
+            seconds = interval.total_seconds()
+            rows = connection.execute(
+                f"SELECT floor(epoch(event_time) / ?) * ? AS bucket, count(*) FROM events "
+                f"WHERE event_time IS NOT NULL AND {condition.sql} GROUP BY bucket ORDER BY bucket",
+                [seconds, seconds, *condition.parameters]).fetchall()
+            buckets = fill_buckets({_from_epoch(bucket): n for bucket, n in rows}, interval, since, until)
+    return Counted(total=total, groups=groups, buckets=buckets, by=by, interval=interval)
+
+
+def fill_buckets(counts: dict[datetime, int], interval: timedelta, since: datetime | None,
+                 until: datetime | None) -> list[tuple[datetime, int]]:
+    """Every bucket from the first to the last (or the window's ends), empty ones as 0."""
+    if not counts and (since is None or until is None):
+        return []
+    seconds = interval.total_seconds()
+    start = min(counts) if since is None else _from_epoch(_epoch(since) // seconds * seconds)
+    end = max(counts) if until is None else _from_epoch((_epoch(until) - 1e-6) // seconds * seconds)
+    filled, moment = [], start
+    while moment <= end and len(filled) < 10_000:
+        filled.append((moment, counts.get(moment, 0)))
+        moment += interval
+    return filled
+
+
+def field_names(store: DuckDBStore, sample: int = 20_000) -> set[str]:
+    """The fields seen in (a sample of) the store, every prefix of a dotted path included."""
+    with store.connect() as connection:
+        rows = connection.execute(f"SELECT record FROM events USING SAMPLE {int(sample)} ROWS").fetchall()
+    names = set(DERIVED_FIELDS)
+    for (record,) in rows:
+        for path, _ in walk_leaves(orjson.loads(record)):
+            parts = path.split(".")
+            names.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
+    return names
+
+
+def _epoch(moment: datetime) -> float:
+    return moment.replace(tzinfo=timezone.utc).timestamp()
+
+
+def _from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
