@@ -21,3 +21,16 @@ def moto_endpoint() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def opensearch_url() -> Iterator[str]:
+    """A real OpenSearch-compatible server (osmem-server, in memory, no JVM), started once per
+    session: its URL. Tests talk to it with opensearch-py over HTTP exactly as to a cluster;
+    give each test module its own index.
+    """
+    from osmem_server import OsmemServer
+
+    server = OsmemServer.start(japanese=False)
+    yield server.url
+    server.close()
