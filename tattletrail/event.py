@@ -26,6 +26,7 @@ RESOURCE_PARAMETERS = (
     "dBSnapshotIdentifier", "trailName", "name", "detectorId", "logGroupName", "clusterName",
     "accountId", "resourceArn", "arn",
 )
+_RESOURCE_RANK = {name: rank for rank, name in enumerate(RESOURCE_PARAMETERS)}
 
 
 @dataclass(slots=True)
@@ -134,10 +135,11 @@ def resource_of(record: dict[str, Any]) -> str | None:
     """The main resource acted on, best effort, for the who-did-what line."""
     parameters = record.get("requestParameters")
     if isinstance(parameters, dict):
-        for key in RESOURCE_PARAMETERS:
-            value = parameters.get(key)
-            if isinstance(value, str) and value:
-                return value
+        # Parameters have a handful of keys; ranking those beats probing all the names above.
+        candidates = [(_RESOURCE_RANK[key], value) for key, value in parameters.items()
+                      if key in _RESOURCE_RANK and isinstance(value, str) and value]
+        if candidates:
+            return min(candidates)[1]
         instances = (parameters.get("instancesSet") or {}).get("items") if isinstance(
             parameters.get("instancesSet"), dict) else None
         if isinstance(instances, list) and instances and isinstance(instances[0], dict):

@@ -8,6 +8,7 @@ already stored are recognised by their identity and counted as duplicates.
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -17,7 +18,7 @@ from typing import Any, Callable, Iterable, Iterator
 from tattletrail.event import normalize
 from tattletrail.reader import Problem, Skipped, read_records
 from tattletrail.sources.base import LogObject
-from tattletrail.stores.base import Batch, LedgerEntry, QuarantineEntry, Store
+from tattletrail.stores.base import Batch, LedgerEntry, QuarantineEntry, Store, WriteResult
 
 BATCH_EVENTS = 20_000
 LEDGER_LOOKUP_CHUNK = 1_000
@@ -64,19 +65,52 @@ def ingest(objects: Iterable[LogObject], store: Store, *, batch_events: int = BA
     summary = IngestSummary(store=store.url)
     started = time.perf_counter()
     batch = Batch()
-    for log_object in _not_ledgered(objects, store, summary):
-        count = _read_object(log_object, batch, summary)
-        if count is not None:
-            batch.ledger.append(LedgerEntry(log_object.uri, log_object.etag, count, _now()))
-        summary.objects += 1
-        if len(batch) >= batch_events:
-            _flush(batch, store, summary)
-            batch = Batch()
-        if on_object:
-            on_object(summary, log_object)
-    _flush(batch, store, summary)
+    with _BackgroundWriter(store, summary) as writer:
+        for log_object in _not_ledgered(objects, store, summary):
+            count = _read_object(log_object, batch, summary)
+            if count is not None:
+                batch.ledger.append(LedgerEntry(log_object.uri, log_object.etag, count, _now()))
+            summary.objects += 1
+            if len(batch) >= batch_events:
+                writer.write(batch)
+                batch = Batch()
+            if on_object:
+                on_object(summary, log_object)
+        writer.write(batch)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+class _BackgroundWriter:
+    """Writes one batch in a thread while the next is read. Stores release the GIL while they
+    work, so reading and writing overlap on two cores; at most two batches are held in memory."""
+
+    def __init__(self, store: Store, summary: IngestSummary) -> None:
+        self._store = store
+        self._summary = summary
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
+        self._pending: Future[WriteResult] | None = None
+
+    def write(self, batch: Batch) -> None:
+        self._wait()
+        if batch.events or batch.quarantine or batch.ledger:
+            self._pending = self._executor.submit(self._store.write, batch)
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            result = self._pending.result()  # a store error surfaces here, in the caller's thread
+            self._pending = None
+            self._summary.ingested += result.inserted
+            self._summary.duplicates += result.duplicates
+
+    def __enter__(self) -> "_BackgroundWriter":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            self._wait()
+        finally:
+            self._executor.shutdown(wait=True)
 
 
 def _read_object(log_object: LogObject, batch: Batch, summary: IngestSummary) -> int | None:
@@ -120,14 +154,6 @@ def _not_ledgered(objects: Iterable[LogObject], store: Store, summary: IngestSum
                 summary.skipped_reasons["already-ingested"] += 1
             else:
                 yield log_object
-
-
-def _flush(batch: Batch, store: Store, summary: IngestSummary) -> None:
-    if not (batch.events or batch.quarantine or batch.ledger):
-        return
-    result = store.write(batch)
-    summary.ingested += result.inserted
-    summary.duplicates += result.duplicates
 
 
 def _now() -> datetime:

@@ -10,6 +10,7 @@ queries, and later with the checker, instead of locking them out for its whole r
 from __future__ import annotations
 
 import random
+import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -43,10 +44,11 @@ EVENT_COLUMNS: dict[str, str] = {
     "read_only": "BOOLEAN",
     "missing": "VARCHAR[]",
     "source": "VARCHAR",
-    "record": "JSON",
+    "record": "VARCHAR",
 }
 
-# CloudTrail field → the column that holds it (the rest is read from `record`).
+# CloudTrail field → the column that holds it (the rest is read from `record`). The columns are
+# filled by DuckDB from the record's JSON on insert, so the two can never disagree.
 RECORD_FIELD_COLUMNS = {
     "eventID": "event_id",
     "eventTime": "event_time",
@@ -57,6 +59,7 @@ RECORD_FIELD_COLUMNS = {
     "errorCode": "error_code",
     "userIdentity.type": "identity_type",
     "userIdentity.accessKeyId": "access_key_id",
+    "readOnly": "read_only",
 }
 
 SCHEMA = [
@@ -69,14 +72,26 @@ SCHEMA = [
         source VARCHAR PRIMARY KEY, etag VARCHAR, events BIGINT, ingested_at TIMESTAMP)""",
 ]
 
+# What Python computes per event (the derived fields); everything else DuckDB extracts itself.
 _ARROW_SCHEMA = pa.schema([
-    ("event_id", pa.string()), ("event_time", pa.timestamp("us")), ("ingest_time", pa.timestamp("us")),
-    ("event_name", pa.string()), ("event_source", pa.string()), ("aws_region", pa.string()),
-    ("actor", pa.string()), ("account", pa.string()), ("outcome", pa.string()),
-    ("resource", pa.string()), ("source_ip", pa.string()), ("error_code", pa.string()),
-    ("identity_type", pa.string()), ("access_key_id", pa.string()), ("read_only", pa.bool_()),
+    ("event_id", pa.string()), ("event_time", pa.timestamp("us")), ("actor", pa.string()),
+    ("account", pa.string()), ("outcome", pa.string()), ("resource", pa.string()),
     ("missing", pa.list_(pa.string())), ("source", pa.string()), ("record", pa.string()),
 ])
+
+
+def _column_expression(column: str) -> str:
+    if column == "ingest_time":
+        return "$ingest_time"
+    if column in _ARROW_SCHEMA.names:
+        return column
+    field = next(name for name, target in RECORD_FIELD_COLUMNS.items() if target == column)
+    value = f"json_extract_string(record, '$.{field}')"
+    return f"TRY_CAST({value} AS BOOLEAN)" if EVENT_COLUMNS[column] == "BOOLEAN" else value
+
+
+_INSERT_EVENTS = (f"INSERT OR IGNORE INTO events ({', '.join(EVENT_COLUMNS)}) SELECT "
+                  + ", ".join(_column_expression(column) for column in EVENT_COLUMNS) + " FROM batch_events")
 
 
 class StoreLocked(RuntimeError):
@@ -89,6 +104,9 @@ class DuckDBStore:
         self.url = f"duckdb:///{self.path}"
         self.lock_timeout = lock_timeout
         self._schema_ready = False
+        # DuckDB refuses two connections of different modes to one file in one process; the
+        # ingester writes from a background thread while its main thread looks up the ledger.
+        self._in_process = threading.Lock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.path.exists():  # readers of an existing file never take the write lock
             with self.connect(read_only=False) as connection:
@@ -103,11 +121,12 @@ class DuckDBStore:
     @contextmanager
     def connect(self, read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection held only for the work at hand; waits while another process has the file."""
-        connection = _open_when_free(self.path, read_only, self.lock_timeout)
-        try:
-            yield connection
-        finally:
-            connection.close()
+        with self._in_process:
+            connection = _open_when_free(self.path, read_only, self.lock_timeout)
+            try:
+                yield connection
+            finally:
+                connection.close()
 
     def write(self, batch: Batch) -> WriteResult:
         unique = {event.event_id: event for event in batch.events}
@@ -118,8 +137,7 @@ class DuckDBStore:
             inserted = 0
             if len(table):
                 connection.register("batch_events", table)
-                inserted = connection.execute(
-                    "INSERT OR IGNORE INTO events SELECT * FROM batch_events").fetchone()[0]
+                inserted = connection.execute(_INSERT_EVENTS, {"ingest_time": _now()}).fetchone()[0]
                 connection.unregister("batch_events")
             if batch.quarantine:
                 connection.executemany(
@@ -214,45 +232,25 @@ def _open_when_free(path: Path, read_only: bool, timeout: float) -> duckdb.DuckD
 
 
 def _arrow_table(events: Any) -> pa.Table:
-    ingest_time = datetime.now(timezone.utc).replace(tzinfo=None)
-    columns: dict[str, list[Any]] = {name: [] for name in _ARROW_SCHEMA.names}
+    columns: tuple[list[Any], ...] = tuple([] for _ in _ARROW_SCHEMA.names)
+    ids, times, actors, accounts, outcomes, resources, missing, sources, records = columns
+    dumps = orjson.dumps
     for event in events:
-        record = event.record
-        identity = record.get("userIdentity")
-        identity = identity if isinstance(identity, dict) else {}
-        columns["event_id"].append(event.event_id)
-        columns["event_time"].append(event.event_time)
-        columns["ingest_time"].append(ingest_time)
-        columns["event_name"].append(_text(record.get("eventName")))
-        columns["event_source"].append(_text(record.get("eventSource")))
-        columns["aws_region"].append(_text(record.get("awsRegion")))
-        columns["actor"].append(event.actor)
-        columns["account"].append(event.account)
-        columns["outcome"].append(event.outcome)
-        columns["resource"].append(event.resource)
-        columns["source_ip"].append(_text(record.get("sourceIPAddress")))
-        columns["error_code"].append(_text(record.get("errorCode")))
-        columns["identity_type"].append(_text(identity.get("type")))
-        columns["access_key_id"].append(_text(identity.get("accessKeyId")))
-        columns["read_only"].append(_boolean(record.get("readOnly")))
-        columns["missing"].append(event.missing)
-        columns["source"].append(event.source)
-        columns["record"].append(orjson.dumps(record).decode())
-    return pa.Table.from_pydict(columns, schema=_ARROW_SCHEMA)
+        ids.append(event.event_id)
+        times.append(event.event_time)
+        actors.append(event.actor)
+        accounts.append(event.account)
+        outcomes.append(event.outcome)
+        resources.append(event.resource)
+        missing.append(event.missing)
+        sources.append(event.source)
+        records.append(dumps(event.record).decode())
+    return pa.Table.from_arrays([pa.array(values, type=kind) for values, kind in zip(columns, _ARROW_SCHEMA.types)],
+                                schema=_ARROW_SCHEMA)
 
 
-def _boolean(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        return value.lower() == "true"
-    return None
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else orjson.dumps(value).decode()
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 import typing  # noqa: E402  (kept with the query methods it serves)
