@@ -1,0 +1,129 @@
+"""Ingest benchmark (run by hand): events/s, peak memory and store size, against baselines.
+
+    .venv/bin/python bench/ingest.py [--events 1000000] [--runs 3]
+
+Generates a trail once (cached in bench/out/), then measures, each phase in its own process:
+- floor: gunzip + orjson parse of every file, nothing else (what reading alone costs);
+- jq: `zcat | jq` counting the same records (what a shell user would do);
+- read+normalize: our reader and event model feeding a store that discards (where Python spends);
+- ingest: the real thing into a fresh DuckDB file.
+The machine is noisy, so every phase runs --runs times and the table shows medians and ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+
+PHASES = {
+    "floor": """
+import gzip, orjson, sys
+from pathlib import Path
+n = 0
+for f in sorted(Path(sys.argv[1]).rglob('*.json.gz')):
+    if 'CloudTrail-Digest' in f.name: continue
+    n += len(orjson.loads(gzip.decompress(f.read_bytes()))['Records'])
+print(n)
+""",
+    "read+normalize": """
+import sys
+from tattletrail.ingest import ingest
+from tattletrail.sources.local import local_objects
+from tattletrail.stores.base import WriteResult
+class DiscardStore:
+    url = 'discard://'
+    def ledgered(self, sources): return {}
+    def write(self, batch): return WriteResult(inserted=len(batch.events), duplicates=0)
+print(ingest(local_objects(sys.argv[1]), DiscardStore()).ingested)
+""",
+    "ingest": """
+import sys
+from tattletrail.ingest import ingest
+from tattletrail.sources.local import local_objects
+from tattletrail.stores.duckdb import DuckDBStore
+print(ingest(local_objects(sys.argv[1]), DuckDBStore(sys.argv[2])).ingested)
+""",
+}
+
+
+def generate(events: int) -> Path:
+    trail = OUT / f"trail-{events}"
+    if not (trail / ".complete").exists():
+        from tattletrail.generate import generate_trail
+
+        shutil.rmtree(trail, ignore_errors=True)
+        days = max(1, events // 250_000)
+        print(f"generating {events:,} events over {days} days into {trail} …", file=sys.stderr)
+        generate_trail(trail, days=days, seed=42, accounts=5, events_per_day=events // days,
+                       end=datetime(2026, 11, 23, 12, 0))
+        (trail / ".complete").write_text("")
+    return trail
+
+
+def run_phase(name: str, trail: Path, database: Path) -> tuple[float, int, int]:
+    """Seconds, peak RSS in bytes, and events counted, for one phase in a fresh process."""
+    database.unlink(missing_ok=True)
+    Path(f"{database}.wal").unlink(missing_ok=True)
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", PHASES[name], str(trail), str(database)],
+                               stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"phase {name} failed with status {status}")
+    return elapsed, usage.ru_maxrss * 1024, int(output.split()[-1])
+
+
+def run_jq(trail: Path) -> tuple[float, int]:
+    started = time.perf_counter()
+    command = (f"find {trail} -name '*.json.gz' ! -name '*CloudTrail-Digest*' -print0 | xargs -0 zcat "
+               "| jq -n '[inputs.Records | length] | add'")
+    output = subprocess.run(command, shell=True, capture_output=True, text=True, check=True).stdout
+    return time.perf_counter() - started, int(output.strip())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    arguments = parser.parse_args()
+    trail = generate(arguments.events)
+    database = OUT / "bench.duckdb"
+    results: dict[str, list[tuple[float, int, int]]] = {name: [] for name in (*PHASES, "jq")}
+    for run in range(arguments.runs):
+        for name in PHASES:
+            results[name].append(run_phase(name, trail, database))
+            print(f"run {run + 1} {name}: {results[name][-1][0]:.1f}s", file=sys.stderr)
+        seconds, count = run_jq(trail)
+        results["jq"].append((seconds, 0, count))
+        print(f"run {run + 1} jq: {seconds:.1f}s", file=sys.stderr)
+    events = results["floor"][0][2]
+    floor = statistics.median(seconds for seconds, _, _ in results["floor"])
+    store_size = database.stat().st_size
+    print(f"\n{events:,} events in {sum(1 for _ in trail.rglob('*.json.gz')):,} files "
+          f"({sum(f.stat().st_size for f in trail.rglob('*.json.gz')) / 1e6:,.0f} MB gzipped); "
+          f"medians of {arguments.runs} runs; DuckDB file {store_size / 1e6:,.0f} MB "
+          f"({store_size / events:,.0f} bytes/event)\n")
+    print("| phase | seconds | events/s | share of parse floor | peak RSS |")
+    print("|---|---:|---:|---:|---:|")
+    for name, runs in results.items():
+        seconds = statistics.median(s for s, _, _ in runs)
+        counted = runs[0][2]
+        assert counted == events, f"{name} counted {counted} events, the floor {events}"
+        rss = f"{statistics.median(r for _, r, _ in runs) / 1e6:,.0f} MB" if name != "jq" else "-"
+        print(f"| {name} | {seconds:.1f} | {events / seconds:,.0f} | {floor / seconds:.0%} | {rss} |")
+
+
+if __name__ == "__main__":
+    main()
