@@ -1,0 +1,36 @@
+"""The README documents every command and its quick start works as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import typer.main
+
+from tattletrail.cli import app
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+
+
+def command_names() -> list[str]:
+    group = typer.main.get_command(app)
+    assert isinstance(group, click.Group)
+    names = []
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            names += [f"{name} {sub}" for sub in command.commands]
+        else:
+            names.append(name)
+    return names
+
+
+def test_every_command_is_in_the_readme():
+    undocumented = [name for name in command_names() if f"tattletrail {name}" not in README]
+    assert not undocumented, f"README.md does not mention: {undocumented}"
+
+
+def test_readme_quick_start_is_the_two_make_targets():
+    assert "make demo" in README and "make test" in README
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    assert re.search(r"^demo:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
