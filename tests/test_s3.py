@@ -274,6 +274,14 @@ def test_cli_ingests_a_bucket_counts_digests_and_skips_on_rerun(bucket: Bucket, 
     assert (second["ingested"], second["skipped_reasons"]) == (0, {"already-ingested": 4 + 1})
 
 
+def test_downloads_run_ahead_of_a_reader_that_opens_each_object_as_it_comes(bucket: Bucket):
+    files = put_trail(bucket)
+    bodies = {o.uri: o.open().read() for o in bucket.objects()}
+    assert bodies == {f"s3://{bucket.name}/{key}": log_file(records) for key, records in files.items()}
+    assert sorted(bucket.downloaded) == sorted(files)
+    assert any(name.startswith("s3-download") for name in bucket.download_threads)
+
+
 def test_without_prefetch_every_download_waits_for_its_open(bucket: Bucket, store: DuckDBStore):
     files = put_trail(bucket)
     ingest(bucket.objects(prefetch=0), store)

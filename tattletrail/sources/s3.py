@@ -133,11 +133,17 @@ def s3_objects(uri: str, *, accounts: list[str] | None = None, regions: list[str
     keys = KeyFilter(frozenset(accounts or ()), frozenset(regions or ()), since, until)
     listing = _Listing(client or s3_client(profile, endpoint_url, connections=prefetch + 2), bucket, endpoint_url)
     downloads = _Downloads(listing.client, bucket, prefetch)
+    # Listed but not yet yielded: a consumer that opens each object before asking for the next
+    # still leaves `prefetch` objects known to `downloads`, to fetch ahead.
+    unyielded: deque[LogObject] = deque()
     try:
         for key, etag, size in listing.keys(prefix, keys):
-            index = downloads.listed(key)
-            yield LogObject(uri=f"s3://{bucket}/{key}", etag=etag.strip('"'), size=size,
-                            open=partial(downloads.open, index, key))
+            unyielded.append(LogObject(uri=f"s3://{bucket}/{key}", etag=etag.strip('"'), size=size,
+                                       open=partial(downloads.open, downloads.listed(key), key)))
+            if len(unyielded) > prefetch:
+                yield unyielded.popleft()
+        while unyielded:
+            yield unyielded.popleft()
     except GeneratorExit:
         downloads.stop()
         raise
