@@ -84,6 +84,11 @@ class _Converter:
         if field is not None:
             raise QueryError(self.text, node.pos, f"field {node.name!r} inside the group of field {field!r}")
         name = unescape(node.name)
+        if name == "*" and isinstance(node.expr, lucene.Word) and node.expr.value == "*":
+            return All()
+        if "*" in name or "?" in name:
+            raise QueryError(self.text, node.pos, f"field names can't have wildcards ({name!r}): name one field, "
+                             "or drop the field to search all of them")
         if name == EXISTS_FIELD:
             if not isinstance(node.expr, (lucene.Word, lucene.Phrase)):
                 raise QueryError(self.text, node.pos, "_exists_ takes one field name: _exists_:errorCode")

@@ -164,7 +164,9 @@ def _bare(match: Match) -> Predicate:
             return True
         return keyword(leaf_text(value))
 
-    return lambda document: any(test(path, value) for path, value in walk_leaves(document))
+    # OpenSearch's all-field search leaves out fields named `_…` (it takes them for metadata).
+    return lambda document: any(test(path, value) for path, value in walk_leaves(document)
+                                if not path.startswith("_"))
 
 
 def _range(found: Range) -> Predicate:

@@ -88,9 +88,13 @@ def in_network_sql(value: str) -> str:
 # Reading a field -----------------------------------------------------------------------------------
 
 def _json_step(values: str, key: str) -> str:
+    """One key further; an array there yields its elements, and an array inside that array its
+    elements too (OpenSearch flattens arrays of arrays; deeper nesting is not followed)."""
     path = f'$."{key}"'
-    return (f"flatten(list_transform({values}, lambda x: CASE WHEN json_type(x, '{path}') = 'ARRAY' "
+    step = (f"flatten(list_transform({values}, lambda x: CASE WHEN json_type(x, '{path}') = 'ARRAY' "
             f"THEN json_extract(x, '{path}[*]') ELSE [json_extract(x, '{path}')] END))")
+    return (f"flatten(list_transform({step}, lambda x: CASE WHEN json_type(x) = 'ARRAY' "
+            "THEN json_extract(x, '$[*]') ELSE [x] END))")
 
 
 def json_values(field_name: str) -> str:
@@ -183,6 +187,7 @@ def _bare(match: Match) -> Fragment:
     parts.append(Fragment(
         f"({prefilter}EXISTS (SELECT 1 FROM json_tree(record) leaf WHERE leaf.type {_SCALAR} "
         f"AND regexp_replace(leaf.fullkey, '\\[[0-9]+\\]', '', 'g') NOT IN ({excluded}) "
+        "AND NOT starts_with(leaf.fullkey, '$._') AND NOT starts_with(leaf.fullkey, '$.\"_') "
         f"AND {keyword.format(_LEAF_TEXT)}))",
         ([needle] if needle else []) + list(parameters)))
     moment = None if match.wildcard else parse_date(match.value)
