@@ -33,6 +33,8 @@ CLOUDTRAIL_FOLDERS = ("CloudTrail", "CloudTrail-Insight", "CloudTrail-Digest")
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8}, connect_timeout=10, read_timeout=60)
 # botocore retries a request, but not a body that breaks off while it is being read.
 BODY_ATTEMPTS = 3
+# Bodies are held in memory; a rare bigger object is fetched only when opened, to bound memory.
+PREFETCH_SIZE_LIMIT = 64 * 1024 * 1024
 ACCESS_ERRORS = {"AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch",
                  "ExpiredToken", "InvalidToken", "AccountProblem"}
 
@@ -124,7 +126,7 @@ def s3_objects(uri: str, *, accounts: list[str] | None = None, regions: list[str
     listing and download, the newer content is read under the older ETag and read again next run.
     `open()` raises OSError when an object can't be downloaded after retries; the ingest quarantines
     it as unreadable and tries again next run. Bodies are fetched in a thread pool, at most
-    `prefetch` ahead of the object being opened. A `client` given is used as it is (its own
+    `prefetch` ahead of the object being opened (none bigger than 64 MiB, so memory stays bounded). A `client` given is used as it is (its own
     credentials, endpoint and retries); `profile` and `endpoint_url` only shape the one made here.
     """
     if prefetch < 0:
@@ -139,7 +141,7 @@ def s3_objects(uri: str, *, accounts: list[str] | None = None, regions: list[str
     try:
         for key, etag, size in listing.keys(prefix, keys):
             unyielded.append(LogObject(uri=f"s3://{bucket}/{key}", etag=etag.strip('"'), size=size,
-                                       open=partial(downloads.open, downloads.listed(key), key)))
+                                       open=partial(downloads.open, downloads.listed(key, size), key)))
             if len(unyielded) > prefetch:
                 yield unyielded.popleft()
         while unyielded:
@@ -263,16 +265,16 @@ class _Downloads:
         self._bucket = bucket
         self._depth = depth
         self._pool = ThreadPoolExecutor(max_workers=depth, thread_name_prefix="s3-download") if depth else None
-        self._waiting: deque[tuple[int, str]] = deque()  # listed, not yet opened or passed over
+        self._waiting: deque[tuple[int, str, int]] = deque()  # listed, not yet opened or passed over
         self._ahead: dict[int, Future[bytes]] = {}
         self._count = 0
         self._last_opened = -1
         self._streak = 0
 
-    def listed(self, key: str) -> int:
+    def listed(self, key: str, size: int) -> int:
         index = self._count
         self._count += 1
-        self._waiting.append((index, key))
+        self._waiting.append((index, key, size))
         return index
 
     def open(self, index: int, key: str) -> BinaryIO:
@@ -289,10 +291,11 @@ class _Downloads:
     def _fetch_ahead(self) -> None:
         if self._pool is None:
             return
-        for index, key in islice(self._waiting, min(self._depth, self._streak - 1)):
+        for index, key, size in islice(self._waiting, min(self._depth, self._streak - 1)):
             if len(self._ahead) >= self._depth:
                 return
-            if index not in self._ahead and not is_digest_name(key):  # the reader skips digests unread
+            # the reader skips digest files by name without reading them
+            if index not in self._ahead and size <= PREFETCH_SIZE_LIMIT and not is_digest_name(key):
                 self._ahead[index] = self._pool.submit(download, self._client, self._bucket, key)
 
     def stop(self) -> None:
