@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from tattletrail.cli import generate as generate_commands
 from tattletrail.cli import ingest as ingest_commands
 from tattletrail.cli.output import fail_cleanly
 
@@ -17,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 ingest_commands.register(app)
+generate_commands.register(app)
 
 
 def main() -> None:
