@@ -8,6 +8,7 @@ import typer
 
 from tattletrail.cli import generate as generate_commands
 from tattletrail.cli import ingest as ingest_commands
+from tattletrail.cli import query as query_commands
 from tattletrail.cli.output import fail_cleanly
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 ingest_commands.register(app)
 generate_commands.register(app)
+query_commands.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,216 @@
+"""`tattletrail search`, `count` and `searches`: the query language at the command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any, Iterator, Optional
+
+import orjson
+import typer
+
+from tattletrail.cli.output import console, errors, option_json, option_store, print_json, store_from, table
+from tattletrail.query import QueryError, parse_query
+from tattletrail.query.fields import closest_fields, mapped_kinds
+from tattletrail.query.python import leaf_text, values_at
+from tattletrail.query.tree import Node, fields_of
+from tattletrail.searches import SavedSearch, find_search, load_searches, parse_arguments
+from tattletrail.stores import Store
+from tattletrail.timespec import parse_duration, parse_instant, zone
+
+# Who, what, when, where: (heading, field) of the default table.
+DEFAULT_COLUMNS = [("time", "event_time"), ("actor", "actor"), ("eventName", "eventName"),
+                   ("resource", "resource"), ("region", "awsRegion"), ("source IP", "sourceIPAddress"),
+                   ("error", "errorCode")]
+FORMATS = ("table", "json", "jsonl", "csv")
+HISTOGRAM_WIDTH = 50
+
+
+def register(app: typer.Typer) -> None:
+    app.command("search")(search_command)
+    app.command("count")(count_command)
+    app.command("searches")(searches_command)
+
+
+def option_since() -> Any:
+    return typer.Option(None, "--since", help="Events from this time on: 30m, 24h, 7d (ago), today, ISO 8601.")
+
+
+def option_until() -> Any:
+    return typer.Option(None, "--until", help="Events before this time (same forms as --since).")
+
+
+def option_tz() -> Any:
+    return typer.Option(None, "--tz", help="Time zone for --since/--until without an offset and for "
+                        "displayed times (IANA name; default UTC).")
+
+
+def option_saved() -> Any:
+    return typer.Option(None, "--saved", help="Run a saved search (see `tattletrail searches`); the "
+                        "arguments are then its parameters as name=value.")
+
+
+def search_command(
+    words: list[str] = typer.Argument(None, metavar="QUERY", help="A Lucene query, e.g. "
+                                      "'eventName:ConsoleLogin AND NOT additionalEventData.MFAUsed:Yes'."),
+    since: Optional[str] = option_since(), until: Optional[str] = option_until(), tz: Optional[str] = option_tz(),
+    fields: Optional[str] = typer.Option(None, "--fields", help="Comma-separated fields to show instead "
+                                         "of time, actor, eventName, resource, region, source IP, error."),
+    limit: int = typer.Option(100, "--limit", help="At most this many events, newest first."),
+    output_format: str = typer.Option("table", "--format", help="table, json, jsonl or csv."),
+    store: Optional[str] = option_store(), saved: Optional[str] = option_saved(),
+) -> None:
+    """Find events: newest first, who did what, when and where."""
+    if output_format not in FORMATS:
+        raise typer.BadParameter(f"{output_format!r}: use one of {', '.join(FORMATS)}", param_hint="--format")
+    with query_errors():
+        target = store_from(store)
+        tree = query_of(words, saved, target)
+        window = time_window(since, until, tz)
+        documents = target.search(tree, since=window[0], until=window[1], limit=limit)
+    columns = [(name, name) for name in fields.split(",") if name] if fields else DEFAULT_COLUMNS
+    print_documents(documents, columns, output_format, zone_name=tz, full=not fields)
+
+
+def count_command(
+    words: list[str] = typer.Argument(None, metavar="QUERY", help="A Lucene query ('*' or nothing: every event)."),
+    since: Optional[str] = option_since(), until: Optional[str] = option_until(), tz: Optional[str] = option_tz(),
+    by: Optional[str] = typer.Option(None, "--by", help="Count per value of this field (top 20)."),
+    interval: Optional[str] = typer.Option(None, "--interval", help="Count per time bucket, e.g. 1h, 15m, 1d: "
+                                           "a histogram."),
+    as_json: bool = option_json(), store: Optional[str] = option_store(), saved: Optional[str] = option_saved(),
+) -> None:
+    """How many events match; per field value with --by, over time with --interval."""
+    with query_errors():
+        target = store_from(store)
+        tree = query_of(words, saved, target)
+        window = time_window(since, until, tz)
+        counted = target.count(tree, since=window[0], until=window[1], by=by,
+                               interval=parse_duration(interval) if interval else None)
+    if as_json:
+        print_json(counted.as_dict())
+        return
+    console.print(f"[bold]{counted.total:,}[/] events", highlight=False)
+    if by is not None:
+        console.print(table(None, [by, "events"], counted.groups, numeric=["events"]))
+    if counted.buckets:
+        console.print(histogram(counted.buckets, tz), highlight=False, markup=False)
+
+
+def searches_command(as_json: bool = option_json()) -> None:
+    """List the saved searches: name, parameters and what each finds."""
+    with query_errors():
+        searches = load_searches()
+    if as_json:
+        print_json([search.model_dump() for search in searches.values()])
+        return
+    console.print(table(None, ["name", "parameters", "description"],
+                        [(search.name, describe_params(search), search.description)
+                         for search in sorted(searches.values(), key=lambda found: found.name)]))
+
+
+def describe_params(search: SavedSearch) -> str:
+    return "" if not search.params else search.usage()
+
+
+# The library calls behind the commands ---------------------------------------------------------------
+
+def query_of(words: list[str] | None, saved: str | None, store: Store) -> Node:
+    """The query the command line asks for, parsed and checked; warns about never-seen fields."""
+    words = words or []
+    if saved:
+        text = find_search(saved).render(parse_arguments(words))
+    else:
+        text = " ".join(words)
+    tree = parse_query(text)
+    warn_unknown_fields(tree, store)
+    return tree
+
+
+def warn_unknown_fields(tree: Node, store: Store) -> None:
+    named = fields_of(tree)
+    if not named:
+        return
+    known = store.field_names() | set(mapped_kinds())
+    for field, _ in named:
+        if field not in known:
+            close = closest_fields(field, known)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            errors.print(f"warning: field {field!r} was never seen in the store{hint}", highlight=False,
+                         markup=False)
+
+
+def time_window(since: str | None, until: str | None, tz: str | None) -> tuple[datetime | None, datetime | None]:
+    now = datetime.now(timezone.utc)
+    return (parse_instant(since, now, tz) if since else None, parse_instant(until, now, tz) if until else None)
+
+
+@contextmanager
+def query_errors() -> Iterator[None]:
+    """A query that can't be used: the query, a caret under the column, exit code 2."""
+    try:
+        yield
+    except QueryError as error:
+        errors.print(f"error: {error}", highlight=False, markup=False)
+        raise typer.Exit(2) from None
+
+
+# Output -------------------------------------------------------------------------------------------
+
+def cell(document: dict[str, Any], field: str, zone_name: str | None) -> str | None:
+    if field == "event_time":
+        moment = document.get("event_time")
+        return local_time(moment, zone_name) if moment else None
+    values = [value for value in values_at(document, field)]
+    if not values:
+        return None
+    return ", ".join(leaf_text(value) if not isinstance(value, dict) else orjson.dumps(value).decode()
+                     for value in values)
+
+
+def local_time(iso: str, zone_name: str | None) -> str:
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(zone(zone_name))
+    return moment.strftime("%Y-%m-%d %H:%M:%S") + ("" if zone_name in (None, "UTC") else moment.strftime(" %Z"))
+
+
+def print_documents(documents: list[dict[str, Any]], columns: list[tuple[str, str]], output_format: str,
+                    zone_name: str | None, full: bool) -> None:
+    if output_format in ("json", "jsonl"):
+        rows = documents if full else [{field: _projected(document, field) for _, field in columns}
+                                       for document in documents]
+        if output_format == "json":
+            print_json(rows)
+        else:
+            sys.stdout.write("".join(orjson.dumps(row).decode() + "\n" for row in rows))
+        return
+    rows_text = [[cell(document, field, zone_name) for _, field in columns] for document in documents]
+    if output_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([name for name, _ in columns])
+        writer.writerows([[value or "" for value in row] for row in rows_text])
+        sys.stdout.write(buffer.getvalue())
+        return
+    if not documents:
+        console.print("No matching events.")
+        return
+    console.print(table(None, [name for name, _ in columns], rows_text))
+
+
+def _projected(document: dict[str, Any], field: str) -> Any:
+    values = values_at(document, field)
+    return None if not values else values[0] if len(values) == 1 else values
+
+
+def histogram(buckets: list[tuple[datetime, int]], zone_name: str | None) -> str:
+    """One line per bucket: its start, a bar scaled to the largest bucket, the count."""
+    largest = max((n for _, n in buckets), default=0) or 1
+    lines = []
+    for start, n in buckets:
+        bar = "█" * round(n / largest * HISTOGRAM_WIDTH) if n else ""
+        lines.append(f"{local_time(start.isoformat() + 'Z', zone_name)}  {bar:<{HISTOGRAM_WIDTH}}  {n:,}")
+    return "\n".join(lines)
+
