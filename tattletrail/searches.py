@@ -66,7 +66,7 @@ def escape_value(value: str) -> str:
     """A value as one literal Lucene term: every character with a meaning is escaped."""
     if not value:
         return '""'
-    return "".join("\\" + char if char in _SPECIAL else char for char in value)
+    return "".join("\\" + char if char in _SPECIAL or char.isspace() else char for char in value)
 
 
 def search_directories() -> list[Path]:

@@ -340,3 +340,41 @@ def test_backends_agree_on_generated_queries(backends: Backends, field_values: l
                                              data: st.DataObject) -> None:
     backends.agree(data.draw(queries(field_values)))
 
+
+
+# The saved search pack: each finds what its description promises, the same on every backend.
+SAVED: list[tuple[str, dict[str, str], int | set[str] | None]] = [
+    ("actor-activity", {"actor": "NetworkAdmin/alice"},
+     {"extra-ingress-world", "extra-ingress-world6", "extra-route", "extra-kms-delete"}),
+    ("route-changes", {}, {"extra-route"}),
+    ("security-group-changes", {}, {"extra-ingress-world", "extra-ingress-world6", "extra-ingress-private"}),
+    ("ingress-open-to-world", {}, {"extra-ingress-world", "extra-ingress-world6"}),
+    ("console-logins", {}, {"extra-root-login", "extra-bob-login-failed"}),
+    ("console-logins-without-mfa", {}, {"extra-root-login"}),
+    ("root-activity", {}, {"extra-root-login", "extra-stop-logging", "extra-iam-user"}),
+    ("denied-calls", {}, {"extra-denied", "extra-unauthorized"}),
+    ("failed-calls", {}, None),
+    ("iam-changes", {}, {"extra-iam-user"}),
+    ("cloudtrail-changes", {}, {"extra-stop-logging"}),
+    ("kms-key-disable-delete", {}, {"extra-kms-delete"}),
+    ("s3-bucket-policy-acl-changes", {}, {"extra-bucket-policy"}),
+    ("region-activity", {"region": "us-east-1"}, None),
+    ("access-key-activity", {"key": "AKIAEXAMPLEBOB"}, None),
+]
+
+
+def test_every_saved_search_is_in_the_table() -> None:
+    from tattletrail.searches import load_searches
+
+    assert sorted(load_searches()) == sorted(name for name, _, _ in SAVED)
+
+
+@pytest.mark.parametrize("name, arguments, expected", SAVED, ids=[name for name, _, _ in SAVED])
+def test_saved_search_finds_what_it_promises_on_every_backend(backends: Backends, name: str,
+                                                              arguments: dict[str, str], expected: Any) -> None:
+    from tattletrail.searches import find_search
+
+    found = backends.agree(find_search(name).render(arguments))
+    assert found, f"{name} found nothing"
+    if isinstance(expected, set):
+        assert found == expected

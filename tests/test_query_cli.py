@@ -1,0 +1,138 @@
+"""`tattletrail search`, `count` and `searches`, run as a user runs them (a subprocess)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.query_events import build_store
+
+
+@pytest.fixture(scope="module")
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return build_store(tmp_path_factory.mktemp("cli")).url
+
+
+def run_cli(store_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tattletrail", *args, *(["--store", store_url] if store_url else [])],
+                          capture_output=True, text=True, timeout=120, env={"COLUMNS": "200", "PATH": "/usr/bin"})
+
+
+def test_search_table_answers_who_what_when_where(store_url: str) -> None:
+    result = run_cli(store_url, "search", "eventName:ConsoleLogin")
+    assert result.returncode == 0, result.stderr
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == ["time", "actor", "eventName", "resource", "region", "source", "IP", "error"]
+    assert rows[0].split()[:5] == ["2024-05-02", "08:30:00", "bob", "ConsoleLogin", "-"]  # newest first
+    assert rows[1].split()[:4] == ["2024-05-02", "08:00:00", "root", "ConsoleLogin"]
+
+
+def test_search_json_gives_whole_documents(store_url: str) -> None:
+    result = run_cli(store_url, "search", "requestParameters.ipPermissions.items.ipRanges.items.cidrIp:\"0.0.0.0/0\"",
+                     "--format", "json")
+    documents = json.loads(result.stdout)
+    assert [document["eventID"] for document in documents] == ["extra-ingress-world"]
+    assert documents[0]["actor"] == "NetworkAdmin/alice" and documents[0]["event_time"] == "2024-05-01T10:00:00.000Z"
+
+
+@pytest.mark.parametrize("output_format, parse", [
+    ("jsonl", lambda text: [json.loads(line) for line in text.splitlines()]),
+    ("csv", lambda text: list(csv.DictReader(io.StringIO(text)))),
+])
+def test_search_fields_pick_columns(store_url: str, output_format: str, parse: object) -> None:
+    result = run_cli(store_url, "search", "actor:root", "--fields", "eventName,sourceIPAddress",
+                     "--format", output_format, "--limit", "2")
+    rows = parse(result.stdout)  # type: ignore[operator]
+    assert [dict(row) for row in rows] == [{"eventName": "CreateAccessKey", "sourceIPAddress": "203.0.113.7"},
+                                           {"eventName": "StopLogging", "sourceIPAddress": "203.0.113.7"}]
+
+
+def test_search_since_until_and_time_zone(store_url: str) -> None:
+    result = run_cli(store_url, "search", "*", "--since", "2024-05-02T10:00", "--until", "2024-05-02T11:00",
+                     "--tz", "Europe/Paris", "--fields", "event_time,eventName", "--format", "csv")
+    assert list(csv.reader(io.StringIO(result.stdout)))[1:] == [["2024-05-02 10:30:00 CEST", "ConsoleLogin"],
+                                                                ["2024-05-02 10:00:00 CEST", "ConsoleLogin"]]
+
+
+def test_search_saved_with_parameter(store_url: str) -> None:
+    result = run_cli(store_url, "search", "--saved", "access-key-activity", "key=AKIAEXAMPLEBOB",
+                     "--fields", "eventID", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert sorted(result.stdout.split()[1:]) == ["extra-bob-login-failed", "extra-bucket-policy", "extra-denied",
+                                                 "extra-ingress-private", "extra-odd-values", "extra-unauthorized"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["search", "--saved", "actor-activity"], "needs actor=VALUE"),
+    (["search", "--saved", "actor-activty", "actor=x"], "did you mean 'actor-activity'"),
+    (["search", "--saved", "actor-activity", "who=x"], "has no parameter 'who'"),
+    (["search", "--saved", "actor-activity", "alice"], "name=value"),
+])
+def test_saved_search_mistakes_say_what_to_do(store_url: str, args: list[str], message: str) -> None:
+    result = run_cli(store_url, *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_query_that_does_not_parse_shows_a_caret(store_url: str) -> None:
+    result = run_cli(store_url, "search", "eventName:(ConsoleLogin OR")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-2:] == ["  eventName:(ConsoleLogin OR", "                            ^"]
+
+
+def test_field_never_seen_warns_with_closest_fields(store_url: str) -> None:
+    result = run_cli(store_url, "count", "eventNmae:ConsoleLogin")
+    assert result.returncode == 0
+    assert "warning: field 'eventNmae' was never seen in the store (did you mean eventName" in result.stderr
+    assert result.stdout.split()[0] == "0"
+
+
+def test_count_json_total_and_by(store_url: str) -> None:
+    result = run_cli(store_url, "count", "eventName:ConsoleLogin OR actor:root", "--by", "actor", "--json")
+    assert json.loads(result.stdout) == {"count": 4, "by": "actor", "groups": [
+        {"value": "root", "count": 3}, {"value": "bob", "count": 1}]}
+
+
+def test_count_by_a_field_inside_arrays_counts_each_value(store_url: str) -> None:
+    result = run_cli(store_url, "count", "eventName:AuthorizeSecurityGroupIngress", "--json",
+                     "--by", "requestParameters.ipPermissions.items.ipRanges.items.cidrIp")
+    assert json.loads(result.stdout)["groups"] == [{"value": "0.0.0.0/0", "count": 1},
+                                                   {"value": "10.0.0.0/16", "count": 1},
+                                                   {"value": "10.0.0.0/8", "count": 1}]
+
+
+def test_count_interval_draws_a_histogram_with_empty_buckets(store_url: str) -> None:
+    result = run_cli(store_url, "count", "recipientAccountId:111122223333", "--interval", "1d",
+                     "--since", "2024-05-01", "--until", "2024-05-05")
+    lines = result.stdout.splitlines()
+    assert lines[0] == "14 events"
+    assert [line.split()[0] for line in lines[1:]] == ["2024-05-01", "2024-05-02", "2024-05-03", "2024-05-04"]
+    assert [line.split()[-1] for line in lines[1:]] == ["4", "4", "6", "0"]
+    assert "█" * 50 in lines[3]
+
+
+def test_count_interval_json_has_buckets(store_url: str) -> None:
+    result = run_cli(store_url, "count", "actor:root", "--interval", "1d", "--json")
+    assert json.loads(result.stdout) == {"count": 3, "interval_seconds": 86400.0, "buckets": [
+        {"start": "2024-05-02T00:00:00Z", "count": 1}, {"start": "2024-05-03T00:00:00Z", "count": 2}]}
+
+
+def test_searches_lists_the_pack() -> None:
+    result = run_cli("", "searches", "--json")
+    listed = {search["name"]: search for search in json.loads(result.stdout)}
+    assert {"ingress-open-to-world", "console-logins-without-mfa", "access-key-activity"} <= set(listed)
+    assert listed["region-activity"]["params"] == {"region": {"description": "an AWS region, e.g. eu-west-1",
+                                                              "default": None}}
+
+
+def test_every_command_is_documented() -> None:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "query.md").read_text()
+    for command in ("tattletrail search", "tattletrail count", "tattletrail searches", "--saved", "--interval",
+                    "--by", "--fields", "--format"):
+        assert command in text
