@@ -194,14 +194,15 @@ def test_background_mix_looks_like_real_management_traffic(trail: Trail):
     assert 0.82 <= read_only <= 0.95
     assert 0.01 <= failed <= 0.06
     identity_types = Counter(record["userIdentity"].get("type") for record in trail.records)
-    assert {"IAMUser", "AssumedRole", "AWSService", "FederatedUser", "Root"} <= set(identity_types)
+    assert {"IAMUser", "AssumedRole", "AWSService", "FederatedUser", "WebIdentityUser", "Root"} <= set(identity_types)
     assert identity_types["AssumedRole"] > identity_types["IAMUser"]
     assert {"AwsApiCall", "AwsConsoleSignIn", "AwsServiceEvent"} <= {record["eventType"] for record in trail.records}
     assert {record["eventVersion"] for record in trail.records} <= {"1.08", "1.09"}
     assert all(record["managementEvent"] and record["eventCategory"] == "Management" for record in trail.records)
     assert len({record["eventSource"] for record in trail.records}) >= 15
     assert any("sessionCredentialFromConsole" in record for record in trail.records)
-    assert any(record.get("resources") for record in trail.where(eventName="AssumeRole"))
+    for record in trail.where(eventName="AssumeRole"):
+        assert record["resources"][0]["ARN"] == record["requestParameters"]["roleArn"]
     assert any(record["sourceIPAddress"] == "AWS Internal" for record in trail.records)
     # global services are logged in us-east-1 only
     assert {record["awsRegion"] for record in trail.records

@@ -13,7 +13,7 @@ from random import Random
 from typing import Any, Callable
 
 from tattletrail.generate.assets import Assets
-from tattletrail.generate.identities import AWS, CI, FEDERATED, HUMAN, SERVICE, WORKLOAD, Account, Ids, Session
+from tattletrail.generate.identities import AWS, CI, FEDERATED, HUMAN, OIDC, SERVICE, WORKLOAD, Account, Ids, Session
 from tattletrail.generate.records import GLOBAL_SERVICES
 
 
@@ -27,6 +27,7 @@ class Context:
     assets: Assets
     region: str
     session: Session | None = None
+    role: tuple[str, str] = ("", "")  # (role, session name) chosen by the current AssumeRole call
 
 
 Builder = Callable[[Context], Any]
@@ -61,7 +62,6 @@ def _filter(name: str, value: str) -> dict[str, Any]:
     return {"items": [{"name": name, "valueSet": {"items": [{"value": value}]}}]}
 
 
-EMPTY: dict[str, Any] = {}
 INSTANCE_FILTERS = {"instancesSet": {}, "filterSet": {}}
 
 
@@ -133,9 +133,20 @@ def kms_key_resources(c: Context) -> list[dict[str, str]]:
 
 
 def kms_decrypt(c: Context) -> dict[str, Any]:
-    return {"encryptionAlgorithm": "SYMMETRIC_DEFAULT",
-            "encryptionContext": {"aws:lambda:FunctionArn": f"arn:aws:lambda:{c.region}:{c.account.account_id}"
-                                  f":function:{_pick(c.account.functions, c.rng)}"}}
+    """The encryption context names what the data belongs to: a function, a secret, an object, a trail."""
+    caller = c.session.actor if c.session else ""
+    account = c.account.account_id
+    if caller.startswith("orders-api") or caller == "lambda.amazonaws.com":
+        context = {"aws:lambda:FunctionArn": f"arn:aws:lambda:{c.region}:{account}:function:"
+                                             f"{_pick(c.account.functions, c.rng)}"}
+    elif caller == "cloudtrail.amazonaws.com":
+        context = {"aws:cloudtrail:arn": f"arn:aws:cloudtrail:us-east-1:{account}:trail/org-trail"}
+    elif c.rng.random() < 0.5:
+        context = {"SecretARN": f"arn:aws:secretsmanager:{c.region}:{account}:secret:{_pick(c.assets.secrets, c.rng)}",
+                   "SecretVersionId": "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"}
+    else:
+        context = {"aws:s3:arn": f"arn:aws:s3:::{_pick(c.assets.buckets, c.rng)}/reports/2026/11/"}
+    return {"encryptionAlgorithm": "SYMMETRIC_DEFAULT", "encryptionContext": context}
 
 
 def kms_data_key(c: Context) -> dict[str, Any]:
@@ -156,23 +167,51 @@ def policy_arn(c: Context) -> dict[str, Any]:
     return {"policyArn": f"arn:aws:iam::{c.account.account_id}:policy/{_pick(c.assets.policies, c.rng)}"}
 
 
+# Which role a service principal assumes, and the session name it gives.
+SERVICE_ROLES = {"lambda.amazonaws.com": ("orders-api-role", "orders-api"),
+                 "ecs-tasks.amazonaws.com": ("payments-task-role", "ecs-task"),
+                 "ec2.amazonaws.com": ("app-server-role", "i-instance"),
+                 "autoscaling.amazonaws.com": ("terraform-apply", "AutoScaling")}
+
+
 def assume_role(c: Context) -> dict[str, Any]:
-    role = _pick(("OrganizationAccountAccessRole", "terraform-apply", "github-actions-deploy"), c.rng)
-    return {"roleArn": f"arn:aws:iam::{c.account.account_id}:role/{role}",
-            "roleSessionName": _pick(("terraform", "GitHubActions", "botocore-session-1732370000"), c.rng),
+    caller = c.session.actor if c.session else ""
+    if caller in SERVICE_ROLES:
+        role, session = SERVICE_ROLES[caller]
+        if session == "i-instance":
+            session = _pick(c.account.instances, c.rng)
+    elif c.session is not None and c.session.kind == "ci":
+        role, session = "terraform-apply", "terraform"
+    else:
+        role, session = "OrganizationAccountAccessRole", caller.rsplit("/", 1)[-1].split("@")[0] or "admin"
+    c.role = (role, session)
+    return {"roleArn": f"arn:aws:iam::{c.account.account_id}:role/{role}", "roleSessionName": session,
             "durationSeconds": 3600}
 
 
 def assume_role_response(c: Context) -> dict[str, Any]:
+    role, session = c.role
     return {"credentials": {"accessKeyId": c.ids.key("ASIA"), "sessionToken": _pick(c.assets.session_tokens, c.rng),
                             "expiration": "Nov 23, 2026, 11:59:59 PM"},
-            "assumedRoleUser": {"assumedRoleId": f"{c.ids.key('AROA', 17)}:session",
-                                "arn": f"arn:aws:sts::{c.account.account_id}:assumed-role/session"}}
+            "assumedRoleUser": {"assumedRoleId": f"{c.account.roles[role]}:{session}",
+                                "arn": f"arn:aws:sts::{c.account.account_id}:assumed-role/{role}/{session}"}}
 
 
 def assume_role_resources(c: Context) -> list[dict[str, str]]:
     return [{"accountId": c.account.account_id, "type": "AWS::IAM::Role",
-             "ARN": f"arn:aws:iam::{c.account.account_id}:role/{_pick(c.assets.roles, c.rng)}"}]
+             "ARN": f"arn:aws:iam::{c.account.account_id}:role/{c.role[0]}"}]
+
+
+def web_identity_role(c: Context) -> dict[str, Any]:
+    c.role = ("github-actions-deploy", "GitHubActions")
+    return {"roleArn": f"arn:aws:iam::{c.account.account_id}:role/github-actions-deploy",
+            "roleSessionName": "GitHubActions", "durationSeconds": 3600}
+
+
+def web_identity_response(c: Context) -> dict[str, Any]:
+    return {**assume_role_response(c), "subjectFromWebIdentityToken": "repo:acme/app:ref:refs/heads/main",
+            "provider": f"arn:aws:iam::{c.account.account_id}:oidc-provider/token.actions.githubusercontent.com",
+            "audience": "sts.amazonaws.com"}
 
 
 def parameter(c: Context) -> dict[str, Any]:
@@ -251,7 +290,7 @@ def ecr_images(c: Context) -> dict[str, Any]:
             "acceptedMediaTypes": ["application/vnd.docker.distribution.manifest.v2+json"]}
 
 
-H, C, W, S, A, F = HUMAN, CI, WORKLOAD, SERVICE, AWS, FEDERATED
+H, C, W, S, A, F, O = HUMAN, CI, WORKLOAD, SERVICE, AWS, FEDERATED, OIDC
 INSTANCE_NOT_FOUND = ("Client.InvalidInstanceID.NotFound", "The instance ID '{}' does not exist")
 
 
@@ -314,6 +353,8 @@ CATALOGUE: tuple[ApiCall, ...] = (
     _call("iam", "AttachRolePolicy", 0.03, (C,), lambda c: {**role_name(c), **policy_arn(c)}),
     _call("sts", "GetCallerIdentity", 4, (H, C, W, F), None),
     _call("sts", "AssumeRole", 5, (C, A, H), assume_role, assume_role_response, assume_role_resources),
+    _call("sts", "AssumeRoleWithWebIdentity", 1, (O,), web_identity_role, web_identity_response,
+          assume_role_resources, read_only=True),
     _call("cloudfront", "ListDistributions", 0.3, (H, C), lambda c: {}),
     _call("cloudfront", "GetDistribution", 0.3, (C,), distribution),
     _call("organizations", "DescribeOrganization", 0.1, (H, S), None),

@@ -16,8 +16,9 @@ from random import Random
 from typing import Any
 
 # Kinds of caller; the API catalogue says which kinds make which calls.
-# SERVICE is a service-linked role acting for a service; AWS is a service principal itself (type AWSService).
-HUMAN, CI, WORKLOAD, SERVICE, AWS, FEDERATED = "human", "ci", "workload", "service", "aws", "federated"
+# SERVICE is a service-linked role acting for a service; AWS is a service principal itself (type AWSService);
+# OIDC is a CI job's web identity token, before it becomes a role session.
+HUMAN, CI, WORKLOAD, SERVICE, AWS, FEDERATED, OIDC = "human", "ci", "workload", "service", "aws", "federated", "oidc"
 
 BASE32 = string.ascii_uppercase + "234567"
 ALNUM = string.ascii_letters + string.digits
@@ -285,6 +286,11 @@ def _machine_sessions(ids: Ids, account: Account, day: datetime) -> list[Session
         account, "orders-api-role", roles["orders-api-role"], "orders-api", ids.key("ASIA"), created),
         account.nat_ips, (LAMBDA_AGENT,), 1.5))
     task = ids.hex(32)
+    subject = "repo:acme/app:ref:refs/heads/main"
+    provider = f"arn:aws:iam::{account.account_id}:oidc-provider/token.actions.githubusercontent.com"
+    sessions.append(Session(subject, OIDC, {"type": "WebIdentityUser", "principalId": f"{provider}:sts.amazonaws.com:{subject}",
+                                            "userName": subject, "identityProvider": provider},
+                            account.runner_ips, CI_AGENTS[1:2], 1.0))
     sessions.append(Session(f"payments-task-role/{task}", WORKLOAD, role_identity(
         account, "payments-task-role", roles["payments-task-role"], task, ids.key("ASIA"), created),
         account.nat_ips, WORKLOAD_AGENTS[1:2], 1.0))

@@ -22,7 +22,7 @@ OFFICE_HOURS = (0.15, 0.1, 0.08, 0.08, 0.1, 0.2, 0.5, 1.2, 2.0, 2.4, 2.5, 2.3, 2
                 2.4, 2.2, 1.8, 1.4, 1.0, 0.7, 0.45, 0.25)
 WEEKEND = 0.15
 HUMAN_SHARE = 0.35  # of a working day's calls; machines make the rest
-ERROR_RATE = {HUMAN: 0.035, "ci": 0.03, WORKLOAD: 0.01, SERVICE: 0.015, AWS: 0.002, "federated": 0.03}
+ERROR_RATE = {HUMAN: 0.035, "ci": 0.03, WORKLOAD: 0.01, SERVICE: 0.015, AWS: 0.002, "federated": 0.03, "oidc": 0.01}
 THROTTLED = {"ec2": ("Client.RequestLimitExceeded", "Request limit exceeded.")}
 DEFAULT_THROTTLED = ("ThrottlingException", "Rate exceeded")
 # "MM:SSZ" for every second of each five-minute slot of an hour: eventTimes by concatenation.
