@@ -22,7 +22,18 @@ def _duckdb(url: str) -> Store:
     return DuckDBStore(path if path.startswith("/") else path)
 
 
-STORES: dict[str, Callable[[str], Store]] = {"duckdb": _duckdb}
+def _opensearch(url: str) -> Store:
+    from tattletrail.stores.opensearch import OpenSearchStore
+    from tattletrail.stores.opensearch_connection import OpenSearchURLError
+
+    try:
+        return OpenSearchStore(url)
+    except OpenSearchURLError as error:
+        raise StoreURLError(str(error)) from None
+
+
+STORES: dict[str, Callable[[str], Store]] = {"duckdb": _duckdb, "opensearch": _opensearch,
+                                            "opensearch+https": _opensearch}
 
 
 def open_store(url: str) -> Store:

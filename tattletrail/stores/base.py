@@ -108,6 +108,13 @@ class Store(Protocol):
     def field_names(self, sample: int = 20_000) -> set[str]:
         """Fields seen in the store (a sample of it), for "never seen" warnings."""
 
+    def setup(self, dry_run: bool = False) -> list["SetupStep"]:
+        """Install what the store needs (schema, templates, policies), idempotently; on a dry run
+        change nothing and say what would be done."""
+
+    def doctor(self) -> list["DoctorCheck"]:
+        """Check that the store is reachable, set up and writable; each failure says how to fix it."""
+
 
 @dataclass
 class Counted:
@@ -134,3 +141,32 @@ if TYPE_CHECKING:
     from datetime import timedelta
 
     from tattletrail.query.tree import Node
+
+
+class StoreUnavailable(RuntimeError):
+    """A store that can't be reached, refuses us, or isn't set up; the message says what to do."""
+
+
+@dataclass
+class SetupStep:
+    """One thing `setup` installs: what it is, and what was (or, on a dry run, would be) done."""
+
+    name: str
+    action: str  # "create", "update", "unchanged", "skipped"
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "action": self.action, "detail": self.detail}
+
+
+@dataclass
+class DoctorCheck:
+    """One thing `doctor` checked, and if it failed, how to fix it."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}

@@ -34,3 +34,70 @@ def _iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.isoformat(timespec="milliseconds") + "Z"
+
+
+# Payloads whose shape differs between services and calls; flat_object/flattened in the mapping.
+PAYLOAD_FIELDS = ("requestParameters", "responseElements", "additionalEventData", "serviceEventDetails")
+# A payload that isn't an object (CloudTrail sometimes writes a string) is indexed under this key;
+# a query on the payload itself (`requestParameters:value`) still finds it, as on the other stores.
+SCALAR_PAYLOAD_KEY = "_value"
+# Lucene refuses terms over 32,766 bytes; a payload leaf is indexed cut to this many characters
+# (4 bytes each at worst, plus its path). The whole value stays in `record`.
+INDEXED_LEAF_CHARS = 8_000
+
+
+def indexed_document(event: Event, ingest_time: datetime | None) -> dict[str, Any]:
+    """What the OpenSearch store indexes: `document_of` with payloads made safe to index, plus the
+    exact original record as a JSON string (`record`, stored, not indexed) that reads give back."""
+    import orjson
+
+    document = document_of(event, ingest_time)
+    for name in PAYLOAD_FIELDS:
+        if name in document and document[name] is not None:
+            document[name] = _indexable_payload(document[name])
+    document["record"] = orjson.dumps(event.record).decode()
+    return document
+
+
+def _indexable_payload(value: Any) -> Any:
+    if not isinstance(value, dict):
+        value = {SCALAR_PAYLOAD_KEY: value}
+    return _cut_long_leaves(value)
+
+
+def _cut_long_leaves(value: Any) -> Any:
+    if isinstance(value, str):
+        return value[:INDEXED_LEAF_CHARS]
+    if isinstance(value, dict):
+        return {key: _cut_long_leaves(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cut_long_leaves(item) for item in value]
+    return value
+
+
+# The fields a read takes from the index; everything else comes from the `record` JSON.
+DERIVED_SOURCE_FIELDS = ["event_id", "event_time", "actor", "account", "outcome", "resource", "missing",
+                         "ingest_time", "record"]
+
+
+def document_from_source(source: dict[str, Any]) -> dict[str, Any]:
+    """The document `document_of` made at ingest, rebuilt from the stored record and derived fields:
+    the same value the embedded store answers, whatever the index did to the payloads."""
+    import orjson
+
+    document = orjson.loads(source["record"])
+    document.update({name: source.get(name) for name in DERIVED_SOURCE_FIELDS[:-1]})
+    if document.get("missing") is None:
+        document["missing"] = []
+    if document.get("ingest_time") is None:
+        document.pop("ingest_time")
+    return document
+
+
+def index_name(prefix: str, period: str, event_time: datetime | None) -> str:
+    """The events index an event belongs in, by its eventTime: a re-delivered event always lands
+    in the index that already holds it, so its `_id` answers 409 there instead of being stored twice."""
+    if event_time is None:
+        return f"{prefix}-events-undated"
+    stamp = f"{event_time:%Y.%m}" if period == "month" else f"{event_time:%Y.%m.%d}"
+    return f"{prefix}-events-{stamp}"

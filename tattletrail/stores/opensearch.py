@@ -1,0 +1,169 @@
+"""The OpenSearch store (Elasticsearch 7.10+/8 too): for more than one machine, and for Dashboards.
+
+Layout, for prefix `tattletrail` (see opensearch_connection.py for the URL):
+    tattletrail-events-YYYY.MM   events, one index per eventTime month (or day), `_id` = event_id
+    tattletrail-ledger           one document per ingested log object, `_id` = sha256(URI)
+    tattletrail-quarantine       unreadable files and records, and documents the cluster refused
+
+A write sends the batch's events with `create` (an identity already stored answers 409: a
+duplicate, as INSERT OR IGNORE on the embedded store), then its quarantine entries, then, only
+once both are acknowledged, its ledger entries; then it refreshes what it touched so a read right
+after sees the batch, as on the embedded store. Bulk semantics: opensearch_bulk.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import orjson
+
+from tattletrail.query.tree import Node
+from tattletrail.stores import opensearch_search
+from tattletrail.stores.base import (Batch, Counted, DoctorCheck, LedgerEntry, QuarantineEntry, SetupStep, Stats,
+                                     StoreUnavailable, WriteResult)
+from tattletrail.stores.opensearch_bulk import (MAX_BULK_BYTES, MAX_BULK_ITEMS, BulkItem, BulkOutcome, RetryPolicy,
+                                                send_bulk)
+from tattletrail.stores.opensearch_connection import (ConnectionSettings, Engine, detect_engine, make_client,
+                                                      parse_store_url)
+from tattletrail.stores.opensearch_documents import index_name, indexed_document
+from tattletrail.stores import opensearch_setup
+
+REJECTED_REASON = "rejected-by-store"
+
+
+class OpenSearchStore:
+    def __init__(self, url: str, *, retry: RetryPolicy = RetryPolicy(), max_bulk_bytes: int = MAX_BULK_BYTES,
+                 max_bulk_items: int = MAX_BULK_ITEMS, environ: dict[str, str] | None = None) -> None:
+        self.settings: ConnectionSettings = parse_store_url(url, environ)
+        self.url = self.settings.redacted_url
+        self.client = make_client(self.settings)
+        self.retry = retry
+        self.max_bulk_bytes = max_bulk_bytes
+        self.max_bulk_items = max_bulk_items
+        prefix = self.settings.prefix
+        self.events_pattern = opensearch_setup.events_index_pattern(prefix)
+        self.ledger_index = f"{prefix}-ledger"
+        self.quarantine_index = f"{prefix}-quarantine"
+        self._engine: Engine | None = None
+        self._checked_setup = False
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = detect_engine(self.client, self.settings)
+        return self._engine
+
+    # Writes ------------------------------------------------------------------------------------------
+
+    def write(self, batch: Batch) -> WriteResult:
+        self._require_setup()
+        now = _now()
+        unique = {event.event_id: event for event in batch.events}
+        events = self._send([
+            BulkItem("create", index_name(self.settings.prefix, self.settings.period, event.event_time),
+                     event.event_id, orjson.dumps(indexed_document(event, now)), origin=event)
+            for event in unique.values()])
+        refused = [QuarantineEntry(item.origin.source or "", f"event {item.id}", REJECTED_REASON, why,
+                                   orjson.dumps(item.origin.record).decode(), now)
+                   for item, why in events.rejected]
+        kept = self._send([_quarantine_item(self.quarantine_index, entry) for entry in [*batch.quarantine, *refused]])
+        self._require_nothing_refused(kept, "quarantine entries")
+        ledger = self._send([_ledger_item(self.ledger_index, entry) for entry in batch.ledger])
+        self._require_nothing_refused(ledger, "ledger entries")
+        touched = events.indices | kept.indices | ledger.indices
+        if touched:
+            self.client.indices.refresh(index=",".join(sorted(touched)))
+        return WriteResult(inserted=events.stored, duplicates=len(batch.events) - len(unique) + events.duplicates)
+
+    def _send(self, items: list[BulkItem]) -> BulkOutcome:
+        if not items:
+            return BulkOutcome()
+        return send_bulk(self.client, items, self.retry, self.max_bulk_bytes, self.max_bulk_items)
+
+    @staticmethod
+    def _require_nothing_refused(outcome: BulkOutcome, what: str) -> None:
+        if outcome.rejected:
+            item, why = outcome.rejected[0]
+            raise StoreUnavailable(f"the cluster refused {len(outcome.rejected)} {what} (first: {item.index}: {why}); "
+                                   "run `tattletrail doctor` to check the indices' mappings")
+
+    def _require_setup(self) -> None:
+        """Without the index template, events would get dynamic mappings and the payloads would
+        explode into thousands of fields: refuse, and say how to fix it."""
+        if self._checked_setup:
+            return
+        template = f"{self.settings.prefix}-events"
+        if not self.client.indices.exists_index_template(name=template):
+            raise StoreUnavailable(f"{self.url} has no index template {template!r}: run "
+                                   f"`tattletrail setup --store {self.url}` once before ingesting")
+        self._checked_setup = True
+
+    # Reads: opensearch_search.py ----------------------------------------------------------------------
+
+    def ledgered(self, sources: list[str]) -> dict[str, str]:
+        if not sources:
+            return {}
+        answer = self.client.mget(index=self.ledger_index, body={"ids": [_ledger_id(source) for source in sources]})
+        return {doc["_source"]["source"]: doc["_source"]["etag"] for doc in answer["docs"] if doc.get("found")}
+
+    def stats(self, top: int = 10) -> Stats:
+        return opensearch_search.stats(self, top)
+
+    def quarantined(self, limit: int | None = None) -> list[QuarantineEntry]:
+        return opensearch_search.quarantined(self, limit)
+
+    def records(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The original records of these events, exactly as they were read."""
+        return opensearch_search.records(self, event_ids)
+
+    def search(self, query: Node, since: datetime | None = None, until: datetime | None = None,
+               limit: int | None = 100) -> list[dict[str, Any]]:
+        return opensearch_search.search(self, query, since, until, limit)
+
+    def count(self, query: Node, since: datetime | None = None, until: datetime | None = None,
+              by: str | None = None, interval: timedelta | None = None, top: int = 20) -> Counted:
+        return opensearch_search.count(self, query, since, until, by, interval, top)
+
+    def field_names(self, sample: int = 20_000) -> set[str]:
+        return opensearch_search.field_names(self, sample)
+
+    # Administration: opensearch_setup.py --------------------------------------------------------------
+
+    def setup(self, dry_run: bool = False) -> list[SetupStep]:
+        resources = opensearch_setup.desired_resources(self.settings, self.engine)
+        return opensearch_setup.setup(self.client, resources, dry_run)
+
+    def doctor(self) -> list[DoctorCheck]:
+        return opensearch_setup.doctor(self)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _ledger_id(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+def _ledger_item(index: str, entry: LedgerEntry) -> BulkItem:
+    body = {"source": entry.source, "etag": entry.etag, "events": entry.events, "ingested_at": _iso(entry.ingested_at)}
+    return BulkItem("index", index, _ledger_id(entry.source), orjson.dumps(body))
+
+
+def _quarantine_item(index: str, entry: QuarantineEntry) -> BulkItem:
+    """Appended like a row on the embedded store; the `_id` is derived from the entry so that a
+    retried request doesn't store it twice."""
+    when = _iso(entry.quarantined_at)
+    identity = "\0".join([entry.source, entry.location, entry.reason, when])
+    body = {"source": entry.source, "location": entry.location, "reason": entry.reason, "detail": entry.detail,
+            "sample": entry.sample, "quarantined_at": when}
+    return BulkItem("index", index, hashlib.sha256(identity.encode()).hexdigest(), orjson.dumps(body))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds") + "Z"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
