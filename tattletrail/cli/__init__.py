@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from tattletrail.cli import admin as admin_commands
 from tattletrail.cli import generate as generate_commands
 from tattletrail.cli import ingest as ingest_commands
 from tattletrail.cli import query as query_commands
@@ -19,6 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 ingest_commands.register(app)
+admin_commands.register(app)
 generate_commands.register(app)
 query_commands.register(app)
 

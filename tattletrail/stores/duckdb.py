@@ -22,7 +22,8 @@ import orjson
 import pyarrow as pa
 
 from tattletrail.event import Event
-from tattletrail.stores.base import Batch, LedgerEntry, QuarantineEntry, Stats, WriteResult
+from tattletrail.stores.base import (Batch, DoctorCheck, LedgerEntry, QuarantineEntry, SetupStep, Stats,
+                                     WriteResult)
 
 # Columns of `events`: the event's identity and times, CloudTrail's common fields by their own
 # meaning, the derived fields, and the original record (JSON text) for everything else.
@@ -213,6 +214,37 @@ class DuckDBStore:
         from tattletrail.stores import duckdb_search
 
         return duckdb_search.field_names(self, sample)
+
+    # Administration: `tattletrail setup` and `doctor` work on every store.
+
+    def setup(self, dry_run: bool = False) -> list[SetupStep]:
+        """The tables, created if missing (opening the store already creates a new file's schema)."""
+        with self.connect() as connection:
+            present = {row[0] for row in connection.execute(
+                "SELECT table_name FROM information_schema.tables").fetchall()}
+        steps = [SetupStep(f"table {name}", "unchanged" if name in present else "create",
+                           "dry run: not done" if dry_run and name not in present else "")
+                 for name in ("events", "quarantine", "ledger")]
+        if not dry_run and any(step.action == "create" for step in steps):
+            self._schema_ready = False
+            with self.connect(read_only=False) as connection:
+                self._ensure_schema(connection)
+        return steps
+
+    def doctor(self) -> list[DoctorCheck]:
+        checks = [DoctorCheck("file", True, f"{self.path} ({self.path.stat().st_size:,} bytes)")]
+        try:
+            with self.connect(read_only=False) as connection:
+                connection.execute("CHECKPOINT")
+            checks.append(DoctorCheck("write lock", True, "the file can be opened for writing"))
+        except StoreLocked as error:
+            checks.append(DoctorCheck("write lock", False, str(error),
+                                      "another process holds the file: wait for it, or stop it"))
+        missing = [step.name for step in self.setup(dry_run=True) if step.action != "unchanged"]
+        checks.append(DoctorCheck("schema", not missing, f"missing {', '.join(missing)}" if missing else
+                                  "events, quarantine and ledger tables present",
+                                  f"run `tattletrail setup --store {self.url}`" if missing else None))
+        return checks
 
 
 def _open_when_free(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
