@@ -1,0 +1,176 @@
+"""Benchmark: `count` latency of each saved search on the embedded store, against jq on the raw files.
+
+    .venv/bin/python bench/query.py --events 1000000            # generate, ingest, measure
+    .venv/bin/python bench/query.py --events 10000000 --runs 5  # the issue's 10M target (slow to build)
+
+Events come from `tattletrail generate` (kept in --workdir and reused across runs with the same
+size and seed). For each saved search it times `store.count(query)` (--runs times, after one
+warm-up) and reports p50/p95, with and without opening the store file; then it times jq answering the same question over the gzipped log
+files once. The output is a markdown table. Run it by hand; it is not part of the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tattletrail.ingest import ingest
+from tattletrail.query import parse_query
+from tattletrail.query.tree import All, Node
+from tattletrail.searches import load_searches
+from tattletrail.sources.local import local_objects
+from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb_search import where
+
+# The same questions in jq, over one CloudTrail record (`.`); $p is the saved search's parameter.
+JQ_FILTERS: dict[str, str] = {
+    "actor-activity": '(.userIdentity.userName == $p) or ((.userIdentity.arn // "") | endswith("assumed-role/" + $p))'
+                      ' or ($p == "root" and .userIdentity.type == "Root")',
+    "route-changes": '.eventSource == "ec2.amazonaws.com" and (.eventName | IN("CreateRoute", "ReplaceRoute", '
+                     '"DeleteRoute", "CreateRouteTable", "DeleteRouteTable", "AssociateRouteTable", '
+                     '"DisassociateRouteTable", "ReplaceRouteTableAssociation"))',
+    "security-group-changes": '.eventSource == "ec2.amazonaws.com" and (.eventName | IN('
+                              '"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", '
+                              '"RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress", "ModifySecurityGroupRules", '
+                              '"UpdateSecurityGroupRuleDescriptionsIngress", "UpdateSecurityGroupRuleDescriptionsEgress", '
+                              '"CreateSecurityGroup", "DeleteSecurityGroup"))',
+    "ingress-open-to-world": '.eventName == "AuthorizeSecurityGroupIngress" and ([.requestParameters.ipPermissions'
+                             '.items[]? | (.ipRanges.items[]?.cidrIp == "0.0.0.0/0"), '
+                             '(.ipv6Ranges.items[]?.cidrIpv6 == "::/0")] | any)',
+    "console-logins": '.eventName == "ConsoleLogin"',
+    "console-logins-without-mfa": '.eventName == "ConsoleLogin" and .responseElements.ConsoleLogin == "Success" '
+                                  'and .additionalEventData.MFAUsed == "No"',
+    "root-activity": '.userIdentity.type == "Root" and .eventType != "AwsServiceEvent"',
+    "denied-calls": '(.errorCode // "") | test("^(AccessDenied|AccessDeniedException|.*UnauthorizedOperation|'
+                    'UnauthorizedAccess|.*NotAuthorized.*|Forbidden)$")',
+    "failed-calls": '.errorCode != null',
+    "iam-changes": '.eventSource == "iam.amazonaws.com" and ((.eventName // "") | test("^(Get|List|Generate|'
+                   'Simulate|Describe)") | not)',
+    "cloudtrail-changes": '.eventSource == "cloudtrail.amazonaws.com" and (.eventName | IN("CreateTrail", '
+                          '"UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging", "PutEventSelectors", '
+                          '"PutInsightSelectors", "PutAdvancedEventSelectors", "DeleteEventDataStore", '
+                          '"UpdateEventDataStore"))',
+    "kms-key-disable-delete": '.eventSource == "kms.amazonaws.com" and (.eventName | IN("DisableKey", '
+                              '"ScheduleKeyDeletion"))',
+    "s3-bucket-policy-acl-changes": '.eventSource == "s3.amazonaws.com" and (.eventName | IN("PutBucketPolicy", '
+                                    '"DeleteBucketPolicy", "PutBucketAcl", "PutObjectAcl", '
+                                    '"PutBucketPublicAccessBlock", "DeleteBucketPublicAccessBlock", '
+                                    '"PutAccountPublicAccessBlock", "PutBucketOwnershipControls"))',
+    "region-activity": '.awsRegion == $p',
+    "access-key-activity": '.userIdentity.accessKeyId == $p',
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000, help="background events to generate")
+    parser.add_argument("--days", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=9, help="timed runs per saved search")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/tattletrail-bench"))
+    parser.add_argument("--no-jq", action="store_true", help="skip the jq comparison")
+    options = parser.parse_args()
+
+    logs, store = prepare(options)
+    total = store.count(All()).total
+    arguments = parameters_from(store)
+    print(f"{total:,} events in {store.path} ({store.path.stat().st_size / 2**20:,.0f} MiB); "
+          f"{options.runs} runs per search after a warm-up; jq {'skipped' if options.no_jq else jq_version()}\n")
+    print("| saved search | matches | count p50 (ms) | count p95 (ms) | query p50 (ms) | query p95 (ms) "
+          "| jq (s) | jq matches | jq / count p50 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, search in sorted(load_searches().items()):
+        parameter = {param: arguments[param] for param in search.params}
+        tree = parse_query(search.render(parameter))
+        matches = store.count(tree).total  # warm-up
+        latencies = []
+        for _ in range(options.runs):
+            started = time.perf_counter()
+            store.count(tree)
+            latencies.append((time.perf_counter() - started) * 1000)
+        p50, p95 = statistics.median(latencies), percentile(latencies, 95)
+        query_only = query_latencies(store, tree, options.runs)
+        jq_seconds, jq_matches = (None, None) if options.no_jq else run_jq(logs, JQ_FILTERS[name],
+                                                                           next(iter(parameter.values()), ""))
+        speedup = f"{jq_seconds * 1000 / p50:,.0f}x" if jq_seconds else "-"
+        print(f"| {name} | {matches:,} | {p50:,.1f} | {p95:,.1f} | {statistics.median(query_only):,.1f} | "
+              f"{percentile(query_only, 95):,.1f} | "
+              f"{'-' if jq_seconds is None else f'{jq_seconds:,.1f}'} | "
+              f"{'-' if jq_matches is None else f'{jq_matches:,}'} | {speedup} |", flush=True)
+
+
+def query_latencies(store: DuckDBStore, tree: Node, runs: int) -> list[float]:
+    """The SQL alone on a connection already open: `count` minus opening the file (which the
+    store does per operation so that no process holds the file)."""
+    condition = where(tree, None, None)
+    latencies = []
+    with store.connect() as connection:
+        connection.execute(f"SELECT count(*) FROM events WHERE {condition.sql}", condition.parameters).fetchone()
+        for _ in range(runs):
+            started = time.perf_counter()
+            connection.execute(f"SELECT count(*) FROM events WHERE {condition.sql}", condition.parameters).fetchone()
+            latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
+def prepare(options: argparse.Namespace) -> tuple[Path, DuckDBStore]:
+    """Generated log files and a store holding them, built once per (events, days, seed)."""
+    root = options.workdir / f"{options.events}-{options.days}d-seed{options.seed}"
+    logs, database = root / "logs", root / "events.duckdb"
+    if not logs.exists():
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "tattletrail", "generate", str(logs), "--days", str(options.days),
+                        "--events-per-day", str(options.events // options.days), "--seed", str(options.seed)],
+                       check=True)
+        print(f"generated in {time.perf_counter() - started:,.0f}s", file=sys.stderr)
+    if not database.exists():
+        store = DuckDBStore(database)
+        summary = ingest(local_objects(str(logs)), store)
+        print(f"ingested {summary.ingested:,} events in {summary.seconds:,.0f}s", file=sys.stderr)
+    return logs, DuckDBStore(database)
+
+
+def parameters_from(store: DuckDBStore) -> dict[str, str]:
+    """Realistic parameter values: the busiest actor, region and access key in the store."""
+    def busiest(field: str) -> str:
+        groups = store.count(All(), by=field, top=1).groups
+        return groups[0][0] if groups else "none"
+
+    return {"actor": busiest("actor"), "region": busiest("awsRegion"), "key": busiest("userIdentity.accessKeyId")}
+
+
+def run_jq(logs: Path, condition: str, parameter: str) -> tuple[float, int]:
+    """Seconds and matches for jq over every gzipped log file (digests left out)."""
+    files = [str(path) for path in sorted(logs.rglob("*.json.gz")) if "CloudTrail-Digest" not in str(path)]
+    script = f'[inputs | .Records[] | select({condition})] | length'
+    started = time.perf_counter()
+    unzip = subprocess.Popen(["xargs", "-0", "zcat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    jq = subprocess.Popen(["jq", "-n", "--arg", "p", parameter, script], stdin=unzip.stdout,
+                          stdout=subprocess.PIPE, text=True)
+    assert unzip.stdin is not None and unzip.stdout is not None
+    unzip.stdout.close()
+    unzip.stdin.write("\0".join(files).encode())
+    unzip.stdin.close()
+    output, _ = jq.communicate()
+    unzip.wait()
+    return time.perf_counter() - started, int(output.strip() or 0)
+
+
+def percentile(values: list[float], percent: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]
+
+
+def jq_version() -> str:
+    if shutil.which("jq") is None:
+        sys.exit("jq is not installed: install it or pass --no-jq")
+    return subprocess.run(["jq", "--version"], capture_output=True, text=True).stdout.strip()
+
+
+if __name__ == "__main__":
+    main()
