@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -247,13 +248,18 @@ def test_generated_trail_ingests_completely_and_digests_are_skipped(tmp_path: Pa
     assert (actor, resource) == ("DOE1", route.resource)
 
 
-def test_cli_prints_incidents_as_json(tmp_path: Path):
-    completed = subprocess.run(
-        [sys.executable, "-m", "tattletrail", "generate", str(tmp_path / "trail"), "--days", "1", "--accounts", "1",
-         "--events-per-day", "300", "--seed", "5", "--end", "2026-11-23T12:00:00Z", "--json"],
-        capture_output=True, text=True, timeout=120)
-    assert completed.returncode == 0, completed.stderr
-    output = json.loads(completed.stdout)
+def test_cli_prints_incidents_as_json_and_writes_the_same_files_in_any_process(tmp_path: Path):
+    def run(outdir: Path, hash_seed: str) -> dict[str, Any]:
+        completed = subprocess.run(
+            [sys.executable, "-m", "tattletrail", "generate", str(outdir), "--days", "1", "--accounts", "1",
+             "--events-per-day", "300", "--seed", "5", "--end", "2026-11-23T12:00:00Z", "--json"],
+            capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONHASHSEED": hash_seed})
+        assert completed.returncode == 0, completed.stderr
+        return json.loads(completed.stdout)
+
+    output = run(tmp_path / "one", "1")
+    run(tmp_path / "two", "2")  # str hashes differ between these processes; the files must not
+    assert _tree(tmp_path / "one") == _tree(tmp_path / "two")
     assert output["files"] > 0 and output["events"] > 300 and output["digest_files"] > 0
     assert [incident["kind"] for incident in output["incidents"]] == list(INCIDENT_KINDS)
     assert set(output["incidents"][0]) == {"kind", "eventID", "eventName", "eventTime", "actor", "account", "region",
