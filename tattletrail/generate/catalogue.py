@@ -91,8 +91,9 @@ def private_ingress(c: Context) -> dict[str, Any]:
         "prefixListIds": {}}]}}
 
 
-def ingress_response(c: Context) -> dict[str, Any]:
-    return {"requestId": c.ids.uuid(), "_return": True}
+def ec2_return(c: Context) -> dict[str, Any]:
+    """EC2's answer to a successful write; the caller fills in `requestId` with the record's requestID."""
+    return {"requestId": "", "_return": True}
 
 
 def private_route(c: Context) -> dict[str, Any]:
@@ -322,14 +323,14 @@ CATALOGUE: tuple[ApiCall, ...] = (
     _call("ec2", "DescribeTags", 1.5, (W, H), lambda c: {"filterSet": _filter(
         "resource-id", _pick(c.account.instances, c.rng))}),
     _call("ec2", "DescribeLaunchTemplates", 0.5, (C, S), lambda c: {"DescribeLaunchTemplatesRequest": {}}),
-    _call("ec2", "CreateTags", 0.6, (C, S), create_tags, ingress_response),
+    _call("ec2", "CreateTags", 0.6, (C, S), create_tags, ec2_return),
     _call("ec2", "StartInstances", 0.1, (H,), instance_state, not_found=INSTANCE_NOT_FOUND),
     _call("ec2", "StopInstances", 0.1, (H,), instance_state, not_found=INSTANCE_NOT_FOUND),
     _call("ec2", "CreateSnapshot", 0.2, (S, C), create_snapshot),
-    _call("ec2", "AuthorizeSecurityGroupIngress", 0.08, (C, H), private_ingress, ingress_response),
-    _call("ec2", "RevokeSecurityGroupIngress", 0.05, (C, H), private_ingress, ingress_response),
-    _call("ec2", "CreateRoute", 0.03, (C,), private_route, ingress_response),
-    _call("ec2", "DeleteRoute", 0.03, (C, H), private_route, ingress_response),
+    _call("ec2", "AuthorizeSecurityGroupIngress", 0.08, (C, H), private_ingress, ec2_return),
+    _call("ec2", "RevokeSecurityGroupIngress", 0.05, (C, H), private_ingress, ec2_return),
+    _call("ec2", "CreateRoute", 0.03, (C,), private_route, ec2_return),
+    _call("ec2", "DeleteRoute", 0.03, (C, H), private_route, ec2_return),
     # S3 bucket-level management calls
     _call("s3", "GetBucketLocation", 4, (H, C, W, S), bucket),
     _call("s3", "GetBucketAcl", 2, (S, H), lambda c: {**bucket(c), "acl": ""}),

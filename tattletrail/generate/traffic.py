@@ -132,13 +132,16 @@ def _call_record(context: Context, pair: Pair, time: str) -> dict[str, Any]:
         ips = session.source_ips
         record["sourceIPAddress"] = ips[0] if len(ips) == 1 else ips[int(random() * len(ips))]
     record["requestParameters"] = parameters
-    if call.response is not None:
-        record["responseElements"] = call.response(context)
     if call.service == "s3":
         record["additionalEventData"], record["requestID"] = _s3_extras(context)
         record["eventID"] = context.ids.uuid()
     else:
         record["requestID"], record["eventID"] = context.ids.uuid_pair()
+    if call.response is not None:
+        response = call.response(context)
+        if "requestId" in response:  # EC2 repeats the request id in its response
+            response["requestId"] = record["requestID"]
+        record["responseElements"] = response
     if call.resources is not None:
         record["resources"] = call.resources(context)
     return record

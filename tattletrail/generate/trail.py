@@ -147,6 +147,7 @@ def _write_slots(ids: Ids, cast: list[Account], assets: list[Assets], events_per
         low, high = max(slot, start), min(slot + SLOT, end)
         first, span = int((low - slot).total_seconds()), int((high - low).total_seconds())
         busy, running = hourly_weight(slot), machine_weight(slot)
+        in_gap = gap if _iso(slot) <= gap[1] and gap[0] < _iso(slot + SLOT) else None
         fixed = scheduled.pop(slot)
         delivered = high + timedelta(seconds=120 + rng.randrange(180))
         for account in cast:
@@ -154,9 +155,9 @@ def _write_slots(ids: Ids, cast: list[Account], assets: list[Assets], events_per
                 key = (account.account_id, region)
                 context, expected = contexts[key], base[key] * span / 300
                 records = background_records(context, mixes[(*key, False)], _count(rng, expected * (1 - HUMAN_SHARE) * running),
-                                             slot, first, span, gap)
+                                             slot, first, span, in_gap)
                 records += background_records(context, mixes[(*key, True)], _count(rng, expected * HUMAN_SHARE * busy),
-                                              slot, first, span, gap)
+                                              slot, first, span, in_gap)
                 records += fixed.pop(key, [])
                 _deliver(writer, result, key, records, delivered)
         for key in list(fixed):  # activity in a region no account normally uses (an incident)
