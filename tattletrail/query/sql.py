@@ -178,10 +178,9 @@ def _bare(match: Match) -> Fragment:
         parts.append(Fragment(f"coalesce({keyword.format(column)}, false)", list(parameters)))
     parts.append(Fragment(f"coalesce(len(list_filter(missing, lambda v: {keyword.format('v')})) > 0, false)",
                           list(parameters)))
-    special = [f"$.{name}" for kind in (Kind.DATE, Kind.BOOLEAN) for name in fields_of_kind(kind)]
-    if not match.wildcard:  # booleans are keywords for an exact term, not for a pattern
-        special = [f"$.{name}" for name in fields_of_kind(Kind.DATE)]
-    excluded = ", ".join(f"'{path}'" for path in special)
+    # Dates are matched as instants below; a boolean is a keyword for an exact term, never a pattern.
+    typed = [Kind.DATE, Kind.BOOLEAN] if match.wildcard else [Kind.DATE]
+    excluded = ", ".join(f"'$.{name}'" for kind in typed for name in fields_of_kind(kind))
     needle = _longest_literal(match)
     prefilter = "contains(record::VARCHAR, ?) AND " if needle else ""
     parts.append(Fragment(
@@ -192,7 +191,7 @@ def _bare(match: Match) -> Fragment:
         ([needle] if needle else []) + list(parameters)))
     moment = None if match.wildcard else parse_date(match.value)
     if moment is not None:
-        parts.append(Fragment("coalesce(event_time = ?, false)", [moment]))
+        parts.append(Fragment("coalesce(event_time = ? OR ingest_time = ?, false)", [moment, moment]))
     network = None if match.wildcard else parse_network(match.value)
     if network is not None:
         parts.append(Fragment(f"coalesce({in_network_sql('source_ip')}, false)", network_bounds(network)))
