@@ -33,6 +33,8 @@ class Strict(BaseModel):
 
 class Config(Strict):
     store: str | None = None  # a store URL; TATTLETRAIL_STORE overrides it
+    # name → settings with a `type` (stdout, jsonl, slack, …); typed per kind in tattletrail.destinations
+    destinations: dict[str, dict[str, Any]] = {}
 
 
 class _LineLoader(yaml.SafeLoader):

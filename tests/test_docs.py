@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import click
 import typer.main
 
 from tattletrail.cli import app
@@ -14,11 +13,12 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
 
 def command_names() -> list[str]:
+    # Typer vendors its own click: recognise groups by their commands, not by a click class.
     group = typer.main.get_command(app)
-    assert isinstance(group, click.Group)
+    assert group.commands
     names = []
     for name, command in group.commands.items():
-        if isinstance(command, click.Group):
+        if getattr(command, "commands", None):
             names += [f"{name} {sub}" for sub in command.commands]
         else:
             names.append(name)

@@ -377,4 +377,5 @@ def test_saved_search_finds_what_it_promises_on_every_backend(backends: Backends
     found = backends.agree(find_search(name).render(arguments))
     assert found, f"{name} found nothing"
     if isinstance(expected, set):
-        assert found == expected
+        # Exactly the designed events among the extras; the public corpora may add real matches.
+        assert {event_id for event_id in found if event_id.startswith("extra-")} == expected

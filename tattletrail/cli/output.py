@@ -16,7 +16,8 @@ from tattletrail.config import ConfigError, default_store_url
 from tattletrail.stores import Store, StoreURLError, open_store
 from tattletrail.timespec import TimeSpecError
 
-console = Console(soft_wrap=True)
+# Piped output is not cut to 80 columns; scripts should still prefer --json.
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 errors = Console(stderr=True, soft_wrap=True)
 
 # Library errors whose message is the whole story: one clear line and exit code 2, no traceback.
@@ -51,12 +52,21 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
+# Columns of prose that may wrap; every other column stays on one line (cut with … if need be),
+# so a row of a who-did-what table is one line of the terminal.
+WRAPPING_COLUMNS = ("description", "detail")
+# Long values that would push everything else off a terminal line; time is never cut.
+COLUMN_WIDTHS = {"time": (19, 19), "actor": (5, 34), "resource": (8, 26)}
+
+
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
           numeric: Sequence[str] = ()) -> Table:
     view = Table(title=title, title_justify="left", box=None, header_style="bold", pad_edge=False)
     for column in columns:
-        view.add_column(column, justify="right" if column in numeric else "left",
-                        overflow="fold" if column not in numeric else "ignore")
+        wraps = column in WRAPPING_COLUMNS
+        least, most = COLUMN_WIDTHS.get(column, (len(column), None))
+        view.add_column(column, justify="right" if column in numeric else "left", no_wrap=not wraps,
+                        overflow="fold" if wraps else "ellipsis", min_width=least, max_width=most)
     for row in rows:
         view.add_row(*[_cell(value) for value in row])
     return view
