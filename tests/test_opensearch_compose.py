@@ -1,8 +1,10 @@
-"""docker-compose.yml and the Dockerfile hold together: `docker compose config` where the client has
-the compose plugin (it needs no engine), and a schema check with PyYAML everywhere."""
+"""docker-compose.yml and the Dockerfile hold together: `docker compose config` (or the standalone
+`docker-compose config`) where a compose client is installed (it needs no engine), and checks of the
+file's structure with PyYAML everywhere."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -20,19 +22,36 @@ COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 
 
-def compose_plugin_missing() -> str | None:
-    """Why `docker compose config` can't run here, or None if it can."""
-    if shutil.which("docker") is None:
-        return "no docker client on PATH"
-    probe = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True, timeout=30)
-    return None if probe.returncode == 0 else f"the docker client has no compose plugin: {probe.stderr.strip()}"
+def compose_command() -> list[str] | str:
+    """The command that validates a compose file here, or why there is none."""
+    if shutil.which("docker"):
+        probe = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True, timeout=30)
+        if probe.returncode == 0:
+            return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    return "no compose client: neither the docker compose plugin nor docker-compose is installed"
 
 
-@pytest.mark.skipif(compose_plugin_missing() is not None, reason=str(compose_plugin_missing()))
+COMPOSE_COMMAND = compose_command()
+
+
+@pytest.mark.skipif(isinstance(COMPOSE_COMMAND, str), reason=str(COMPOSE_COMMAND))
 def test_docker_compose_config_accepts_the_file():
-    done = subprocess.run(["docker", "compose", "-f", str(COMPOSE), "config", "--quiet"],
+    assert isinstance(COMPOSE_COMMAND, list)
+    done = subprocess.run([*COMPOSE_COMMAND, "-f", str(COMPOSE), "config", "--quiet"],
                           capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.skipif(isinstance(COMPOSE_COMMAND, str), reason=str(COMPOSE_COMMAND))
+def test_the_ingest_interval_comes_from_the_environment():
+    assert isinstance(COMPOSE_COMMAND, list)
+    done = subprocess.run([*COMPOSE_COMMAND, "-f", str(COMPOSE), "config"], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT, env={**os.environ, "TATTLETRAIL_INTERVAL": "60"})
+    assert done.returncode == 0, done.stderr
+    loop = " ".join(yaml.safe_load(done.stdout)["services"]["ingest"]["command"])
+    assert "sleep 60;" in loop
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +93,13 @@ def test_the_commands_are_real_tattletrail_commands_on_a_valid_store(services: d
 
 
 def test_the_image_carries_the_data_files_the_code_reads():
+    """The Dockerfile copies the build context; .dockerignore must not leave out what the code reads."""
     dockerfile = DOCKERFILE.read_text()
-    for folder in ("tattletrail", "mappings", "searches"):
-        assert re.search(rf"^COPY {folder} ", dockerfile, re.MULTILINE), f"Dockerfile doesn't copy {folder}/"
-        assert (ROOT / folder).is_dir()
+    assert re.search(r"^COPY \. \.$", dockerfile, re.MULTILINE)
+    ignored = {line.strip().rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()
+               if line.strip() and not line.startswith("#")}
+    needed = {"pyproject.toml", "README.md", "tattletrail", "mappings", "searches", "checks", "rules"}
+    assert not needed & ignored, f".dockerignore leaves out {needed & ignored}"
+    assert {".venv", ".git", "tests"} <= ignored  # a small context, no local virtualenv in the image
     assert 'ENTRYPOINT ["tattletrail"]' in dockerfile
     assert "pip install -e" in dockerfile  # the code reads mappings/ beside the package

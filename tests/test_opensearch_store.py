@@ -132,6 +132,24 @@ def test_payloads_of_every_shape_land_and_read_back_exactly(opensearch_url: str,
     assert big["requestParameters"]["policy"] == "p" * 50_000  # documents come from the original record
 
 
+def test_events_indices_map_payloads_as_flat_object_and_addresses_with_an_ip_sub_field(opensearch_url: str, tmp_path: Path):
+    store = fresh_store(opensearch_url, "mapping")
+    write_log_file(tmp_path / "logs" / "a.json.gz", [
+        a_record("ip-1", sourceIPAddress="203.0.113.7"),
+        a_record("ip-2", sourceIPAddress="s3.amazonaws.com"),  # AWS services call from a name, not an address
+        a_record("ip-3", sourceIPAddress="2001:db8::1")])
+    assert ingest(local_objects(tmp_path / "logs"), store).ingested == 3
+    (mapping,) = store.client.indices.get_mapping(index=store.events_pattern).values()
+    properties = mapping["mappings"]["properties"]
+    assert {properties[name]["type"] for name in ("requestParameters", "responseElements", "additionalEventData",
+                                                  "serviceEventDetails")} == {"flat_object"}
+    assert properties["sourceIPAddress"]["fields"]["ip"]["type"] == "ip"
+    assert mapping["mappings"]["date_detection"] is False
+    for text, expected in [("sourceIPAddress:203.0.113.0/24", {"ip-1"}), ("sourceIPAddress:2001\\:db8\\:\\:/32", {"ip-3"}),
+                           ("sourceIPAddress:s3.amazonaws.com", {"ip-2"})]:
+        assert {document["event_id"] for document in store.search(parse_query(text))} == expected, text
+
+
 def test_a_document_the_cluster_refuses_is_quarantined_whole_and_the_rest_lands(opensearch_url: str,
                                                                                  tmp_path: Path):
     store = fresh_store(opensearch_url, "refused")
