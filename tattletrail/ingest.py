@@ -37,6 +37,7 @@ class IngestSummary:
     skipped_reasons: Counter[str] = field(default_factory=Counter)
     quarantine_reasons: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    newest_event_time: datetime | None = None  # the newest eventTime read: the ingest lag's measure
 
     @property
     def events_read(self) -> int:
@@ -60,13 +61,19 @@ Progress = Callable[[IngestSummary, LogObject], None]
 
 
 def ingest(objects: Iterable[LogObject], store: Store, *, batch_events: int = BATCH_EVENTS,
-           on_object: Progress | None = None) -> IngestSummary:
-    """Read every object not yet in the ledger into `store`; return what happened."""
+           on_object: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> IngestSummary:
+    """Read every object not yet in the ledger into `store`; return what happened.
+
+    `should_stop` is asked before each object: once it says yes, what was read is written and the
+    run ends (a worker told to stop finishes its current object, and no more).
+    """
     summary = IngestSummary(store=store.url)
     started = time.perf_counter()
     batch = Batch()
     with _BackgroundWriter(store, summary) as writer:
         for log_object in _not_ledgered(objects, store, summary):
+            if should_stop and should_stop():
+                break
             count = _read_object(log_object, batch, summary)
             if count is not None:
                 batch.ledger.append(LedgerEntry(log_object.uri, log_object.etag, count, _now()))
@@ -125,8 +132,12 @@ def _read_object(log_object: LogObject, batch: Batch, summary: IngestSummary) ->
         items = _closing(stream, read_records(log_object.uri, stream))
     for item in items:
         if isinstance(item, dict):
-            batch.events.append(normalize(item, log_object.uri))
+            event = normalize(item, log_object.uri)
+            batch.events.append(event)
             count += 1
+            if event.event_time and (summary.newest_event_time is None
+                                     or event.event_time > summary.newest_event_time):
+                summary.newest_event_time = event.event_time
         elif isinstance(item, Problem):
             batch.quarantine.append(QuarantineEntry(
                 log_object.uri, item.location, item.reason, item.detail, item.sample, _now()))
