@@ -328,6 +328,11 @@ def download(client: Any, bucket: str, key: str) -> bytes:
     raise OSError(f"{uri}: the download broke off {BODY_ATTEMPTS} times: {failure}") from failure
 
 
+def delivery_time_of(key: str) -> datetime | None:
+    """When CloudTrail delivered the file at `key` (naive UTC, from its name); None off the layout."""
+    return _delivery_time(key.rsplit("/", 1)[-1])
+
+
 def _delivery_time(name: str) -> datetime | None:
     match = _DELIVERY_TIME.search(name)
     if not match:
