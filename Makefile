@@ -15,8 +15,27 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo is plain tattletrail commands on a generated trail; each can be run by hand.
+TT    := $(BIN)/tattletrail
+STORE := duckdb://$(CURDIR)/$(DEMO)/events.duckdb
+
 demo: $(STAMP)
-	$(BIN)/python -m tattletrail.demo $(DEMO)
+	rm -rf $(DEMO)
+	$(TT) generate $(DEMO)/trail --days 2 --seed 7
+	$(TT) ingest $(DEMO)/trail --store $(STORE)
+	$(TT) stats --store $(STORE)
+	@echo; echo "== Who changed routes (the default route deleted: DeleteRoute by DOE1)"
+	$(TT) search --saved route-changes --store $(STORE)
+	@echo; echo "== Ingress opened to the world"
+	$(TT) search --saved ingress-open-to-world --store $(STORE)
+	@echo; echo "== IAM changes, root activity, console logins without MFA, CloudTrail changes"
+	$(TT) search 'eventName:(CreateUser OR CreateAccessKey)' --store $(STORE)
+	$(TT) search --saved root-activity --store $(STORE)
+	$(TT) search --saved console-logins-without-mfa --store $(STORE)
+	$(TT) search --saved cloudtrail-changes --store $(STORE)
+	@echo; echo "== Denied calls by actor"
+	$(TT) count --saved denied-calls --by actor --store $(STORE)
+	@echo; echo "Store: $(STORE) — try: $(TT) search 'eventName:Delete*' --store $(STORE)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -67,9 +67,24 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
         least, most = COLUMN_WIDTHS.get(column, (len(column), None))
         view.add_column(column, justify="right" if column in numeric else "left", no_wrap=not wraps,
                         overflow="fold" if wraps else "ellipsis", min_width=least, max_width=most)
+    actor_at = list(columns).index("actor") if "actor" in columns else None
     for row in rows:
-        view.add_row(*[_cell(value) for value in row])
+        cells = [_cell(value) for value in row]
+        if actor_at is not None:
+            cells[actor_at] = shorten_actor(cells[actor_at], COLUMN_WIDTHS["actor"][1])
+        view.add_row(*cells)
     return view
+
+
+def shorten_actor(actor: str, width: int) -> str:
+    """`ROLE/SESSION` cut in the role, so the session (the person: mike@example.com) stays visible."""
+    if len(actor) <= width or "/" not in actor:
+        return actor
+    role, session = actor.split("/", 1)
+    room = width - len(session) - 2  # "…/"
+    if room < 4:
+        return actor[: width - 1] + "…"
+    return f"{role[:room]}…/{session}"
 
 
 def _cell(value: Any) -> str:

@@ -13,7 +13,7 @@ import orjson
 import typer
 
 from tattletrail.cli.output import console, errors, option_json, option_store, print_json, store_from, table
-from tattletrail.query import QueryError, parse_query
+from tattletrail.query import QueryError, parse_query, surprises
 from tattletrail.query.fields import closest_fields, mapped_kinds
 from tattletrail.query.python import leaf_text, values_at
 from tattletrail.query.tree import Node, fields_of
@@ -127,6 +127,8 @@ def query_of(words: list[str] | None, saved: str | None, store: Store) -> Node:
         text = " ".join(words)
     tree = parse_query(text)
     warn_unknown_fields(tree, store)
+    for surprise in surprises(tree):
+        errors.print(f"warning: {surprise}", highlight=False, markup=False)
     return tree
 
 

@@ -79,6 +79,17 @@ def fields_of(node: Node) -> list[tuple[str, int]]:
     return []
 
 
+def matches_of(node: Node) -> list[Match]:
+    """Every `field:value` and bare term of the query, in order of appearance."""
+    if isinstance(node, Match):
+        return [node]
+    if isinstance(node, (And, Or)):
+        return [found for operand in node.operands for found in matches_of(operand)]
+    if isinstance(node, Not):
+        return matches_of(node.operand)
+    return []
+
+
 def unescape(pattern: str) -> str:
     """The literal text of a Lucene term: `\\x` is `x`."""
     out = []

@@ -18,8 +18,8 @@ def _duckdb(url: str) -> Store:
     path = url.removeprefix("duckdb://")
     if not path or path == "/":
         raise StoreURLError(f"{url!r}: give a file path, e.g. duckdb:///var/lib/tattletrail/events.duckdb")
-    # duckdb:///abs/path → /abs/path; duckdb://relative/path → relative/path
-    return DuckDBStore(path if path.startswith("/") else path)
+    # duckdb:///abs/path → /abs/path (duckdb:////abs/path too); duckdb://relative/path → relative/path
+    return DuckDBStore("/" + path.lstrip("/") if path.startswith("/") else path)
 
 
 def _opensearch(url: str) -> Store:
