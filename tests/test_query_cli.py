@@ -136,3 +136,20 @@ def test_every_command_is_documented() -> None:
     for command in ("tattletrail search", "tattletrail count", "tattletrail searches", "--saved", "--interval",
                     "--by", "--fields", "--format"):
         assert command in text
+
+
+def test_bare_cidr_warns_that_it_also_matches_source_ips(store_url: str) -> None:
+    result = run_cli(store_url, "count", 'eventName:Authorize* AND "0.0.0.0/0"', "--json")
+    assert result.returncode == 0, result.stderr
+    assert 'bare "0.0.0.0/0" also matches every sourceIPAddress inside 0.0.0.0/0' in result.stderr
+    named = run_cli(store_url, "count", 'requestParameters.ipPermissions.items.ipRanges.items.cidrIp:"0.0.0.0/0"')
+    assert "warning" not in named.stderr
+
+
+def test_a_long_actor_is_cut_in_the_role_so_the_person_stays_visible() -> None:
+    from tattletrail.cli.output import shorten_actor
+
+    actor = "AWSReservedSSO_AdministratorAccess_a72991b9e8c14743/mike@example.com"
+    assert shorten_actor(actor, 34) == "AWSReservedSSO_A…/mike@example.com"
+    assert shorten_actor("bob", 34) == "bob"
+    assert len(shorten_actor("role/" + "s" * 40, 34)) == 34
