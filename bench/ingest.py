@@ -85,6 +85,50 @@ def run_phase(name: str, trail: Path, database: Path) -> tuple[float, int, int]:
     return elapsed, usage.ru_maxrss * 1024, int(output.split()[-1])
 
 
+def big_file(trail: Path, megabytes: int) -> Path:
+    """One `{"Records": [...]}` file of about `megabytes` (uncompressed), from the trail's records."""
+    import gzip
+
+    import orjson
+
+    path = OUT / f"big-{megabytes}MB.json.gz"
+    if path.exists():
+        return path
+    written = 0
+    with gzip.open(path, "wb", compresslevel=1) as out:
+        out.write(b'{"Records":[')
+        first = True
+        while written < megabytes * 1_000_000:
+            for source in sorted(trail.rglob("*.json.gz")):
+                if "CloudTrail-Digest" in source.name:
+                    continue
+                for record in orjson.loads(gzip.decompress(source.read_bytes()))["Records"]:
+                    record["eventID"] = f"big-{written}-{record.get('eventID')}"
+                    line = orjson.dumps(record)
+                    out.write(line if first else b"," + line)
+                    first = False
+                    written += len(line) + 1
+                if written >= megabytes * 1_000_000:
+                    break
+        out.write(b"]}")
+    return path
+
+
+def measure_big_file(trail: Path, megabytes: int, runs: int) -> None:
+    """Peak memory reading one file far larger than the in-memory limit: it must stay flat."""
+    path = big_file(trail, megabytes)
+    folder = OUT / "big"
+    folder.mkdir(exist_ok=True)
+    (folder / path.name).unlink(missing_ok=True)
+    (folder / path.name).symlink_to(path)
+    measured = [run_phase("read+normalize", folder, OUT / "unused.duckdb") for _ in range(runs)]
+    seconds = statistics.median(m[0] for m in measured)
+    rss = statistics.median(m[1] for m in measured)
+    print(f"\none file of {megabytes:,} MB uncompressed ({path.stat().st_size / 1e6:,.0f} MB gzipped, "
+          f"{measured[0][2]:,} events): read+normalize peak RSS {rss / 1e6:,.0f} MB, "
+          f"{measured[0][2] / seconds:,.0f} events/s (median of {runs})")
+
+
 def run_jq(trail: Path) -> tuple[float, int]:
     started = time.perf_counter()
     command = (f"find {trail} -name '*.json.gz' ! -name '*CloudTrail-Digest*' -print0 | xargs -0 zcat "
@@ -97,8 +141,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--big-file-mb", type=int, default=0,
+                        help="also measure memory on one file of this many MB (uncompressed)")
     arguments = parser.parse_args()
     trail = generate(arguments.events)
+    if arguments.big_file_mb:
+        measure_big_file(trail, arguments.big_file_mb, arguments.runs)
     database = OUT / "bench.duckdb"
     results: dict[str, list[tuple[float, int, int]]] = {name: [] for name in (*PHASES, "jq")}
     for run in range(arguments.runs):
