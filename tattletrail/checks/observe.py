@@ -1,0 +1,122 @@
+"""What a check asks the store: counts per group in a window, values of a field, sample events.
+
+Only the Store protocol is used (`count` and `search` with a query tree), so every store answers
+the same way. The window is part of the query tree (a range on `ingest_time` or `event_time`,
+`[start, end)`), which both stores compile to a plain range filter.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tattletrail.alert import SampleEvent
+from tattletrail.checks.evaluate import Observation, Window
+from tattletrail.checks.model import Check, Kind, TimeField
+from tattletrail.checks.state import CheckState, GroupKey
+from tattletrail.query.tree import And, Match, Node, Or, Range
+from tattletrail.stores import Store
+
+# Groups per field a check follows; beyond this the least frequent values are not seen (docs/checks.md).
+MAX_GROUPS = 1_000
+# A new_value baseline is first read from the store in slices of this length, to learn when each
+# value was last seen; after that the state keeps it up to date.
+BASELINE_SLICE = timedelta(days=1)
+
+
+def window_tree(query: Node, time_field: TimeField, window: Window) -> Node:
+    """The check's query, restricted to the window [start, end) of its time field."""
+    bounds = Range(time_field.value, _iso(window.start), _iso(window.end), include_low=True, include_high=False)
+    return And((query, bounds))
+
+
+def group_tree(query: Node, fields: list[str], key: GroupKey) -> Node:
+    """The query restricted to one group (exact values of the group_by fields)."""
+    if not key:
+        return query
+    return And((query, *[Match(name, value) for name, value in zip(fields, key)]))
+
+
+def observe(check: Check, store: Store, window: Window, state: CheckState) -> Observation:
+    """Ask the store what `evaluate` needs for this window (exceptions are the caller's UNKNOWN)."""
+    tree = window_tree(check.tree, check.count_by, window)
+    if check.kind is Kind.count:
+        return Observation(counts=count_groups(store, tree, check.group_by))
+    assert check.field is not None and check.baseline is not None
+    fields = [*check.group_by, check.field]
+    values = _values_by_group(count_groups(store, tree, fields))
+    baseline = None
+    if state.seen is None:
+        baseline = read_baseline(check, store, window.start - check.baseline, window.start)
+    return Observation(values=values, baseline=baseline)
+
+
+def count_groups(store: Store, tree: Node, fields: list[str]) -> dict[GroupKey, int]:
+    """Matching events per combination of values of `fields` (one field: one query; each further
+    field one query per value of the one before). Events without a value for a field are in no group."""
+    if not fields:
+        return {(): store.count(tree).total}
+    first, rest = fields[0], fields[1:]
+    counted = store.count(tree, by=first, top=MAX_GROUPS)
+    if not rest:
+        return {(value,): n for value, n in counted.groups if n}
+    groups: dict[GroupKey, int] = {}
+    for value, _ in counted.groups:
+        for key, n in count_groups(store, And((tree, Match(first, value))), rest).items():
+            groups[(value, *key)] = n
+    return groups
+
+
+def read_baseline(check: Check, store: Store, start: datetime, end: datetime) -> dict[GroupKey, dict[str, datetime]]:
+    """Values of the check's field per group seen in [start, end) by event time, each with the end
+    of the last slice it was seen in. By event time: a trail ingested in bulk has one ingest time."""
+    assert check.field is not None
+    fields = [*check.group_by, check.field]
+    seen: dict[GroupKey, dict[str, datetime]] = {}
+    slice_start = start
+    while slice_start < end:
+        slice_end = min(slice_start + BASELINE_SLICE, end)
+        tree = window_tree(check.tree, TimeField.event_time, Window(slice_start, slice_end))
+        for key, values in _values_by_group(count_groups(store, tree, fields)).items():
+            for value in values:
+                seen.setdefault(key, {})[value] = slice_end
+        slice_start = slice_end
+    return seen
+
+
+def _values_by_group(counts: dict[GroupKey, int]) -> dict[GroupKey, dict[str, int]]:
+    values: dict[GroupKey, dict[str, int]] = {}
+    for key, n in counts.items():
+        values.setdefault(key[:-1], {})[key[-1]] = n
+    return values
+
+
+def sample_tree(check: Check, window: Window, key: GroupKey, new_values: tuple[str, ...] = ()) -> Node:
+    """The events an alert shows: the group's events in the window (for new_value, with a new value)."""
+    tree = group_tree(window_tree(check.tree, check.count_by, window), check.group_by, key)
+    if new_values and check.field is not None:
+        tree = And((tree, Or(tuple(Match(check.field, value) for value in new_values))))
+    return tree
+
+
+def samples(store: Store, tree: Node, limit: int) -> tuple[SampleEvent, ...]:
+    if limit <= 0:
+        return ()
+    return tuple(sample_of(document) for document in store.search(tree, limit=limit))
+
+
+def sample_of(document: dict) -> SampleEvent:
+    """An event as an alert shows it: its own eventTime, who, what, on what, where, from where."""
+    time = document.get("event_time")
+    return SampleEvent(
+        event_id=document.get("event_id") or "", time=_parse(time) if time else None,
+        actor=document.get("actor"), event_name=document.get("eventName"), resource=document.get("resource"),
+        region=document.get("awsRegion"), source_ip=document.get("sourceIPAddress"),
+        error=document.get("errorCode"))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds")
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)

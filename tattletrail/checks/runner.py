@@ -1,0 +1,123 @@
+"""Running a check: the effects around the pure core (clock, store, state file, destinations).
+
+    runner = Runner(store, state=StateFile(path, store.url), destinations=destinations)
+    run = runner.run(check)          # observe → evaluate → alerts delivered → state saved
+
+Without destinations a runner is read-only: it counts the plain window and prints, and neither
+notifies nor changes the state file, so `check run` as a Sensu/Nagios plugin never disturbs the
+checker daemon.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Mapping, Protocol
+
+from tattletrail.alert import Alert, Status
+from tattletrail.checks.evaluate import Evaluation, Failure, Notification, Result, Window, evaluate, window_for
+from tattletrail.checks.explore import explore
+from tattletrail.checks.model import Check
+from tattletrail.checks.notify import Delivery, deliver
+from tattletrail.checks.observe import observe, sample_tree, samples
+from tattletrail.checks.state import CheckState, StateFile
+from tattletrail.destinations import Destination
+from tattletrail.stores import Store
+
+log = logging.getLogger("tattletrail.checker")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Naive UTC."""
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass
+class CheckRun:
+    """One run of one check: its results (one per group), and the alerts it sent and how."""
+
+    check: Check
+    window: Window
+    results: list[Result]
+    alerts: list[Alert] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def worst(self) -> Status:
+        return max((result.status for result in self.results), default=Status.OK)
+
+
+class Runner:
+    def __init__(self, store: Store, *, state: StateFile | None = None,
+                 destinations: Mapping[str, Destination] | None = None, dashboards_url: str | None = None,
+                 clock: Clock | None = None) -> None:
+        self.store = store
+        self.state = state
+        self.destinations = destinations
+        self.dashboards_url = dashboards_url
+        self.clock = clock or SystemClock()
+
+    @property
+    def notifies(self) -> bool:
+        return self.destinations is not None
+
+    def run(self, check: Check) -> CheckRun:
+        started = time.perf_counter()
+        now = self.clock.now()
+        state = self.state.load(check.name, check.fingerprint) if self.state else CheckState(check.fingerprint)
+        window = window_for(check, now, state.last_end if self.notifies else None)
+        evaluation = evaluate(check, window, self._observe(check, window, state), state, now)
+        run = CheckRun(check, window, evaluation.results)
+        if self.notifies:
+            assert self.destinations is not None
+            for notification in evaluation.notifications:
+                alert = self.alert_of(check, notification, now)
+                run.alerts.append(alert)
+                run.deliveries.extend(deliver(alert, notification.destinations, self.destinations))
+            if self.state:
+                self.state.save(check.name, evaluation.state)
+        run.seconds = time.perf_counter() - started
+        return run
+
+    def _observe(self, check: Check, window: Window, state: CheckState):
+        try:
+            return observe(check, self.store, window, state)
+        except Exception as error:  # noqa: BLE001 - any store or query failure is UNKNOWN, never OK
+            log.debug("check %s: the store failed", check.name, exc_info=True)
+            return Failure(f"the store could not answer: {type(error).__name__}: {error}".rstrip(": "))
+
+    def evaluate_only(self, check: Check, now: datetime, state: CheckState) -> Evaluation:
+        """Observe and evaluate at `now` with a given state, delivering nothing (replays)."""
+        window = window_for(check, now, state.last_end)
+        return evaluate(check, window, self._observe(check, window, state), state, now)
+
+    def alert_of(self, check: Check, notification: Notification, now: datetime) -> Alert:
+        result = notification.result
+        shown = ()
+        if result.status in (Status.WARNING, Status.CRITICAL):
+            try:
+                shown = samples(self.store, sample_tree(check, result.window, result.key, result.new_values),
+                                check.samples)
+            except Exception:  # noqa: BLE001 - the alert goes out without samples rather than not at all
+                log.warning("check %s: could not read sample events", check.name, exc_info=True)
+        explore_url, explore_command = explore(self.store.url, self.dashboards_url, check, result.window,
+                                               result.key, result.new_values)
+        message = result.message
+        if notification.suppressed:
+            message += f" ({notification.suppressed} repeat{'s' if notification.suppressed != 1 else ''} " \
+                       f"suppressed since the last notification)"
+        return Alert(
+            check=check.name, status=result.status, previous=notification.previous, count=result.count,
+            window_start=result.window.start, window_end=result.window.end, query=check.query,
+            description=check.description, group=dict(result.group), warning=result.warning,
+            critical=result.critical, direction=check.direction.value, message=message, samples=shown,
+            suppressed=notification.suppressed, severity=check.severity, tags=tuple(check.tags),
+            explore_url=explore_url, explore_command=explore_command, kind="check", created_at=now)

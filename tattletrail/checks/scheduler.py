@@ -1,0 +1,108 @@
+"""The checker daemon: each enabled check on its own interval (the `schedule` library), lag logged.
+
+`schedule` reads the wall clock itself; ClockedJob makes its jobs read an injected clock instead,
+so tests drive the daemon with a fake clock and never sleep. Runs are due on a fixed grid (start,
+start + interval, …): a late run is logged with its lag and the grid is kept, skipping the slots
+already past (the catch-up window in the state covers what they would have counted).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+from typing import Callable, Protocol
+
+import schedule
+
+from tattletrail.checks.model import Check
+from tattletrail.checks.runner import CheckRun, Runner, SystemClock
+
+log = logging.getLogger("tattletrail.checker")
+
+
+class SleepingClock(Protocol):
+    def now(self) -> datetime: ...
+
+    def sleep(self, seconds: float, stop: threading.Event) -> None:
+        """Wait `seconds`, or less if `stop` is set."""
+
+
+class WallClock(SystemClock):
+    def sleep(self, seconds: float, stop: threading.Event) -> None:
+        stop.wait(seconds)
+
+
+class ClockedJob(schedule.Job):
+    """A `schedule` job on an injected clock, due on a fixed grid; passes its due time to the job."""
+
+    def __init__(self, interval: timedelta, scheduler: schedule.Scheduler, clock: SleepingClock) -> None:
+        super().__init__(int(interval.total_seconds()), scheduler)
+        self.unit = "seconds"
+        self.period = interval
+        self.clock = clock
+
+    @property
+    def should_run(self) -> bool:
+        return self.clock.now() >= self.next_run
+
+    def run(self):  # type: ignore[override]
+        due = self.next_run
+        result = self.job_func(due=due)
+        self.last_run = self.clock.now()
+        self._schedule_next_run()
+        return result
+
+    def _schedule_next_run(self) -> None:
+        now = self.clock.now()
+        if self.next_run is None:  # the first run is right away: catch up on what happened while away
+            self.next_run = now
+            return
+        while self.next_run <= now:
+            self.next_run += self.period
+
+
+class Checker:
+    """Runs checks on their intervals until stopped; `runs` keeps what each run found (for tests)."""
+
+    def __init__(self, checks: list[Check], runner: Runner, clock: SleepingClock,
+                 on_run: Callable[[CheckRun, float], None] | None = None) -> None:
+        self.runner = runner
+        self.clock = clock
+        self.stop_event = threading.Event()
+        self.scheduler = schedule.Scheduler()
+        self.on_run = on_run
+        for check in checks:
+            if check.enabled:
+                job = ClockedJob(check.interval, self.scheduler, clock)
+                job.do(self._run_one, check)
+
+    def _run_one(self, check: Check, due: datetime) -> None:
+        lag = (self.clock.now() - due).total_seconds()
+        run = self.runner.run(check)
+        failed = [delivery for delivery in run.deliveries if not delivery.delivered]
+        for result in run.results:
+            log.info("%s lag=%.1fs took=%.2fs", result.sensu_line(), lag, run.seconds)
+        if run.alerts:
+            log.info("check %s: %d alert(s) sent, %d delivery failure(s)", check.name, len(run.alerts), len(failed))
+        if self.on_run:
+            self.on_run(run, lag)
+
+    def next_due(self) -> datetime | None:
+        return min((job.next_run for job in self.scheduler.jobs), default=None)
+
+    def serve(self, until: Callable[[], bool] = lambda: False) -> None:
+        """Run due checks, sleep until the next is due, until `stop()` (or `until()` is true)."""
+        log.info("checker started: %d check(s)", len(self.scheduler.jobs))
+        while not self.stop_event.is_set() and not until():
+            self.scheduler.run_pending()
+            upcoming = self.next_due()
+            if upcoming is None:
+                break
+            wait = (upcoming - self.clock.now()).total_seconds()
+            if wait > 0 and not self.stop_event.is_set():
+                self.clock.sleep(min(wait, 60.0), self.stop_event)
+        log.info("checker stopped")
+
+    def stop(self) -> None:
+        self.stop_event.set()

@@ -1,0 +1,203 @@
+"""`tattletrail check run|test|list|validate` and `tattletrail checker`: the checks at the command line.
+
+`check run` is a Sensu/Nagios plugin as it is: one `NAME STATUS: message|count=N;warn;crit` line
+per check (and group), exit code the worst status. Whatever goes wrong before a check could run
+(a bad check file, an unknown name, a store that can't be opened) is UNKNOWN (3), never OK.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import typer
+
+from tattletrail.alert import Status
+from tattletrail.checks import checks_directory, load_checks, select_checks
+from tattletrail.checks.model import Check, Kind, duration_text
+from tattletrail.checks.replay import replay
+from tattletrail.checks.runner import Runner
+from tattletrail.checks.scheduler import Checker, WallClock
+from tattletrail.checks.state import StateFile, default_state_path
+from tattletrail.cli.output import USER_ERRORS, console, errors, option_json, option_store, print_json, table
+from tattletrail.config import Config, ConfigError, default_store_url, load_config
+from tattletrail.query import QueryError
+from tattletrail.stores import Store, open_store
+from tattletrail.timespec import parse_duration
+
+check_app = typer.Typer(help="Run, test, list and validate checks.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(check_app, name="check")
+    app.command("checker")(checker_command)
+
+
+def option_checks() -> Any:
+    return typer.Option(None, "--checks", help="A directory (or file) of checks (default: $TATTLETRAIL_CHECKS, "
+                        "./checks, else the shipped pack).")
+
+
+def option_state() -> Any:
+    return typer.Option(None, "--state", help="The check state file (default: $TATTLETRAIL_CHECK_STATE, else "
+                        "checks-state.sqlite in your data directory).")
+
+
+@check_app.command("run")
+def run_command(
+    names: Optional[list[str]] = typer.Argument(None, metavar="[NAME]...", help="Checks to run (default: every "
+                                                "enabled check)."),
+    checks_dir: Optional[Path] = option_checks(), store: Optional[str] = option_store(),
+    as_json: bool = option_json(),
+    notify: bool = typer.Option(False, "--notify", help="Send alerts to the checks' destinations, and keep state "
+                                "(occurrences, refresh, catch-up) as the checker does."),
+    state: Optional[Path] = option_state(),
+) -> None:
+    """Run checks once: one Sensu/Nagios line per check and group; exit code the worst status."""
+    with unknown_on_error():
+        config = load_config()
+        checks = select_checks(load_checks(checks_directory(checks_dir)), names)
+        target = open_store(store or default_store_url(config))
+        runner = make_runner(target, config, state, notify=notify)
+    runs = [runner.run(check) for check in checks]
+    results = [result for run in runs for result in run.results]
+    if as_json:
+        print_json({"results": [result.to_json() for result in results],
+                    "alerts": [alert.to_json() for run in runs for alert in run.alerts],
+                    "deliveries": [delivery.__dict__ for run in runs for delivery in run.deliveries]})
+    else:
+        for result in results:
+            sys.stdout.write(result.sensu_line() + "\n")
+    raise typer.Exit(int(max((result.status for result in results), default=Status.OK)))
+
+
+def make_runner(store: Store, config: Config, state: Path | None, notify: bool) -> Runner:
+    """A runner for the CLI: read-only unless notifying (the state file is read if it exists)."""
+    path = state or default_state_path()
+    state_file = StateFile(path, store.url) if notify or path.exists() else None
+    destinations = None
+    if notify:
+        from tattletrail.destinations import build_destinations
+
+        destinations = build_destinations(config)
+    return Runner(store, state=state_file, destinations=destinations, dashboards_url=config.dashboards_url)
+
+
+@contextmanager
+def unknown_on_error() -> Iterator[None]:
+    """Before any check ran: one `UNKNOWN:` line and exit 3, as a monitoring plugin must."""
+    try:
+        yield
+    except (*USER_ERRORS, QueryError) as error:
+        sys.stdout.write(f"UNKNOWN: {error}\n")
+        raise typer.Exit(int(Status.UNKNOWN)) from None
+    except Exception as error:  # noqa: BLE001 - a plugin that can't run says UNKNOWN, never crashes silent
+        sys.stdout.write(f"UNKNOWN: {type(error).__name__}: {error}\n")
+        raise typer.Exit(int(Status.UNKNOWN)) from None
+
+
+@check_app.command("test")
+def test_command(
+    name: str = typer.Argument(..., help="The check to replay."),
+    replay_span: str = typer.Option("7d", "--replay", help="How far back to replay, e.g. 24h, 7d."),
+    checks_dir: Optional[Path] = option_checks(), store: Optional[str] = option_store(),
+    as_json: bool = option_json(),
+) -> None:
+    """Replay history in interval steps: when the check would have gone WARNING/CRITICAL/OK, and
+    which notifications it would have sent. Nothing is delivered and no state is kept."""
+    from datetime import datetime, timezone
+
+    check = select_checks(load_checks(checks_directory(checks_dir)), [name])[0]
+    target = open_store(store or default_store_url())
+    replayed = replay(check, target, parse_duration(replay_span), datetime.now(timezone.utc).replace(tzinfo=None))
+    if as_json:
+        print_json({"check": check.name, "start": replayed.start, "end": replayed.end,
+                    "step_seconds": replayed.step.total_seconds(), "steps": replayed.steps,
+                    "notifications": replayed.notifications,
+                    "transitions": [{"at": change.at, "previous": change.previous.name,
+                                     "notify": list(change.notify) if change.notify is not None else None,
+                                     **change.result.to_json()} for change in replayed.transitions]})
+        return
+    console.print(f"{check.name}: replayed {replayed.start:%Y-%m-%d %H:%M} → {replayed.end:%Y-%m-%d %H:%M} UTC "
+                  f"in {replayed.steps:,} steps of {duration_text(replayed.step)} (by event time)", highlight=False)
+    rows = [(change.at, change.result.label, f"{change.previous.name} → {change.result.status.name}",
+             change.result.count, ", ".join(change.notify) if change.notify else ("yes" if change.notify == () else "-"),
+             change.result.message) for change in replayed.transitions]
+    if rows:
+        console.print(table(None, ["time", "check", "status", "count", "notify", "detail"], rows, numeric=["count"]))
+    console.print(f"{len(replayed.transitions)} transition(s), {replayed.notifications} notification(s).",
+                  highlight=False)
+
+
+@check_app.command("list")
+def list_command(checks_dir: Optional[Path] = option_checks(), as_json: bool = option_json()) -> None:
+    """Every check: kind, window, interval, thresholds, groups, destinations, enabled."""
+    checks = load_checks(checks_directory(checks_dir))
+    if as_json:
+        print_json([check.model_dump(mode="json") for check in checks])
+        return
+    console.print(table(None, ["name", "kind", "window", "every", "warning", "critical", "group_by", "enabled",
+                               "description"], [_row(check) for check in checks]))
+
+
+def _row(check: Check) -> tuple[Any, ...]:
+    warning, critical = check.thresholds
+    operator = ">=" if check.direction.value == "above" else "<"
+    kind = check.kind.value if check.kind is Kind.count else f"new {check.field}"
+    return (check.name, kind, duration_text(check.window), duration_text(check.interval),
+            f"{operator} {warning:g}" if warning is not None else None,
+            f"{operator} {critical:g}" if critical is not None else None,
+            ",".join(check.group_by) or None, "yes" if check.enabled else "no", check.description)
+
+
+@check_app.command("validate")
+def validate_command(directory: Optional[Path] = typer.Argument(None, help="Checks to validate (default: as "
+                                                                "--checks)."),
+                     as_json: bool = option_json()) -> None:
+    """Check every check file: keys, types, queries, and destination names against the config."""
+    path = checks_directory(directory)
+    checks = load_checks(path)
+    config = load_config()
+    known = {"stdout", *config.destinations}
+    for check in checks:
+        for name in check.destinations.everywhere():
+            if name not in known:
+                raise ConfigError(f"{path}: check {check.name!r} sends to {name!r}, which is not a destination in "
+                                  f"the config (known: {', '.join(sorted(known))})")
+    if as_json:
+        print_json({"checks": len(checks), "path": str(path), "ok": True})
+        return
+    console.print(f"{len(checks)} check(s) in {path}: valid.", highlight=False)
+
+
+def checker_command(checks_dir: Optional[Path] = option_checks(), store: Optional[str] = option_store(),
+                    state: Optional[Path] = option_state()) -> None:
+    """The daemon: runs each enabled check on its interval, notifies destinations, logs each run with
+    its lag behind schedule; stops cleanly on SIGTERM or Ctrl-C."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = load_config()
+    checks = load_checks(checks_directory(checks_dir))
+    target = open_store(store or default_store_url(config))
+    from tattletrail.destinations import build_destinations
+
+    runner = Runner(target, state=StateFile(state or default_state_path(), target.url),
+                    destinations=build_destinations(config), dashboards_url=config.dashboards_url)
+    clock = WallClock()
+    checker = Checker(checks, runner, clock)
+
+    def stop(signum: int, frame: Any) -> None:
+        logging.getLogger("tattletrail.checker").info("%s received: stopping after the current run",
+                                                      signal.Signals(signum).name)
+        checker.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    checker.serve()
+
+
+__all__ = ["register", "errors"]
