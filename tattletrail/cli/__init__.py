@@ -7,6 +7,7 @@ import sys
 import typer
 
 from tattletrail.cli import admin as admin_commands
+from tattletrail.cli import checks as check_commands
 from tattletrail.cli import generate as generate_commands
 from tattletrail.cli import ingest as ingest_commands
 from tattletrail.cli import query as query_commands
@@ -23,6 +24,7 @@ ingest_commands.register(app)
 admin_commands.register(app)
 generate_commands.register(app)
 query_commands.register(app)
+check_commands.register(app)
 
 
 def main() -> None:
