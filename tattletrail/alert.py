@@ -133,3 +133,38 @@ def _iso(moment: datetime | None) -> str | None:
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     return moment.isoformat(timespec="seconds") + "Z"
+
+
+def alert_from_json(document: dict[str, Any]) -> Alert:
+    """The inverse of `Alert.to_json`: how the outbox keeps an alert across restarts."""
+    window = document["window"]
+    return Alert(
+        check=document["check"], status=Status[document["status"]],
+        previous=Status[document["previous_status"]], count=document.get("count"),
+        window_start=_parse_iso(window["start"]), window_end=_parse_iso(window["end"]),
+        query=document.get("query", ""), description=document.get("description", ""),
+        group=dict(document.get("group") or {}), warning=document.get("warning"),
+        critical=document.get("critical"), direction=document.get("direction", "above"),
+        message=document.get("message", ""),
+        samples=tuple(_sample_from_json(sample) for sample in document.get("samples") or ()),
+        suppressed=document.get("suppressed", 0), severity=document.get("severity"),
+        tags=tuple(document.get("tags") or ()), explore_url=document.get("explore_url"),
+        explore_command=document.get("explore_command"), kind=document.get("kind", "check"),
+        created_at=_parse_iso(document.get("created_at")),
+    )
+
+
+def _sample_from_json(document: dict[str, Any]) -> SampleEvent:
+    return SampleEvent(
+        event_id=document["event_id"], time=_parse_iso(document.get("time")), actor=document.get("actor"),
+        event_name=document.get("eventName"), resource=document.get("resource"),
+        region=document.get("region"), source_ip=document.get("sourceIPAddress"),
+        error=document.get("error"), annotation=document.get("annotation"))
+
+
+def _parse_iso(text: str | None) -> datetime | None:
+    """`2026-11-22T16:42:07Z` back to a naive UTC datetime (None stays None)."""
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment

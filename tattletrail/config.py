@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import difflib
 import os
+import types
+import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
 import platformdirs
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from tattletrail.destinations.settings import AnyDestinationSettings
 
 ENV_CONFIG = "TATTLETRAIL_CONFIG"
 ENV_STORE = "TATTLETRAIL_STORE"
@@ -33,8 +37,10 @@ class Strict(BaseModel):
 
 class Config(Strict):
     store: str | None = None  # a store URL; TATTLETRAIL_STORE overrides it
-    # name → settings with a `type` (stdout, jsonl, slack, …); typed per kind in tattletrail.destinations
-    destinations: dict[str, dict[str, Any]] = {}
+    rules: str | None = None  # a directory of rule files instead of the pack (--rules overrides it)
+    dashboards_url: str | None = None  # OpenSearch Dashboards base URL: alerts link to Discover
+    # name → one typed model per `type` (stdout, jsonl, slack, webhook, sns, ses, pagerduty)
+    destinations: dict[str, AnyDestinationSettings] = {}
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -87,12 +93,12 @@ def strip_lines(value: Any) -> Any:
 def _describe(error: ValidationError, model: type[BaseModel], document: dict[str, Any], path: Path) -> str:
     messages = []
     for problem in error.errors():
-        location = [str(part) for part in problem["loc"]]
+        location = _without_tags(document, [str(part) for part in problem["loc"]])
         line = _line_of(document, location)
         field = ".".join(location) or "(top level)"
         if problem["type"] == "extra_forbidden":
             message = f"unknown key {location[-1]!r}"
-            known = _known_keys(model, location[:-1])
+            known = _known_keys(model, location[:-1], document)
             close = difflib.get_close_matches(location[-1], known, n=1)
             message += f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
         else:
@@ -116,14 +122,60 @@ def _line_of(document: Any, location: list[str]) -> int | None:
     return line
 
 
-def _known_keys(model: type[BaseModel], location: list[str]) -> list[str]:
+def _without_tags(document: Any, location: list[str]) -> list[str]:
+    """Drop the union tags pydantic puts in an error's location (`destinations.ops.slack.url`
+    means the `ops` mapping, whose `type` is slack): the reader's path has no such level."""
+    kept, node = [], document
     for part in location:
-        field = model.model_fields.get(part)
-        annotation = getattr(field, "annotation", None)
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return []
-        model = annotation
-    return sorted(model.model_fields)
+        if isinstance(node, dict) and part not in node and part in node.values():
+            continue
+        kept.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            node = None
+    return kept
+
+
+def _known_keys(model: type[BaseModel], location: list[str], document: Any) -> list[str]:
+    annotation: Any = model
+    node = document
+    for part in location:
+        annotation = _field_type(_as_model(annotation, node), part)
+        node = node.get(part) if isinstance(node, dict) else None
+    found = _as_model(annotation, node)
+    return sorted(found.model_fields) if isinstance(found, type) and issubclass(found, BaseModel) else []
+
+
+def _field_type(annotation: Any, part: str) -> Any:
+    """The type of `part` inside `annotation`: a model's field, a dict's values, a list's items."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(part)
+        return field.annotation if field else None
+    origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is dict:
+        return arguments[1]
+    if origin is list:
+        return arguments[0]
+    return None
+
+
+def _as_model(annotation: Any, node: Any) -> Any:
+    """The model a field's type stands for; in a union, the member whose Literal fields (its `type`)
+    match the YAML mapping. Anything else comes back unchanged."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        for member in typing.get_args(annotation):
+            if not (isinstance(member, type) and issubclass(member, BaseModel)):
+                continue
+            literals = {name: typing.get_args(field.annotation) for name, field in member.model_fields.items()
+                        if typing.get_origin(field.annotation) is typing.Literal}
+            if isinstance(node, dict) and all(node.get(name) in values for name, values in literals.items()):
+                return member
+    return annotation
 
 
 def config_path() -> Path | None:

@@ -8,6 +8,7 @@ import typer
 
 from tattletrail.cli import admin as admin_commands
 from tattletrail.cli import checks as check_commands
+from tattletrail.cli import destinations as destination_commands
 from tattletrail.cli import generate as generate_commands
 from tattletrail.cli import ingest as ingest_commands
 from tattletrail.cli import query as query_commands
@@ -25,6 +26,7 @@ admin_commands.register(app)
 generate_commands.register(app)
 query_commands.register(app)
 check_commands.register(app)
+destination_commands.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,140 @@
+"""The outbox: every (alert, destination) pair is written here before the first attempt and
+removed once delivered, so an alert survives a destination being down and the process restarting.
+
+A SQLite file (beside the checker's state, or in the user data directory). A row being attempted
+is leased (its next attempt pushed into the future), so two dispatchers, even in two processes,
+never send the same row at once; a process that dies mid-attempt leaves a lease that simply expires.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import orjson
+import platformdirs
+
+from tattletrail.alert import Alert, alert_from_json
+
+PENDING, FAILED, EXPIRED = "pending", "failed", "expired"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    alert_id TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    alert TEXT NOT NULL,               -- Alert.to_json()
+    state TEXT NOT NULL,               -- pending | failed (permanent error) | expired (too old)
+    created_at REAL NOT NULL,          -- Unix seconds, when first queued
+    next_attempt_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    PRIMARY KEY (alert_id, destination)
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
+"""
+
+
+def default_outbox_path() -> Path:
+    return Path(platformdirs.user_data_dir("tattletrail")) / "outbox.sqlite"
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    alert: Alert
+    destination: str
+    created_at: float
+    attempts: int
+    last_error: str | None
+
+
+class Outbox:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connection() as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        """A short-lived connection per operation: safe from any thread and any process."""
+        with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as connection:
+            yield connection
+
+    def add(self, alert: Alert, destination: str, now: float) -> None:
+        """Queue an alert for a destination. Queuing it again revives a failed or expired row."""
+        with self._connection() as connection:
+            connection.execute(
+                "INSERT INTO outbox (alert_id, destination, alert, state, created_at, next_attempt_at) "
+                "VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT (alert_id, destination) DO UPDATE SET "
+                "state = 'pending', next_attempt_at = excluded.next_attempt_at, created_at = excluded.created_at "
+                "WHERE state != 'pending'",
+                (alert.alert_id, destination, orjson.dumps(alert.to_json()).decode(), now, now))
+
+    def claim(self, alert_id: str, destination: str, now: float, lease: float) -> OutboxEntry | None:
+        """Take a due row for one delivery (None if it is leased elsewhere, delivered or not due)."""
+        with self._connection() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            row = connection.execute(
+                "SELECT alert, destination, created_at, attempts, last_error FROM outbox "
+                "WHERE alert_id = ? AND destination = ? AND state = 'pending' AND next_attempt_at <= ?",
+                (alert_id, destination, now)).fetchone()
+            if row is not None:
+                connection.execute("UPDATE outbox SET next_attempt_at = ? WHERE alert_id = ? AND destination = ?",
+                                   (now + lease, alert_id, destination))
+            connection.execute("COMMIT")
+        if row is None:
+            return None
+        return OutboxEntry(alert_from_json(orjson.loads(row[0])), row[1], row[2], row[3], row[4])
+
+    def due(self, now: float) -> list[tuple[str, str]]:
+        """(alert_id, destination) of pending rows whose next attempt is due, oldest first."""
+        with self._connection() as connection:
+            return connection.execute(
+                "SELECT alert_id, destination FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? "
+                "ORDER BY created_at", (now,)).fetchall()
+
+    def delivered(self, alert_id: str, destination: str) -> None:
+        with self._connection() as connection:
+            connection.execute("DELETE FROM outbox WHERE alert_id = ? AND destination = ?", (alert_id, destination))
+
+    def defer(self, alert_id: str, destination: str, attempts: int, next_attempt_at: float, error: str) -> None:
+        with self._connection() as connection:
+            connection.execute(
+                "UPDATE outbox SET attempts = attempts + ?, next_attempt_at = ?, last_error = ? "
+                "WHERE alert_id = ? AND destination = ?", (attempts, next_attempt_at, error, alert_id, destination))
+
+    def fail(self, alert_id: str, destination: str, attempts: int, error: str) -> None:
+        """A permanent failure: kept (state failed) for inspection, never retried by itself."""
+        with self._connection() as connection:
+            connection.execute(
+                "UPDATE outbox SET state = 'failed', attempts = attempts + ?, last_error = ? "
+                "WHERE alert_id = ? AND destination = ?", (attempts, error, alert_id, destination))
+
+    def expire(self, destination: str, created_before: float) -> list[OutboxEntry]:
+        """Give up on a destination's pending rows queued before `created_before`; returns them."""
+        with self._connection() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            rows = connection.execute(
+                "SELECT alert, destination, created_at, attempts, last_error FROM outbox "
+                "WHERE destination = ? AND state = 'pending' AND created_at < ?",
+                (destination, created_before)).fetchall()
+            connection.execute("UPDATE outbox SET state = 'expired' WHERE destination = ? AND state = 'pending' "
+                               "AND created_at < ?", (destination, created_before))
+            connection.execute("COMMIT")
+        return [OutboxEntry(alert_from_json(orjson.loads(row[0])), row[1], row[2], row[3], row[4]) for row in rows]
+
+    def destinations(self) -> list[str]:
+        with self._connection() as connection:
+            return [row[0] for row in connection.execute(
+                "SELECT DISTINCT destination FROM outbox WHERE state = 'pending'")]
+
+    def counts(self) -> list[tuple[str, str, int, float]]:
+        """(destination, state, rows, oldest created_at) for every destination and state."""
+        with self._connection() as connection:
+            return connection.execute(
+                "SELECT destination, state, COUNT(*), MIN(created_at) FROM outbox GROUP BY destination, state "
+                "ORDER BY destination, state").fetchall()
