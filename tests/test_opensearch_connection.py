@@ -73,3 +73,48 @@ def test_sigv4_signs_requests_with_boto3_credentials(monkeypatch: pytest.MonkeyP
 def test_engine_decides_payload_type_and_lifecycle():
     assert (Engine("opensearch", "2.19.0").payload_type, Engine("opensearch", "2.19.0").lifecycle) == ("flat_object", "ism")
     assert (Engine("elasticsearch", "8.15.0").payload_type, Engine("elasticsearch", "8.15.0").lifecycle) == ("flattened", "ilm")
+
+
+def test_elasticsearch_is_detected_from_the_cluster_info_and_gets_flattened_and_ilm(httpserver: Any):
+    """A local HTTP server answers `GET /` as Elasticsearch 8 does (no `distribution` in the version)."""
+    from tattletrail.stores.opensearch_connection import detect_engine
+    from tattletrail.stores.opensearch_setup import desired_resources
+
+    httpserver.expect_request("/").respond_with_json({"version": {"number": "8.15.0", "build_flavor": "default"},
+                                                      "tagline": "You Know, for Search"})
+    settings = parse_store_url(f"opensearch://127.0.0.1:{httpserver.port}?prefix=es&retention_days=30", environ={})
+    engine = detect_engine(make_client(settings), settings)
+    assert engine == Engine("elasticsearch", "8.15.0")
+
+    resources = {resource.label(): resource.body for resource in desired_resources(settings, engine)}
+    mappings = resources["component template es-events-mappings"]["template"]["mappings"]["properties"]
+    assert {mappings[name]["type"] for name in ("requestParameters", "responseElements", "additionalEventData",
+                                                "serviceEventDetails")} == {"flattened"}
+    settings_body = resources["component template es-events-settings"]["template"]["settings"]
+    assert settings_body["index.lifecycle.name"] == "es-events"
+    policy = resources["ilm policy es-events"]["policy"]
+    assert policy["phases"]["delete"]["min_age"] == "30d" and "ism policy es-events" not in resources
+
+
+@pytest.mark.parametrize("engine, ok, says", [
+    (Engine("opensearch", "2.6.0"), False, "upgrade to opensearch 2.7"),
+    (Engine("opensearch", "2.19.1"), True, "flat_object, ism"),
+    (Engine("elasticsearch", "7.9.3"), False, "upgrade to elasticsearch 7.10"),
+    (Engine("elasticsearch", "8.15.0"), True, "flattened, ilm"),
+    (Engine("opensearch", "serverless"), True, "serverless"),
+])
+def test_doctor_names_the_version_needed_for_the_payload_type(engine: Engine, ok: bool, says: str):
+    from tattletrail.stores.opensearch_setup import _version_check
+
+    check = _version_check(engine)
+    assert check.ok is ok and says in f"{check.detail} {check.fix}"
+
+
+def test_elasticsearch_before_7_14_gets_an_ilm_policy_without_meta():
+    """7.10-7.13 refuse `_meta` in an ILM policy; setup then compares the retention instead of a digest."""
+    from tattletrail.stores.opensearch_setup import desired_resources
+
+    settings = parse_store_url("opensearch://localhost:9200", environ={})
+    for version, has_meta in [("7.10.2", False), ("7.13.4", False), ("7.14.0", True), ("8.15.0", True)]:
+        (policy,) = [r for r in desired_resources(settings, Engine("elasticsearch", version)) if r.kind == "ilm policy"]
+        assert ("_meta" in policy.body["policy"]) is has_meta, version

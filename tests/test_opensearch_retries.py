@@ -19,7 +19,8 @@ import pytest
 from tattletrail.ingest import ingest
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.opensearch import OpenSearchStore
-from tattletrail.stores.opensearch_bulk import BulkRetriesExhausted, RetryPolicy
+from tattletrail.stores.opensearch_bulk import (MAX_BULK_BYTES, MAX_BULK_ITEMS, BulkItem, BulkRetriesExhausted,
+                                                RetryPolicy, chunked)
 from tests.cloudtrail_files import CORPORA, corpus_records, distinct_identities, write_log_file
 from tests.opensearch_helpers import fresh_store, store_url
 
@@ -34,6 +35,7 @@ class Faults:
     stall_seconds: float = 0.0  # forward, but only after this long (the client has given up)
     stall_requests: int = 0
     bulk_requests: int = 0  # every _bulk request seen
+    bulk_sizes: list[tuple[int, int]] = field(default_factory=list)  # (bytes, documents) of each
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def take(self, name: str) -> bool:
@@ -60,6 +62,7 @@ class FaultyProxy:
                 if "/_bulk" in self.path:
                     with faults.lock:
                         faults.bulk_requests += 1
+                        faults.bulk_sizes.append((len(body), body.count(b"\n") // 2))
                     if faults.take("refuse_requests"):
                         return self._answer(faults.status, {"error": {"type": "es_rejected_execution_exception",
                                                                        "reason": "injected"}, "status": faults.status})
@@ -134,12 +137,13 @@ def corpus_logs(tmp_path: Path) -> Path:
     return tmp_path / "logs"
 
 
-def proxied_store(proxy: FaultyProxy, name: str, slept: list[float], **options: Any) -> OpenSearchStore:
+def proxied_store(proxy: FaultyProxy, name: str, slept: list[float], max_bulk_bytes: int = MAX_BULK_BYTES,
+                  **options: Any) -> OpenSearchStore:
     """Set up straight on osmem, then write through the proxy."""
     direct = fresh_store(proxy.upstream, name)
     return OpenSearchStore(store_url(proxy.url, direct.settings.prefix) + options.pop("url_suffix", ""),
                            retry=RetryPolicy(sleep=slept.append, jitter=lambda: 1.0, **options),
-                           max_bulk_items=50)
+                           max_bulk_items=50, max_bulk_bytes=max_bulk_bytes)
 
 
 @pytest.mark.parametrize("status", [429, 503])
@@ -187,3 +191,22 @@ def test_when_retries_run_out_the_ingest_fails_and_nothing_is_ledgered(proxy: Fa
     assert store.ledgered(uris) == {}
     summary = ingest(local_objects(logs), store)  # the cluster is well again
     assert summary.ingested == 410 and set(store.ledgered(uris)) == set(uris)
+
+
+def test_bulk_requests_stay_within_the_byte_and_count_bounds(proxy: FaultyProxy, tmp_path: Path):
+    slept: list[float] = []
+    store = proxied_store(proxy, "bounds", slept, max_bulk_bytes=64 * 1024)
+    summary = ingest(local_objects(corpus_logs(tmp_path)), store)
+    assert summary.ingested == 410 and store.stats().events == 410
+    event_requests = [(size, documents) for size, documents in proxy.faults.bulk_sizes]
+    assert len(event_requests) > 410 * 2_000 // (64 * 1024)  # the corpora's ~2 KB documents did need splitting
+    assert all(size <= 64 * 1024 and documents <= 50 for size, documents in event_requests), event_requests
+
+
+def test_chunks_are_bounded_by_bytes_and_count_and_an_oversized_document_goes_alone():
+    assert MAX_BULK_BYTES == 10 * 1024 * 1024 and MAX_BULK_ITEMS == 5_000  # the defaults the docs promise
+    items = [BulkItem("create", "events", str(n), b'{"x":"' + b"a" * size + b'"}')
+             for n, size in enumerate([100, 100, 5_000, 100, 100, 100, 100])]
+    chunks = list(chunked(items, max_bytes=1_000, max_items=3))
+    assert [[item.id for item, _ in chunk] for chunk in chunks] == [["0", "1"], ["2"], ["3", "4", "5"], ["6"]]
+    assert all(sum(len(lines) for _, lines in chunk) <= 1_000 for chunk in chunks if len(chunk) > 1)

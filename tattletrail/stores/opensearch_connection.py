@@ -70,8 +70,20 @@ class Engine:
     def lifecycle(self) -> str:
         return "ism" if self.distribution == "opensearch" else "ilm"
 
+    @property
+    def ilm_policy_meta(self) -> bool:
+        """Elasticsearch accepts `_meta` in an ILM policy from 7.14 on; older ones refuse the policy."""
+        return self.distribution == "elasticsearch" and _version_tuple(self.version) >= (7, 14)
+
     def describe(self) -> str:
         return f"{self.distribution} {self.version}"
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in version.split("-")[0].split(".")[:2])
+    except ValueError:
+        return ()
 
 
 def parse_store_url(url: str, environ: dict[str, str] | None = None) -> ConnectionSettings:

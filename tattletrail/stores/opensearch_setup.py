@@ -64,7 +64,10 @@ def desired_resources(settings: ConnectionSettings, engine: Engine) -> list[Reso
         policy_file = "ism-policy.json" if engine.lifecycle == "ism" else "ilm-policy.json"
         text = (MAPPINGS / policy_file).read_text().replace("{{prefix}}", prefix)
         text = text.replace("{{retention_days}}", str(settings.retention_days))
-        resources.append(Resource(f"{engine.lifecycle} policy", f"{prefix}-events", json.loads(text)))
+        policy = json.loads(text)
+        if engine.lifecycle == "ilm" and not engine.ilm_policy_meta:
+            del policy["policy"]["_meta"]  # Elasticsearch 7.10-7.13: see _ilm_digest
+        resources.append(Resource(f"{engine.lifecycle} policy", f"{prefix}-events", policy))
     for role in ("ledger", "quarantine"):
         resources.append(Resource("index", f"{prefix}-{role}", json.loads((MAPPINGS / f"{role}-index.json").read_text())))
     return resources
@@ -179,14 +182,19 @@ def _install_ism(client: Any, resource: Resource) -> None:
 
 def _ilm_digest(client: Any, resource: Resource) -> Any:
     def read() -> Any:
-        found = client.transport.perform_request("GET", f"/_ilm/policy/{resource.name}")
-        return found[resource.name]["policy"].get("_meta", {}).get("digest")
+        policy = client.transport.perform_request("GET", f"/_ilm/policy/{resource.name}")[resource.name]["policy"]
+        if "_meta" in resource.body["policy"]:
+            return policy.get("_meta", {}).get("digest")
+        # Before 7.14 a policy has no _meta to hold the digest: the retention is all we install that can differ
+        wanted = resource.body["policy"]["phases"]["delete"]["min_age"]
+        return resource.digest if policy["phases"].get("delete", {}).get("min_age") == wanted else "other retention"
     return _absent_is_none(read)
 
 
 def _install_ilm(client: Any, resource: Resource) -> None:
     body = copy.deepcopy(resource.body)
-    body["policy"].setdefault("_meta", {})["digest"] = resource.digest
+    if "_meta" in body["policy"]:
+        body["policy"]["_meta"]["digest"] = resource.digest
     client.transport.perform_request("PUT", f"/_ilm/policy/{resource.name}", body=body)
 
 
