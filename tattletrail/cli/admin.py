@@ -28,7 +28,7 @@ def setup_command(store: Optional[str] = option_store(),
     if as_json:
         print_json({"store": target.url, "dry_run": dry_run, "steps": [step.as_dict() for step in steps]})
         return
-    verb = "would be" if dry_run else "was"
+    verb = "would be" if dry_run else "were"
     console.print(table(f"{target.url}{' (dry run)' if dry_run else ''}", ["what", "action", "detail"],
                         [(step.name, step.action, step.detail) for step in steps]))
     changed = sum(step.action in ("create", "update") for step in steps)
