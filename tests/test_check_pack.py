@@ -1,0 +1,220 @@
+"""The shipped check pack (checks/): each check's query matches the CloudTrail records it promises
+and none of their look-alikes, the same on the embedded store (DuckDB), in the Python reference
+and on OpenSearch (osmem). docs/check-pack.md carries the pack's table, generated from the check
+files: `.venv/bin/python -m tests.test_check_pack` rewrites it, a test keeps it equal.
+
+The records and their look-alikes live in tests/check_pack_events.py, one entry per check: a new
+check without an entry there fails `test_every_check_has_matching_records_and_look_alikes`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from tattletrail.alert import Status
+from tattletrail.checks.model import Check, Direction, Kind, load_checks
+from tattletrail.ingest import ingest
+from tattletrail.query import parse_query, predicate
+from tattletrail.query.fields import TEMPLATE
+from tattletrail.query.opensearch import to_opensearch
+from tattletrail.query.tree import All
+from tattletrail.sources.local import local_objects
+from tattletrail.stores.duckdb import DuckDBStore
+from tests.check_pack_events import PACK_CASES, STOP_LOGGING, all_records
+from tests.cloudtrail_files import write_log_file
+
+ROOT = Path(__file__).resolve().parents[1]
+PACK = ROOT / "checks"
+DOC = ROOT / "docs" / "check-pack.md"
+TABLE_START, TABLE_END = "<!-- check-pack-table:start -->", "<!-- check-pack-table:end -->"
+INDEX = "tattletrail-events-check-pack"  # the template applies to tattletrail-events*
+
+CHECKS: dict[str, Check] = {check.name: check for check in load_checks(PACK)}
+CASES = [pytest.param(name, record["eventID"], expected, id=f"{name}:{'match' if expected else 'quiet'}:{record['eventID']}")
+         for name, (matching, look_alikes) in PACK_CASES.items()
+         for records, expected in ((matching, True), (look_alikes, False)) for record in records]
+
+
+def ingest_records(directory: Path, records: list[dict[str, Any]]) -> DuckDBStore:
+    """A DuckDB store holding these records, read from a gzipped log file as in production."""
+    write_log_file(directory / "logs" / "pack.json.gz", records)
+    store = DuckDBStore(directory / "events.duckdb")
+    ingest(local_objects(str(directory / "logs")), store)
+    return store
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> DuckDBStore:
+    return ingest_records(tmp_path_factory.mktemp("check-pack"), all_records())
+
+
+@pytest.fixture(scope="module")
+def documents(store: DuckDBStore) -> dict[str, dict[str, Any]]:
+    """The stored documents (record plus derived fields) by event id: what every backend sees."""
+    found = {document["event_id"]: document for document in store.search(All(), limit=None)}
+    assert len(found) == len(all_records())
+    return found
+
+
+# ---- the pack itself --------------------------------------------------------------------
+
+def test_every_check_has_matching_records_and_look_alikes() -> None:
+    assert sorted(PACK_CASES) == sorted(CHECKS), "every shipped check needs an entry in tests/check_pack_events.py"
+    for name, (matching, look_alikes) in PACK_CASES.items():
+        assert matching, f"{name}: no record its query must match"
+        # A silence check (direction below) has no look-alike: every event counts; an empty window fires it.
+        assert look_alikes or CHECKS[name].direction is Direction.below, f"{name}: no look-alike it must not match"
+
+
+@pytest.mark.parametrize("path", sorted(PACK.glob("*.yml")), ids=lambda path: path.name)
+def test_one_check_per_file_named_after_it(path: Path) -> None:
+    checks = load_checks(path)
+    assert [check.name for check in checks] == [path.stem]
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_query_parses_and_check_says_what_it_is(name: str) -> None:
+    check = CHECKS[name]
+    parse_query(check.query)
+    assert check.description and check.severity and check.tags and check.enabled
+    assert check.destinations.warning and check.destinations.critical
+    cis = [tag for tag in check.tags if tag.startswith("cis-")]
+    for tag in cis:  # the control is in the tags and in the description
+        assert f"CIS {tag.removeprefix('cis-')}:" in check.description
+
+
+def test_pack_covers_every_cis_monitoring_control() -> None:
+    controls = sorted(tag for check in CHECKS.values() for tag in check.tags if tag.startswith("cis-"))
+    assert controls == sorted(f"cis-4.{number}" for number in range(1, 16))
+
+
+# ---- queries on every backend ------------------------------------------------------------
+
+@pytest.mark.parametrize("name, event_id, expected", CASES)
+def test_query_matches_what_the_check_promises(store: DuckDBStore, documents: dict[str, dict[str, Any]],
+                                               name: str, event_id: str, expected: bool) -> None:
+    check = CHECKS[name]
+    assert predicate(check.tree)(documents[event_id]) is expected, "Python reference"
+    only_this_event = parse_query(f'eventID:"{event_id}" AND ({check.query})')
+    assert store.count(only_this_event).total == int(expected), "DuckDB store"
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_duckdb_counts_what_python_matches(store: DuckDBStore, documents: dict[str, dict[str, Any]],
+                                           name: str) -> None:
+    tree = CHECKS[name].tree
+    python = {event_id for event_id, document in documents.items() if predicate(tree)(document)}
+    assert store.count(tree).total == len(python)
+    assert {document["event_id"] for document in store.search(tree, limit=None)} == python
+
+
+@pytest.fixture(scope="module")
+def opensearch(opensearch_url: str, documents: dict[str, dict[str, Any]]) -> Iterator[Any]:
+    from opensearchpy import OpenSearch, helpers
+
+    client = OpenSearch(hosts=[opensearch_url])
+    client.indices.put_index_template(name="tattletrail-events", body=json.loads(Path(TEMPLATE).read_text()))
+    client.indices.create(index=INDEX)
+    indexed, errors = helpers.bulk(client, ({"_index": INDEX, "_id": event_id, "_source": document}
+                                            for event_id, document in documents.items()),
+                                   raise_on_error=False, refresh=True)
+    assert not errors and indexed == len(documents)
+    yield client
+    client.indices.delete(index=INDEX)
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_opensearch_selects_what_python_matches(opensearch: Any, documents: dict[str, dict[str, Any]],
+                                                name: str) -> None:
+    tree = CHECKS[name].tree
+    python = {event_id for event_id, document in documents.items() if predicate(tree)(document)}
+    body = {"query": to_opensearch(tree), "size": 10_000, "_source": False}
+    assert {hit["_id"] for hit in opensearch.search(index=INDEX, body=body)["hits"]["hits"]} == python
+
+
+# ---- statuses that depend on the pack's thresholds ---------------------------------------
+
+def test_no_cloudtrail_events_is_critical_on_silence_and_ok_once_one_event_arrives(tmp_path: Path) -> None:
+    check = CHECKS["no-cloudtrail-events"]
+    silent = DuckDBStore(tmp_path / "silent.duckdb")
+    assert check.status_of(silent.count(check.tree).total) is Status.CRITICAL
+    one_event = ingest_records(tmp_path / "one", [STOP_LOGGING])
+    assert check.status_of(one_event.count(check.tree).total) is Status.OK
+
+
+@pytest.mark.parametrize("name", ["ingress-open-to-world", "route-deleted-or-replaced", "root-account-usage",
+                                  "cloudtrail-config-changes", "kms-key-disabled-or-deleted",
+                                  "aws-config-changes", "organizations-changes"])
+def test_one_event_is_critical_for_the_checks_where_one_is_too_many(name: str) -> None:
+    assert CHECKS[name].status_of(1) is Status.CRITICAL
+
+
+def test_region_first_use_watches_awsregion_per_account() -> None:
+    check = CHECKS["region-first-use"]
+    assert (check.kind, check.field, check.group_by) == (Kind.new_value, "awsRegion", ["account"])
+
+
+# ---- docs/check-pack.md ------------------------------------------------------------------
+
+def _cell(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().replace("|", "\\|")
+
+
+def _cis_order(check: Check) -> tuple[int, str]:
+    """The story checks first, then the CIS controls in the benchmark's order."""
+    cis = [tag for tag in check.tags if tag.startswith("cis-4.")]
+    return (int(cis[0].removeprefix("cis-4.")) if cis else 0, check.name)
+
+
+def _thresholds(check: Check) -> str:
+    per = f" per {', '.join(check.group_by)}" if check.group_by else ""
+    if check.kind is Kind.new_value:
+        baseline = int(check.baseline.total_seconds() // 86400) if check.baseline else 0
+        return f"a `{check.field}` not seen in the previous {baseline}d{per}"
+    sign = "≥" if check.direction is Direction.above else "<"
+    warning, critical = check.thresholds
+    levels = [f"{label} {sign} {value:g}" for label, value in (("warning", warning), ("critical", critical))
+              if value is not None and not (label == "warning" and value == critical)]
+    return ", ".join(levels) + per
+
+
+def _span(check: Check) -> str:
+    from tattletrail.checks.model import duration_text
+
+    return f"{duration_text(check.window)} / {duration_text(check.interval)}"
+
+
+def pack_table(checks: list[Check]) -> str:
+    """The markdown table docs/check-pack.md holds between its markers."""
+    rows = ["| check | what it catches | CIS | query | fires on | window / every |", "|---|---|---|---|---|---|"]
+    for check in sorted(checks, key=_cis_order):
+        cis = ", ".join(tag.removeprefix("cis-") for tag in check.tags if tag.startswith("cis-")) or "—"
+        rows.append(f"| `{check.name}` | {_cell(check.description)} | {cis} | `{_cell(check.query)}` | "
+                    f"{_thresholds(check)} | {_span(check)} |")
+    return "\n".join(rows)
+
+
+def test_doc_table_is_the_pack() -> None:
+    text = DOC.read_text()
+    assert TABLE_START in text and TABLE_END in text
+    written = text.split(TABLE_START, 1)[1].split(TABLE_END, 1)[0].strip()
+    assert written == pack_table(list(CHECKS.values())), \
+        "docs/check-pack.md is out of date: run .venv/bin/python -m tests.test_check_pack"
+    for name in CHECKS:
+        assert f"`{name}`" in written
+
+
+def write_doc_table() -> None:
+    text = DOC.read_text()
+    before, rest = text.split(TABLE_START, 1)
+    after = rest.split(TABLE_END, 1)[1]
+    DOC.write_text(f"{before}{TABLE_START}\n{pack_table(list(CHECKS.values()))}\n{TABLE_END}{after}")
+
+
+if __name__ == "__main__":
+    write_doc_table()
