@@ -8,7 +8,7 @@ every original field stays queryable by its CloudTrail name and none of ours can
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -27,6 +27,7 @@ RESOURCE_PARAMETERS = (
     "accountId", "resourceArn", "arn",
 )
 _RESOURCE_RANK = {name: rank for rank, name in enumerate(RESOURCE_PARAMETERS)}
+THREAT_LEVELS = ("info", "low", "medium", "high", "critical")
 
 
 @dataclass(slots=True)
@@ -43,6 +44,15 @@ class Event:
     record: dict[str, Any]
     source: str | None = None  # the file or S3 object it was read from
 
+    # Set by the rules (tattletrail/rules): None until scored; "info" when no rule above info matched.
+    threat_level: str | None = None
+    threat_rules: list[str] = field(default_factory=list)  # highest level first
+    annotations: list[str] = field(default_factory=list)  # one per rule in threat_rules
+
+    @property
+    def threat_score(self) -> int | None:
+        """The level as a number that sorts: info 0, low 1, medium 2, high 3, critical 4."""
+        return THREAT_LEVELS.index(self.threat_level) if self.threat_level in THREAT_LEVELS else None
     @property
     def event_name(self) -> str | None:
         return _text(self.record.get("eventName"))

@@ -13,12 +13,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import islice
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from tattletrail.event import normalize
 from tattletrail.reader import Problem, Skipped, read_records
 from tattletrail.sources.base import LogObject
 from tattletrail.stores.base import Batch, LedgerEntry, QuarantineEntry, Store, WriteResult
+
+if TYPE_CHECKING:
+    from tattletrail.rules import RuleSet
+    from tattletrail.rules.alerts import RuleAlerter
 
 BATCH_EVENTS = 20_000
 LEDGER_LOOKUP_CHUNK = 1_000
@@ -36,6 +40,9 @@ class IngestSummary:
     skipped: int = 0
     skipped_reasons: Counter[str] = field(default_factory=Counter)
     quarantine_reasons: Counter[str] = field(default_factory=Counter)
+    threat_levels: Counter[str] = field(default_factory=Counter)  # events read, by level (rules on)
+    alerts_sent: int = 0
+    alerts_failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
     newest_event_time: datetime | None = None  # the newest eventTime read: the ingest lag's measure
 
@@ -53,6 +60,9 @@ class IngestSummary:
             "skipped": self.skipped,
             "skipped_reasons": dict(self.skipped_reasons),
             "quarantine_reasons": dict(self.quarantine_reasons),
+            "threat_levels": dict(self.threat_levels),
+            "alerts_sent": self.alerts_sent,
+            "alerts_failed": list(self.alerts_failed),
             "seconds": round(self.seconds, 3),
         }
 
@@ -61,8 +71,12 @@ Progress = Callable[[IngestSummary, LogObject], None]
 
 
 def ingest(objects: Iterable[LogObject], store: Store, *, batch_events: int = BATCH_EVENTS,
-           on_object: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> IngestSummary:
+           on_object: Progress | None = None, should_stop: Callable[[], bool] | None = None,
+           rules: RuleSet | None = None, alerter: RuleAlerter | None = None) -> IngestSummary:
     """Read every object not yet in the ledger into `store`; return what happened.
+
+    With `rules`, every event is scored before it is stored; `alerter` sends the alerts of rules
+    with destinations once their batch is stored.
 
     `should_stop` is asked before each object: once it says yes, what was read is written and the
     run ends (a worker told to stop finishes its current object, and no more).
@@ -70,7 +84,7 @@ def ingest(objects: Iterable[LogObject], store: Store, *, batch_events: int = BA
     summary = IngestSummary(store=store.url)
     started = time.perf_counter()
     batch = Batch()
-    with _BackgroundWriter(store, summary) as writer:
+    with _BackgroundWriter(store, summary, _Scorer(rules, alerter, summary)) as writer:
         for log_object in _not_ledgered(objects, store, summary):
             if should_stop and should_stop():
                 break
@@ -92,16 +106,20 @@ class _BackgroundWriter:
     """Writes one batch in a thread while the next is read. Stores release the GIL while they
     work, so reading and writing overlap on two cores; at most two batches are held in memory."""
 
-    def __init__(self, store: Store, summary: IngestSummary) -> None:
+    def __init__(self, store: Store, summary: IngestSummary, scorer: "_Scorer") -> None:
         self._store = store
         self._summary = summary
+        self._scorer = scorer
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
         self._pending: Future[WriteResult] | None = None
+        self._after_stored: Callable[[], None] | None = None
 
     def write(self, batch: Batch) -> None:
         self._wait()
+        after_stored = self._scorer.score(batch)  # while the previous batch is being written
         if batch.events or batch.quarantine or batch.ledger:
             self._pending = self._executor.submit(self._store.write, batch)
+            self._after_stored = after_stored
 
     def _wait(self) -> None:
         if self._pending is not None:
@@ -109,6 +127,9 @@ class _BackgroundWriter:
             self._pending = None
             self._summary.ingested += result.inserted
             self._summary.duplicates += result.duplicates
+            if self._after_stored is not None:
+                self._after_stored()
+                self._after_stored = None
 
     def __enter__(self) -> "_BackgroundWriter":
         return self
@@ -125,6 +146,34 @@ def _read_object(log_object: LogObject, batch: Batch, summary: IngestSummary) ->
     count = 0
     retry_later = False
     try:
+class _Scorer:
+    """Applies the rules to a batch; hands back what to do once it is stored (send its alerts)."""
+
+    def __init__(self, rules: RuleSet | None, alerter: RuleAlerter | None, summary: IngestSummary) -> None:
+        self._rules, self._alerter, self._summary = rules, alerter, summary
+
+    def score(self, batch: Batch) -> Callable[[], None] | None:
+        if self._rules is None:
+            return None
+        hits = []
+        levels = self._summary.threat_levels
+        wants = self._alerter.wants if self._alerter is not None else None
+        for event in batch.events:
+            found = self._rules.score(event)
+            levels[event.threat_level] += 1
+            if wants is not None and found:
+                hits.extend((rule, event) for rule in found if wants(rule))
+        if not hits:
+            return None
+        return lambda: self._send(hits)
+
+    def _send(self, hits: list[Any]) -> None:
+        assert self._alerter is not None
+        self._alerter.deliver(hits)
+        self._summary.alerts_sent = self._alerter.delivery.sent
+        self._summary.alerts_failed = list(self._alerter.delivery.failed)
+
+
         stream = log_object.open()
     except OSError as error:
         items: Iterable[Any] = [Problem("file", "unreadable", str(error))]

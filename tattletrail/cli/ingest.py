@@ -9,6 +9,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from tattletrail.cli.output import console, errors, option_json, option_store, print_json, store_from, table
+from tattletrail.cli.rules import describe_threats, option_rules, rules_for_ingest
 from tattletrail.ingest import BATCH_EVENTS, IngestSummary, ingest
 from tattletrail.sources.base import LogObject
 from tattletrail.sources.local import local_objects
@@ -32,6 +33,9 @@ def ingest_command(
     endpoint_url: Optional[str] = typer.Option(None, help="S3: endpoint URL (S3-compatible storage, tests)."),
     batch_events: int = typer.Option(BATCH_EVENTS, min=1, help="Events per write transaction; "
                                      "the store is free for readers between two."),
+    rules_dir: Optional[str] = option_rules(),
+    no_rules: bool = typer.Option(False, "--no-rules", help="Store events unscored (`tattletrail rescore` "
+                                  "can score them later)."),
     as_json: bool = option_json(),
 ) -> None:
     """Read CloudTrail log files into the store. Re-runs skip what is done; nothing is stored twice."""
@@ -57,7 +61,8 @@ def ingest_command(
             progress.update(task, description=f"{summary.objects:,} files · {summary.ingested:,} stored "
                             f"· {summary.quarantined:,} quarantined · {log_object.uri[-60:]}")
 
-        summary = ingest(objects(), target, batch_events=batch_events, on_object=show)
+        rules, alerter = rules_for_ingest(rules_dir, no_rules)
+        summary = ingest(objects(), target, batch_events=batch_events, on_object=show, rules=rules, alerter=alerter)
     if as_json:
         print_json(summary.as_dict())
         return
@@ -76,6 +81,7 @@ def describe_ingest(summary: IngestSummary) -> str:
     if summary.quarantined:
         reasons = ", ".join(f"{reason} {count:,}" for reason, count in summary.quarantine_reasons.most_common())
         lines.append(f"  {summary.quarantined:,} quarantined ({reasons}): see `tattletrail quarantine`.")
+    lines.extend(describe_threats(summary))
     return "\n".join(lines)
 
 

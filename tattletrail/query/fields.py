@@ -30,6 +30,11 @@ class Kind(Enum):
     IP = "ip"  # a keyword that also matches CIDR blocks
     FLAT = "flat_object"  # a payload: the field itself matches any leaf beneath it
     OBJECT = "object"  # a mapped object: query a field inside it
+    NUMBER = "number"  # a whole number (threat_score): exact values and ranges, no wildcards
+
+
+# Numeric mapping types; CloudTrail's own numbers stay keywords (the dynamic templates say so).
+NUMERIC_TYPES = ("byte", "short", "integer", "long")
 
 
 @cache
@@ -49,6 +54,8 @@ def _walk(properties: dict[str, Any], prefix: str, kinds: dict[str, Kind]) -> No
             _walk(spec["properties"], path + ".", kinds)
         elif spec.get("type") == "keyword" and "ip" in spec.get("fields", {}):
             kinds[path] = Kind.IP
+        elif spec.get("type") in NUMERIC_TYPES:
+            kinds[path] = Kind.NUMBER
         else:
             kinds[path] = Kind(spec.get("type", "keyword"))
 
@@ -117,9 +124,11 @@ def _check_match(match: Match, text: str) -> None:
         inside = sorted(path for path in mapped_kinds() if path.startswith(f"{match.field}."))[:3]
         raise QueryError(text, match.column, f"{match.field} is an object: query a field inside it, "
                          f"e.g. {', '.join(inside)}")
-    if match.wildcard and kind in (Kind.DATE, Kind.BOOLEAN):
+    if match.wildcard and kind in (Kind.DATE, Kind.BOOLEAN, Kind.NUMBER):
         raise QueryError(text, match.column, f"{match.field} is a {kind.value}: wildcards don't apply; "
                          "use a value or a range")
+    if kind is Kind.NUMBER and not (match.value.isdigit() and str(int(match.value)) == match.value):
+        raise QueryError(text, match.column, f"{match.field} is a whole number, not {match.value!r}")
     if kind is Kind.BOOLEAN and match.value not in ("true", "false"):
         raise QueryError(text, match.column, f"{match.field} is true or false, not {match.value!r}")
     if kind is Kind.DATE and parse_date(match.value) is None:
@@ -130,6 +139,10 @@ def _check_range(found: Range, text: str) -> None:
     kind = kind_of(found.field)
     if kind in (Kind.OBJECT, Kind.FLAT, Kind.BOOLEAN):
         raise QueryError(text, found.column, f"{found.field} is a {kind.value}: ranges don't apply")
+    if kind is Kind.NUMBER:
+        for bound in (found.low, found.high):
+            if bound is not None and not (bound.isdigit() and len(bound) == 1):
+                raise QueryError(text, found.column, f"{found.field} ranges take one digit (0-9), not {bound!r}")
     if kind is Kind.DATE:
         for bound in (found.low, found.high):
             if bound is not None and parse_date(bound) is None:

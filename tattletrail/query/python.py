@@ -158,7 +158,7 @@ def _bare(match: Match) -> Predicate:
         kind = Kind.KEYWORD if flat_root(path) else kind_of(path)
         if kind is Kind.DATE:
             return moment is not None and isinstance(value, str) and parse_date(value) == moment
-        if kind is Kind.BOOLEAN:
+        if kind in (Kind.BOOLEAN, Kind.NUMBER):
             return not match.wildcard and leaf_text(value) == match.value
         if kind is Kind.IP and network is not None and in_network(leaf_text(value), network):
             return True

@@ -28,10 +28,11 @@ COLUMNS: dict[str, str] = {
     "readOnly": "read_only",
     "event_id": "event_id", "event_time": "event_time", "ingest_time": "ingest_time",
     "actor": "actor", "account": "account", "outcome": "outcome", "resource": "resource",
+    "threat_level": "threat_level", "threat_score": "threat_score",
 }
-LIST_COLUMNS = {"missing": "missing"}
+LIST_COLUMNS = {"missing": "missing", "threat_rules": "threat_rules", "annotations": "annotations"}
 # Derived keyword columns a bare term looks at besides the record.
-BARE_COLUMNS = ("event_id", "actor", "account", "outcome", "resource")
+BARE_COLUMNS = ("event_id", "actor", "account", "outcome", "resource", "threat_level")
 _SCALAR = "NOT IN ('OBJECT', 'ARRAY', 'NULL')"
 _LEAF_TEXT = "(leaf.value->>'$')"
 
@@ -181,8 +182,11 @@ def _bare(match: Match) -> Fragment:
     keyword, parameters = _keyword("{}", match)
     for column in BARE_COLUMNS:
         parts.append(Fragment(f"coalesce({keyword.format(column)}, false)", list(parameters)))
-    parts.append(Fragment(f"coalesce(len(list_filter(missing, lambda v: {keyword.format('v')})) > 0, false)",
-                          list(parameters)))
+    for column in ("missing", "threat_rules", "annotations"):
+        parts.append(Fragment(f"coalesce(len(list_filter({column}, lambda v: {keyword.format('v')})) > 0, false)",
+                              list(parameters)))
+    if not match.wildcard:  # a number matches its exact spelling only, as a boolean does
+        parts.append(Fragment("coalesce(CAST(threat_score AS VARCHAR) = ?, false)", [match.value]))
     # Dates are matched as instants below; a boolean is a keyword for an exact term, never a pattern.
     typed = [Kind.DATE, Kind.BOOLEAN] if match.wildcard else [Kind.DATE]
     excluded = ", ".join(f"'$.{name}'" for kind in typed for name in fields_of_kind(kind))

@@ -46,6 +46,12 @@ EVENT_COLUMNS: dict[str, str] = {
     "missing": "VARCHAR[]",
     "source": "VARCHAR",
     "record": "VARCHAR",
+    # Set by the rules at ingest (NULL: not scored), changed by `tattletrail rescore`. Last, so a
+    # file made before them gets the same layout from `_migrate`.
+    "threat_level": "VARCHAR",
+    "threat_score": "TINYINT",
+    "threat_rules": "VARCHAR[]",
+    "annotations": "VARCHAR[]",
 }
 
 # CloudTrail field → the column that holds it (the rest is read from `record`). The columns are
@@ -78,6 +84,8 @@ _ARROW_SCHEMA = pa.schema([
     ("event_id", pa.string()), ("event_time", pa.timestamp("us")), ("actor", pa.string()),
     ("account", pa.string()), ("outcome", pa.string()), ("resource", pa.string()),
     ("missing", pa.list_(pa.string())), ("source", pa.string()), ("record", pa.string()),
+    ("threat_level", pa.string()), ("threat_score", pa.int8()), ("threat_rules", pa.list_(pa.string())),
+    ("annotations", pa.list_(pa.string())),
 ])
 
 
@@ -112,6 +120,20 @@ class DuckDBStore:
         if not self.path.exists():  # readers of an existing file never take the write lock
             with self.connect(read_only=False) as connection:
                 self._ensure_schema(connection)
+        else:
+            self._migrate()
+
+    def _migrate(self) -> None:
+        """Add the columns a file made by an older Tattletrail lacks (once: the write lock is
+        taken only when something is missing)."""
+        with self.connect() as connection:
+            present = {row[0] for row in connection.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'events'").fetchall()}
+        missing = [name for name in EVENT_COLUMNS if present and name not in present]
+        if missing:
+            with self.connect(read_only=False) as connection:
+                for name in missing:
+                    connection.execute(f"ALTER TABLE events ADD COLUMN IF NOT EXISTS {name} {EVENT_COLUMNS[name]}")
 
     def _ensure_schema(self, connection: duckdb.DuckDBPyConnection) -> None:
         if not self._schema_ready:
@@ -215,6 +237,19 @@ class DuckDBStore:
 
         return duckdb_search.field_names(self, sample)
 
+    # Rescoring (`tattletrail rescore`): stores/duckdb_threats.py.
+
+    def threat_pages(self, since: datetime | None = None, until: datetime | None = None,
+                     page: int = 5_000) -> Iterator[list[tuple[Any, dict[str, Any]]]]:
+        from tattletrail.stores import duckdb_threats
+
+        return duckdb_threats.threat_pages(self, since, until, page)
+
+    def update_threats(self, updates: list[tuple[Any, str, list[str], list[str]]]) -> int:
+        from tattletrail.stores import duckdb_threats
+
+        return duckdb_threats.update_threats(self, updates)
+
     # Administration: `tattletrail setup` and `doctor` work on every store.
 
     def setup(self, dry_run: bool = False) -> list[SetupStep]:
@@ -265,7 +300,7 @@ def _open_when_free(path: Path, read_only: bool, timeout: float) -> duckdb.DuckD
 
 def _arrow_table(events: Any) -> pa.Table:
     columns: tuple[list[Any], ...] = tuple([] for _ in _ARROW_SCHEMA.names)
-    ids, times, actors, accounts, outcomes, resources, missing, sources, records = columns
+    ids, times, actors, accounts, outcomes, resources, missing, sources, records, levels, scores, rules, notes = columns
     dumps = orjson.dumps
     for event in events:
         ids.append(event.event_id)
@@ -277,6 +312,10 @@ def _arrow_table(events: Any) -> pa.Table:
         missing.append(event.missing)
         sources.append(event.source)
         records.append(dumps(event.record).decode())
+        levels.append(event.threat_level)
+        scores.append(event.threat_score)
+        rules.append(event.threat_rules)
+        notes.append(event.annotations)
     return pa.Table.from_arrays([pa.array(values, type=kind) for values, kind in zip(columns, _ARROW_SCHEMA.types)],
                                 schema=_ARROW_SCHEMA)
 

@@ -21,8 +21,10 @@ from tattletrail.stores.opensearch_documents import document_of
 if TYPE_CHECKING:
     from tattletrail.stores.duckdb import DuckDBStore
 
-DERIVED_FIELDS = ("event_id", "event_time", "ingest_time", "actor", "account", "outcome", "resource", "missing")
-_DOCUMENT_COLUMNS = "event_id, event_time, ingest_time, actor, account, outcome, resource, missing, record"
+DERIVED_FIELDS = ("event_id", "event_time", "ingest_time", "actor", "account", "outcome", "resource", "missing",
+                  "threat_level", "threat_score", "threat_rules", "annotations")
+DOCUMENT_COLUMNS = ("event_id, event_time, ingest_time, actor, account, outcome, resource, missing, record, "
+                    "threat_level, threat_rules, annotations")
 
 
 def where(query: Node, since: datetime | None, until: datetime | None) -> Fragment:
@@ -44,16 +46,18 @@ def search(store: DuckDBStore, query: Node, since: datetime | None = None, until
     condition = where(query, since, until)
     with store.connect() as connection:
         rows = connection.execute(
-            f"SELECT {_DOCUMENT_COLUMNS} FROM events WHERE {condition.sql} "
+            f"SELECT {DOCUMENT_COLUMNS} FROM events WHERE {condition.sql} "
             "ORDER BY event_time DESC NULLS LAST, event_id LIMIT ?",
             [*condition.parameters, limit if limit is not None else 2**62]).fetchall()
-    return [_document(row) for row in rows]
+    return [document_of_row(row) for row in rows]
 
 
-def _document(row: tuple[Any, ...]) -> dict[str, Any]:
-    event_id, event_time, ingest_time, actor, account, outcome, resource, missing, record = row
+def document_of_row(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A row of DOCUMENT_COLUMNS as its document."""
+    event_id, event_time, ingest_time, actor, account, outcome, resource, missing, record, level, rules, notes = row
     event = Event(event_id=event_id, event_time=event_time, actor=actor, account=account, outcome=outcome,
-                  resource=resource, missing=list(missing or []), record=orjson.loads(record))
+                  resource=resource, missing=list(missing or []), record=orjson.loads(record),
+                  threat_level=level, threat_rules=list(rules or []), annotations=list(notes or []))
     return document_of(event, ingest_time)
 
 

@@ -129,6 +129,19 @@ class OpenSearchStore:
     def field_names(self, sample: int = 20_000) -> set[str]:
         return opensearch_search.field_names(self, sample)
 
+    # Rescoring (`tattletrail rescore`): opensearch_threats.py -------------------------------------------
+
+    def threat_pages(self, since: datetime | None = None, until: datetime | None = None,
+                     page: int = 5_000) -> Any:
+        from tattletrail.stores import opensearch_threats
+
+        return opensearch_threats.threat_pages(self, since, until, page)
+
+    def update_threats(self, updates: list[tuple[Any, str, list[str], list[str]]]) -> int:
+        from tattletrail.stores import opensearch_threats
+
+        return opensearch_threats.update_threats(self, updates)
+
     # Administration: opensearch_setup.py --------------------------------------------------------------
 
     def setup(self, dry_run: bool = False) -> list[SetupStep]:

@@ -23,6 +23,10 @@ def document_of(event: Event, ingest_time: datetime | None = None) -> dict[str, 
         "outcome": event.outcome,
         "resource": event.resource,
         "missing": list(event.missing),
+        "threat_level": event.threat_level,
+        "threat_score": event.threat_score,
+        "threat_rules": list(event.threat_rules),
+        "annotations": list(event.annotations),
     })
     if ingest_time is not None:
         document["ingest_time"] = _iso(ingest_time)
@@ -77,7 +81,7 @@ def _cut_long_leaves(value: Any) -> Any:
 
 # The fields a read takes from the index; everything else comes from the `record` JSON.
 DERIVED_SOURCE_FIELDS = ["event_id", "event_time", "actor", "account", "outcome", "resource", "missing",
-                         "ingest_time", "record"]
+                         "threat_level", "threat_score", "threat_rules", "annotations", "ingest_time", "record"]
 
 
 def document_from_source(source: dict[str, Any]) -> dict[str, Any]:
@@ -87,8 +91,9 @@ def document_from_source(source: dict[str, Any]) -> dict[str, Any]:
 
     document = orjson.loads(source["record"])
     document.update({name: source.get(name) for name in DERIVED_SOURCE_FIELDS[:-1]})
-    if document.get("missing") is None:
-        document["missing"] = []
+    for name in ("missing", "threat_rules", "annotations"):
+        if document.get(name) is None:
+            document[name] = []
     if document.get("ingest_time") is None:
         document.pop("ingest_time")
     return document

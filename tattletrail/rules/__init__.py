@@ -1,0 +1,35 @@
+"""Per-event threat rules: each event gets a threat level, the rules it matched and annotations.
+
+    rules = load_rules()                      # the pack in rules/, or load_rules(Path("my-rules"))
+    rules.score(event)                        # sets event.threat_level / threat_rules / annotations
+    rules.evaluate(document)                  # the Verdict for one stored document (rescore)
+
+model.py reads and checks rule files; annotation.py renders templates; ruleset.py indexes rules
+by eventName and evaluates them with the query language's Python predicate; alerts.py sends
+immediate alerts; rescore.py re-applies rules to stored events. docs/rules.md has the format.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tattletrail.config import Config, load_config
+from tattletrail.rules.model import LEVELS, PACK, THREAT_FIELDS, LoadedRule, Rule, load_rule_files, score_of
+from tattletrail.rules.ruleset import CLEAN, NO_THREAT, CompiledRule, RuleSet, Verdict, required_event_names
+
+
+def rules_directory(directory: str | Path | None = None, config: Config | None = None) -> Path:
+    """--rules DIR, else `rules:` in the config file, else the pack shipped with Tattletrail."""
+    if directory is not None:
+        return Path(directory)
+    config = config or load_config()
+    return Path(config.rules).expanduser() if config.rules else PACK
+
+
+def load_rules(directory: str | Path | None = None, config: Config | None = None) -> RuleSet:
+    return RuleSet(load_rule_files([rules_directory(directory, config)]))
+
+
+__all__ = ["CLEAN", "LEVELS", "NO_THREAT", "PACK", "THREAT_FIELDS", "CompiledRule", "LoadedRule", "Rule",
+           "RuleSet", "Verdict", "load_rule_files", "load_rules", "required_event_names", "rules_directory",
+           "score_of"]

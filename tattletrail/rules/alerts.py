@@ -1,0 +1,116 @@
+"""Immediate alerts from rules that name destinations: one alert per rule per written batch.
+
+An ingest batch holds up to 20,000 events, so a rule matching a burst sends one alert with a
+count and the first few events (with their annotations), not a flood. Alerts go out after the
+batch is stored, so what an alert shows can already be searched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Iterable
+
+from tattletrail.alert import Alert, SampleEvent, Status
+from tattletrail.config import ConfigError
+from tattletrail.destinations import DeliveryError, Destination
+from tattletrail.event import Event
+from tattletrail.rules.ruleset import CompiledRule
+
+if TYPE_CHECKING:
+    from tattletrail.config import Config
+
+SAMPLES = 10
+# Every rule alert is something a person asked to hear about, so even low levels warn.
+STATUS_BY_LEVEL = {"critical": Status.CRITICAL, "high": Status.CRITICAL, "medium": Status.WARNING,
+                   "low": Status.WARNING, "info": Status.WARNING}
+
+RuleHit = tuple[CompiledRule, Event]
+
+
+@dataclass
+class Delivery:
+    """What happened to the alerts of one ingest run."""
+
+    sent: int = 0
+    failed: list[str] = field(default_factory=list)  # "rule → destination: why"
+
+
+class RuleAlerter:
+    """Turns the hits of rules with destinations into alerts and sends them."""
+
+    def __init__(self, rules: Iterable[CompiledRule], destinations: dict[str, Destination]) -> None:
+        self.destinations = destinations
+        for rule in rules:
+            for name in rule.loaded.rule.destinations:
+                if name not in destinations:
+                    known = ", ".join(sorted(destinations)) or "none configured"
+                    raise ConfigError(f"{rule.loaded.origin}: rule {rule.name!r} sends to unknown destination "
+                                      f"{name!r} (known: {known}; add it under `destinations:` in the config)")
+        self.delivery = Delivery()
+
+    @staticmethod
+    def wants(rule: CompiledRule) -> bool:
+        return bool(rule.loaded.rule.destinations)
+
+    def deliver(self, hits: list[RuleHit], now: datetime | None = None) -> None:
+        for rule, alert in rule_alerts(hits, now or _now()):
+            for name in rule.loaded.rule.destinations:
+                try:
+                    self.destinations[name].send(alert)
+                    self.delivery.sent += 1
+                except DeliveryError as error:
+                    self.delivery.failed.append(f"{rule.name} → {name}: {error}")
+
+
+def rule_alerts(hits: list[RuleHit], now: datetime) -> list[tuple[CompiledRule, Alert]]:
+    """One alert per rule, over that rule's hits, in the order the rules first matched."""
+    grouped: dict[str, tuple[CompiledRule, list[Event]]] = {}
+    for rule, event in hits:
+        grouped.setdefault(rule.name, (rule, []))[1].append(event)
+    return [(rule, alert_of(rule, events, now)) for rule, events in grouped.values()]
+
+
+def alert_of(rule: CompiledRule, events: list[Event], now: datetime) -> Alert:
+    definition = rule.loaded.rule
+    times = [event.event_time for event in events if event.event_time is not None]
+    samples = tuple(_sample(rule, event) for event in events[:SAMPLES])
+    first = samples[0].annotation if samples else ""
+    more = f" (and {len(events) - 1:,} more)" if len(events) > 1 else ""
+    return Alert(
+        check=definition.name, status=STATUS_BY_LEVEL[definition.level], previous=Status.OK,
+        count=len(events), window_start=min(times, default=now), window_end=max(times, default=now),
+        query=definition.query, description=definition.description, message=f"{first}{more}",
+        samples=samples, suppressed=len(events) - len(samples), severity=definition.level,
+        tags=tuple(definition.tags), explore_command=f"tattletrail search 'threat_rules:{definition.name}'",
+        kind="rule", created_at=now)
+
+
+def _sample(rule: CompiledRule, event: Event) -> SampleEvent:
+    record = event.record
+    try:
+        annotation = event.annotations[event.threat_rules.index(rule.name)]
+    except ValueError:
+        annotation = None
+    return SampleEvent(event_id=event.event_id, time=event.event_time, actor=event.actor,
+                       event_name=event.event_name, resource=event.resource,
+                       region=_text(record.get("awsRegion")), source_ip=_text(record.get("sourceIPAddress")),
+                       error=_text(record.get("errorCode")), annotation=annotation)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def alerter_for(rules: Iterable[CompiledRule], config: "Config") -> RuleAlerter | None:
+    """A RuleAlerter over the config's destinations if any enabled rule names one, else None."""
+    rules = [rule for rule in rules if RuleAlerter.wants(rule)]
+    if not rules:
+        return None
+    from tattletrail.destinations import build_destinations
+
+    return RuleAlerter(rules, build_destinations(config))

@@ -1,0 +1,66 @@
+"""Rescoring on the embedded store: stored events page by page, and their threat columns updated.
+
+Pages go by event_id (keyset), so an update between two pages never moves an event to a page
+already read; each update is one short write transaction, like an ingest batch.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Iterator
+
+import pyarrow as pa
+
+from tattletrail.event import THREAT_LEVELS
+from tattletrail.stores.duckdb_search import DOCUMENT_COLUMNS, document_of_row
+
+if TYPE_CHECKING:
+    from tattletrail.stores.duckdb import DuckDBStore
+
+# (where the event is: its event_id here, level, rule names, annotations)
+ThreatUpdate = tuple[Any, str, list[str], list[str]]
+
+_UPDATES = pa.schema([("event_id", pa.string()), ("threat_level", pa.string()), ("threat_score", pa.int8()),
+                      ("threat_rules", pa.list_(pa.string())), ("annotations", pa.list_(pa.string()))])
+
+
+def threat_pages(store: DuckDBStore, since: datetime | None, until: datetime | None,
+                 page: int) -> Iterator[list[tuple[Any, dict[str, Any]]]]:
+    """(event_id, document) for every stored event in [since, until), `page` at a time."""
+    after = ""
+    while True:
+        conditions, parameters = ["event_id > ?"], [after]
+        if since is not None:
+            conditions.append("event_time >= ?")
+            parameters.append(since)
+        if until is not None:
+            conditions.append("event_time < ?")
+            parameters.append(until)
+        with store.connect() as connection:
+            rows = connection.execute(
+                f"SELECT {DOCUMENT_COLUMNS} FROM events WHERE {' AND '.join(conditions)} ORDER BY event_id LIMIT ?",
+                [*parameters, page]).fetchall()
+        if not rows:
+            return
+        yield [(row[0], document_of_row(row)) for row in rows]
+        after = rows[-1][0]
+
+
+def update_threats(store: DuckDBStore, updates: list[ThreatUpdate]) -> int:
+    if not updates:
+        return 0
+    table = pa.table([
+        [event_id for event_id, *_ in updates],
+        [level for _, level, _, _ in updates],
+        [THREAT_LEVELS.index(level) for _, level, _, _ in updates],
+        [list(rules) for _, _, rules, _ in updates],
+        [list(notes) for _, _, _, notes in updates],
+    ], schema=_UPDATES)
+    with store.connect(read_only=False) as connection:
+        connection.register("threat_updates", table)
+        connection.execute(
+            "UPDATE events SET threat_level = u.threat_level, threat_score = u.threat_score, "
+            "threat_rules = u.threat_rules, annotations = u.annotations FROM threat_updates u "
+            "WHERE events.event_id = u.event_id")
+        connection.unregister("threat_updates")
+    return len(updates)
