@@ -115,8 +115,8 @@ class _BackgroundWriter:
         self._after_stored: Callable[[], None] | None = None
 
     def write(self, batch: Batch) -> None:
-        self._wait()
         after_stored = self._scorer.score(batch)  # while the previous batch is being written
+        self._wait()
         if batch.events or batch.quarantine or batch.ledger:
             self._pending = self._executor.submit(self._store.write, batch)
             self._after_stored = after_stored
@@ -141,11 +141,6 @@ class _BackgroundWriter:
             self._executor.shutdown(wait=True)
 
 
-def _read_object(log_object: LogObject, batch: Batch, summary: IngestSummary) -> int | None:
-    """Add the object's events and problems to the batch; the event count, or None to retry later."""
-    count = 0
-    retry_later = False
-    try:
 class _Scorer:
     """Applies the rules to a batch; hands back what to do once it is stored (send its alerts)."""
 
@@ -174,6 +169,11 @@ class _Scorer:
         self._summary.alerts_failed = list(self._alerter.delivery.failed)
 
 
+def _read_object(log_object: LogObject, batch: Batch, summary: IngestSummary) -> int | None:
+    """Add the object's events and problems to the batch; the event count, or None to retry later."""
+    count = 0
+    retry_later = False
+    try:
         stream = log_object.open()
     except OSError as error:
         items: Iterable[Any] = [Problem("file", "unreadable", str(error))]
