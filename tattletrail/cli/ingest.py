@@ -23,7 +23,8 @@ def register(app: typer.Typer) -> None:
 
 
 def ingest_command(
-    sources: list[str] = typer.Argument(..., help="Files, folders (recursive) or s3://bucket/prefix."),
+    sources: list[str] = typer.Argument(None, help="Files, folders (recursive), s3://bucket/prefix, or "
+                                        "cloudtrail-api:// (LookupEvents)."),
     store: Optional[str] = option_store(),
     account: list[str] = typer.Option([], "--account", help="S3: only these account ids (repeatable)."),
     region: list[str] = typer.Option([], "--region", help="S3: only these regions (repeatable)."),
@@ -33,6 +34,15 @@ def ingest_command(
     endpoint_url: Optional[str] = typer.Option(None, help="S3: endpoint URL (S3-compatible storage, tests)."),
     batch_events: int = typer.Option(BATCH_EVENTS, min=1, help="Events per write transaction; "
                                      "the store is free for readers between two."),
+    sqs: Optional[str] = typer.Option(None, "--sqs", help="Read the files an SQS queue announces, until stopped."),
+    workers: int = typer.Option(1, min=1, help="SQS: worker processes sharing the queue."),
+    visibility_timeout: Optional[int] = typer.Option(None, min=1, help="SQS: seconds (default: the queue's)."),
+    wait_seconds: int = typer.Option(10, min=1, max=20, help="SQS: long-poll wait per receive."),
+    drain: bool = typer.Option(False, "--drain", help="SQS: stop once the queue is empty (a backfill)."),
+    follow: bool = typer.Option(False, "--follow", help="S3: list again every --every, for new and late files."),
+    every: str = typer.Option("5m", help="Follow: time between two listings."),
+    lookback: str = typer.Option("1h", help="Follow: list from the newest day seen minus this."),
+    metrics_port: Optional[int] = typer.Option(None, help="SQS/follow: serve Prometheus metrics on this port."),
     rules_dir: Optional[str] = option_rules(),
     no_rules: bool = typer.Option(False, "--no-rules", help="Store events unscored (`tattletrail rescore` "
                                   "can score them later)."),
@@ -42,6 +52,18 @@ def ingest_command(
     now = datetime.now(timezone.utc)
     window = (parse_instant(since, now) if since else None, parse_instant(until, now) if until else None)
     target = store_from(store)
+    if sqs or follow or metrics_port is not None:
+        from tattletrail.cli.ingest_continuous import run_continuous
+
+        show_summary(run_continuous(sources or [], target, sqs=sqs, workers=workers, drain=drain,
+                                    visibility_timeout=visibility_timeout, wait_seconds=wait_seconds,
+                                    follow=follow, every=every, lookback=lookback, since=window[0],
+                                    accounts=account, regions=region, profile=profile, endpoint_url=endpoint_url,
+                                    batch_events=batch_events, metrics_port=metrics_port), as_json)
+        return
+    if not sources:
+        raise typer.BadParameter("name what to read: files, folders, s3://bucket/prefix, cloudtrail-api://, "
+                                 "or --sqs QUEUE_URL", param_hint="SOURCES")
 
     def objects() -> Iterator[LogObject]:
         for source in sources:
@@ -50,6 +72,11 @@ def ingest_command(
 
                 yield from s3_objects(source, accounts=account, regions=region, since=window[0],
                                       until=window[1], profile=profile, endpoint_url=endpoint_url)
+            elif source.startswith("cloudtrail-api://"):
+                from tattletrail.sources.lookup_events import lookup_events_objects
+
+                yield from lookup_events_objects(source, regions=region, since=window[0], until=window[1],
+                                                 profile=profile, endpoint_url=endpoint_url)
             else:
                 yield from local_objects(source)
 
@@ -63,6 +90,10 @@ def ingest_command(
 
         rules, alerter = rules_for_ingest(rules_dir, no_rules)
         summary = ingest(objects(), target, batch_events=batch_events, on_object=show, rules=rules, alerter=alerter)
+    show_summary(summary, as_json)
+
+
+def show_summary(summary: IngestSummary, as_json: bool) -> None:
     if as_json:
         print_json(summary.as_dict())
         return

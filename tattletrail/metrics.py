@@ -1,0 +1,132 @@
+"""Prometheus metrics: one registry for the process, served by `--metrics-port`.
+
+Each part of Tattletrail that reports adds its own small group of metrics to `REGISTRY`: the
+ingester here (`IngestMetrics`), the checker with `CheckMetrics`. A group is created once per
+process (registering a name twice is an error); tests give each group a registry of its own.
+
+Lags are computed when Prometheus scrapes, from the newest times seen, so a stalled ingest shows a
+growing lag rather than the last value it managed to set.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+log = logging.getLogger(__name__)
+
+
+def serve_metrics(port: int, address: str = "0.0.0.0", registry: CollectorRegistry = REGISTRY) -> Any:
+    """Serve `/metrics` over HTTP in a daemon thread; the server (call `.shutdown()` to stop it)."""
+    server, _ = start_http_server(port, addr=address, registry=registry)
+    return server
+
+
+class IngestMetrics:
+    """What the ingester did: events, quarantine, objects, SQS messages, and how far behind it is."""
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self.events = Counter("tattletrail_events_ingested", "Events stored (new, not duplicates)",
+                              registry=registry)
+        self.duplicates = Counter("tattletrail_events_duplicate", "Events read again and not stored twice",
+                                  registry=registry)
+        self.quarantined = Counter("tattletrail_quarantined", "Files or records quarantined, by reason",
+                                   ["reason"], registry=registry)
+        self.objects = Counter("tattletrail_objects_processed", "Log objects read to the end (or quarantined)",
+                               registry=registry)
+        self.skipped = Counter("tattletrail_objects_skipped", "Log objects not read, by reason", ["reason"],
+                               registry=registry)
+        self.messages = Counter("tattletrail_sqs_messages", "SQS messages handled, by outcome "
+                                "(ingested, acknowledged, left, unfinished)", ["outcome"], registry=registry)
+        self.queue_depth = Gauge("tattletrail_sqs_queue_messages", "Messages in the queue (approximate), by "
+                                 "state: visible (waiting) or in_flight", ["state"], registry=registry)
+        self.newest_event = Gauge("tattletrail_newest_event_timestamp_seconds",
+                                  "eventTime of the newest event ingested (Unix time)", registry=registry)
+        self.newest_delivery = Gauge("tattletrail_newest_delivery_timestamp_seconds", "When the newest log "
+                                     "object ingested was delivered to S3 (Unix time)", registry=registry)
+        self._newest_event: float | None = None
+        self._newest_delivery: float | None = None
+        self._lock = threading.Lock()
+        Gauge("tattletrail_ingest_lag_seconds", "Now minus the newest eventTime ingested (NaN before the first)",
+              registry=registry).set_function(lambda: self._lag(self._newest_event))
+        Gauge("tattletrail_delivery_lag_seconds", "Now minus the delivery time of the newest log object "
+              "ingested (NaN before the first)", registry=registry).set_function(
+                  lambda: self._lag(self._newest_delivery))
+
+    def observe(self, summary: Any, newest_delivery: datetime | None = None) -> None:
+        """Add one ingest run's `IngestSummary` (or a part of a longer run's)."""
+        self.events.inc(summary.ingested)
+        self.duplicates.inc(summary.duplicates)
+        self.objects.inc(summary.objects)
+        for reason, count in summary.quarantine_reasons.items():
+            self.quarantined.labels(reason).inc(count)
+        for reason, count in summary.skipped_reasons.items():
+            self.skipped.labels(reason).inc(count)
+        with self._lock:
+            self._newest_event = _later(self._newest_event, summary.newest_event_time)
+            self._newest_delivery = _later(self._newest_delivery, newest_delivery)
+            if self._newest_event is not None:
+                self.newest_event.set(self._newest_event)
+            if self._newest_delivery is not None:
+                self.newest_delivery.set(self._newest_delivery)
+
+    def _lag(self, newest: float | None) -> float:
+        return float("nan") if newest is None else self._clock() - newest
+
+
+class CheckMetrics:
+    """For the checker: each check's status and how long since it last ran (its run lag)."""
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._last_run: dict[str, float] = {}
+        self.status = Gauge("tattletrail_check_status", "A check's state: 0 ok, 1 breached, 2 error",
+                            ["check"], registry=registry)
+        self.last_run = Gauge("tattletrail_check_last_run_timestamp_seconds", "When a check last ran (Unix time)",
+                              ["check"], registry=registry)
+        registry.register(_RunLag(self))
+
+    def record_run(self, check: str, status: int, ran_at: datetime | None = None) -> None:
+        when = _timestamp(ran_at) if ran_at else self._clock()
+        self._last_run[check] = when
+        self.status.labels(check).set(status)
+        self.last_run.labels(check).set(when)
+
+
+class _RunLag:
+    """`tattletrail_check_run_lag_seconds{check}`: now minus each check's last run, at scrape time."""
+
+    def __init__(self, checks: CheckMetrics) -> None:
+        self._checks = checks
+
+    def collect(self) -> Any:
+        from prometheus_client.core import GaugeMetricFamily
+
+        family = GaugeMetricFamily("tattletrail_check_run_lag_seconds", "Now minus when a check last ran",
+                                   labels=["check"])
+        now = self._checks._clock()
+        for check, ran in sorted(self._checks._last_run.items()):
+            family.add_metric([check], now - ran)
+        yield family
+
+    def describe(self) -> Any:
+        return []
+
+
+def _later(current: float | None, candidate: datetime | None) -> float | None:
+    if candidate is None:
+        return current
+    value = _timestamp(candidate)
+    return value if current is None or value > current else current
+
+
+def _timestamp(moment: datetime) -> float:
+    """Unix time of a naive-UTC (as stores keep them) or aware datetime."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
