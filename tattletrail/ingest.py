@@ -83,23 +83,40 @@ def ingest(objects: Iterable[LogObject], store: Store, *, batch_events: int = BA
     """
     summary = IngestSummary(store=store.url)
     started = time.perf_counter()
-    batch = Batch()
     with _BackgroundWriter(store, summary, _Scorer(rules, alerter, summary)) as writer:
+        batches = _Batches(writer, batch_events)
         for log_object in _not_ledgered(objects, store, summary):
             if should_stop and should_stop():
                 break
-            count = _read_object(log_object, batch, summary)
+            count = _read_object(log_object, batches, summary)
             if count is not None:
-                batch.ledger.append(LedgerEntry(log_object.uri, log_object.etag, count, _now()))
+                batches.current.ledger.append(LedgerEntry(log_object.uri, log_object.etag, count, _now()))
             summary.objects += 1
-            if len(batch) >= batch_events:
-                writer.write(batch)
-                batch = Batch()
+            batches.write_if_full()
             if on_object:
                 on_object(summary, log_object)
-        writer.write(batch)
+        batches.write()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+class _Batches:
+    """The batch being filled. It goes to the writer as soon as it holds `size` events, even in
+    the middle of an object, so memory stays bounded whatever the file size; an object's ledger
+    entry goes with its last events (a run stopped in between reads the object again, and its
+    stored events count as duplicates)."""
+
+    def __init__(self, writer: "_BackgroundWriter", size: int) -> None:
+        self._writer, self._size = writer, size
+        self.current = Batch()
+
+    def write_if_full(self) -> None:
+        if len(self.current) >= self._size:
+            self.write()
+
+    def write(self) -> None:
+        self._writer.write(self.current)
+        self.current = Batch()
 
 
 class _BackgroundWriter:
@@ -169,8 +186,8 @@ class _Scorer:
         self._summary.alerts_failed = list(self._alerter.delivery.failed)
 
 
-def _read_object(log_object: LogObject, batch: Batch, summary: IngestSummary) -> int | None:
-    """Add the object's events and problems to the batch; the event count, or None to retry later."""
+def _read_object(log_object: LogObject, batches: _Batches, summary: IngestSummary) -> int | None:
+    """Add the object's events and problems to the batches; the event count, or None to retry later."""
     count = 0
     retry_later = False
     try:
@@ -182,13 +199,14 @@ def _read_object(log_object: LogObject, batch: Batch, summary: IngestSummary) ->
     for item in items:
         if isinstance(item, dict):
             event = normalize(item, log_object.uri)
-            batch.events.append(event)
+            batches.current.events.append(event)
             count += 1
+            batches.write_if_full()
             if event.event_time and (summary.newest_event_time is None
                                      or event.event_time > summary.newest_event_time):
                 summary.newest_event_time = event.event_time
         elif isinstance(item, Problem):
-            batch.quarantine.append(QuarantineEntry(
+            batches.current.quarantine.append(QuarantineEntry(
                 log_object.uri, item.location, item.reason, item.detail, item.sample, _now()))
             summary.quarantined += 1
             summary.quarantine_reasons[item.reason] += 1

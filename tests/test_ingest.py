@@ -151,3 +151,26 @@ def test_store_url_comes_from_the_environment_then_the_config_file(tmp_path: Pat
     assert default_store_url() == "duckdb:///from/config.duckdb"
     monkeypatch.setenv("TATTLETRAIL_STORE", "duckdb:///from/env.duckdb")
     assert default_store_url() == "duckdb:///from/env.duckdb"
+
+
+class WatchedStore(DuckDBStore):
+    """The real store, noting what each write transaction carried."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.writes: list[tuple[int, list[str]]] = []
+
+    def write(self, batch):  # type: ignore[no-untyped-def]
+        self.writes.append((len(batch.events), [entry.source for entry in batch.ledger]))
+        return super().write(batch)
+
+
+def test_a_big_file_is_written_in_bounded_batches_and_ledgered_with_its_last_events(tmp_path: Path):
+    records = corpus_records()[:95]
+    big = write_log_file(tmp_path / "logs" / "big.json.gz", records)
+    store = WatchedStore(tmp_path / "events.duckdb")
+    summary = ingest(local_objects(big), store, batch_events=20)
+    assert summary.ingested == len(distinct_identities(records))
+    assert max(size for size, _ in store.writes) <= 20 and len(store.writes) >= 5
+    ledgered_in = [index for index, (_, sources) in enumerate(store.writes) if sources]
+    assert ledgered_in == [len(store.writes) - 1]  # not before the file's last events are stored
