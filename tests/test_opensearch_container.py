@@ -53,7 +53,10 @@ def opensearch_url() -> Iterator[str]:
     """One OpenSearch container for this module (the security plugin off, as in docker-compose.yml)."""
     from testcontainers.community.opensearch import OpenSearchContainer
 
-    container = OpenSearchContainer(IMAGE).with_env("OPENSEARCH_JAVA_OPTS", "-Xms512m -Xmx512m")
+    # As docker-compose.yml: no demo security config (2.12+ would also demand a strong admin password).
+    container = (OpenSearchContainer(IMAGE, initial_admin_password="Tattletrail-test-1")
+                 .with_env("DISABLE_INSTALL_DEMO_CONFIG", "true")
+                 .with_env("OPENSEARCH_JAVA_OPTS", "-Xms512m -Xmx512m"))
     with container:
         config = container.get_config()
         yield f"http://{config['host']}:{config['port']}"
