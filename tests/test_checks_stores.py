@@ -1,0 +1,175 @@
+"""Checks on real stores: the embedded DuckDB file and OpenSearch (osmem) give the same statuses
+for the same CloudTrail; restarts neither repeat nor miss; baselines persist; failures are UNKNOWN."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import unquote
+
+import orjson
+import pytest
+
+from tattletrail.alert import Status
+from tattletrail.checks.model import TimeField, load_checks
+from tattletrail.checks.runner import Runner
+from tattletrail.checks.state import StateFile
+from tattletrail.destinations.jsonl import JsonLinesDestination
+from tattletrail.stores.duckdb import DuckDBStore
+from tests.checks_engine_events import FakeClock, denied, describe, ingress, put
+from tests.opensearch_helpers import fresh_store
+
+FIXTURES = Path(__file__).parent / "checks_fixtures"
+T = datetime(2026, 11, 20, 16, 0, 0)
+MINUTE = timedelta(minutes=1)
+CHECKS = {check.name: check for check in load_checks(FIXTURES)}
+
+
+def scenario(store: Any) -> None:
+    """Two days of quiet DescribeInstances in eu-west-1, then in the last half hour: SSH opened to
+    the world by alice, a private-range look-alike by bob, four denials for mallory, one for alice,
+    a first call in ap-east-1, and dave's world-open ingress whose event is 50 minutes old but was
+    delivered only a minute ago. Each batch arrives two minutes after its events (CloudTrail lag)."""
+    for hours in range(48, 0, -3):
+        moment = T - timedelta(hours=hours)
+        put(store, [describe(moment, "alice"), describe(moment + MINUTE, "bob")], moment + 2 * MINUTE)
+    put(store, [ingress(T - 40 * MINUTE, "carol")], T - 38 * MINUTE)  # before the window
+    put(store, [ingress(T - 10 * MINUTE, "alice"), ingress(T - 9 * MINUTE, "bob", cidr="10.0.0.0/8")], T - 8 * MINUTE)
+    put(store, [denied(T - 20 * MINUTE + i * MINUTE, "mallory") for i in range(4)] + [denied(T - 20 * MINUTE, "alice")],
+        T - 15 * MINUTE)
+    put(store, [describe(T - 5 * MINUTE, "alice", region="ap-east-1")], T - 3 * MINUTE)
+    put(store, [ingress(T - 50 * MINUTE, "dave")], T - MINUTE)
+
+
+@pytest.fixture(scope="module", params=["duckdb", "opensearch"])
+def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    if request.param == "duckdb":
+        made: Any = DuckDBStore(tmp_path_factory.mktemp("checks") / "events.duckdb")
+    else:
+        made = fresh_store(request.getfixturevalue("opensearch_url"), "checks")
+    scenario(made)
+    yield made
+    made.close()
+
+
+EXPECTED = [
+    ("ingress-open-to-world[actor=alice]", Status.CRITICAL, 1),
+    ("ingress-open-to-world[actor=dave]", Status.CRITICAL, 1),   # late event: counted when it arrived
+    ("access-denied-burst[actor=mallory]", Status.WARNING, 4),
+    ("access-denied-burst[actor=alice]", Status.OK, 1),
+    ("no-cloudtrail-events", Status.OK, 10),
+    ("new-region", Status.WARNING, 1),
+]
+
+
+def statuses(store: Any, now: datetime, names: list[str]) -> list[tuple[str, Status, int | None]]:
+    runner = Runner(store, clock=FakeClock(now))
+    return [(result.label, result.status, result.count) for name in names for result in runner.run(CHECKS[name]).results]
+
+
+def test_both_stores_give_the_same_statuses(store: Any) -> None:
+    names = ["ingress-open-to-world", "access-denied-burst", "no-cloudtrail-events", "new-region"]
+    assert sorted(statuses(store, T, names)) == sorted(EXPECTED)
+
+
+def test_counting_by_event_time_misses_the_late_event_until_the_delay_covers_it(store: Any) -> None:
+    by_event_time = CHECKS["ingress-open-to-world"].model_copy(update={"count_by": TimeField.event_time})
+    runner = Runner(store, clock=FakeClock(T))
+    assert [result.label for result in runner.run(by_event_time).results] == ["ingress-open-to-world[actor=alice]"]
+    delayed = by_event_time.model_copy(update={"delay": 25 * MINUTE})  # window [T-55m, T-25m)
+    assert sorted(result.label for result in runner.run(delayed).results) == [
+        "ingress-open-to-world[actor=carol]", "ingress-open-to-world[actor=dave]"]
+
+
+def test_no_events_for_an_hour_is_critical(store: Any) -> None:
+    later = T + timedelta(hours=2)
+    [result] = Runner(store, clock=FakeClock(later)).run(CHECKS["no-cloudtrail-events"]).results
+    assert (result.status, result.count) == (Status.CRITICAL, 0)
+    assert result.sensu_line() == ("no-cloudtrail-events CRITICAL: 0 events in [2026-11-20T17:00:00Z, "
+                                   "2026-11-20T18:00:00Z) by ingest_time (critical < 1)|count=0;;1")
+
+
+def alerts_in(path: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()] if path.exists() else []
+
+
+def test_alerts_carry_samples_window_and_where_to_look(store: Any, tmp_path: Path) -> None:
+    sink = tmp_path / "alerts.jsonl"
+    runner = Runner(store, state=StateFile(tmp_path / "state.sqlite", store.url),
+                    destinations={"alerts": JsonLinesDestination("alerts", sink)},
+                    dashboards_url="https://dashboards.example.com", clock=FakeClock(T))
+    runner.run(CHECKS["ingress-open-to-world"])
+    alice = next(alert for alert in alerts_in(sink) if alert["group"] == {"actor": "alice"})
+    assert (alice["status"], alice["previous_status"], alice["count"]) == ("CRITICAL", "OK", 1)
+    assert alice["window"] == {"start": "2026-11-20T15:30:00Z", "end": "2026-11-20T16:00:00Z"}
+    [sample] = alice["samples"]
+    assert (sample["time"], sample["actor"], sample["eventName"], sample["resource"], sample["region"],
+            sample["sourceIPAddress"]) == ("2026-11-20T15:50:00Z", "alice", "AuthorizeSecurityGroupIngress",
+                                           "sg-0a1b2c3d4e5f60718", "eu-west-1", "203.0.113.7")
+    assert "ingest_time:[2026-11-20T15:30:00Z TO 2026-11-20T16:00:00Z}" in alice["explore_command"]
+    assert alice["explore_command"].startswith("tattletrail search --store ")
+    if store.url.startswith("opensearch"):
+        url = unquote(alice["explore_url"])
+        assert url.startswith("https://dashboards.example.com/app/discover#/?_g=(time:(from:'2026-11-19T15:30:00Z',"
+                              "to:'2026-11-20T16:00:00Z'))")
+        assert "actor:alice" in url and "language:lucene" in url
+    else:
+        assert alice["explore_url"] is None
+
+
+def test_restart_sends_no_duplicate_and_catches_up_on_what_it_missed(store: Any, tmp_path: Path) -> None:
+    sink, state_path = tmp_path / "alerts.jsonl", tmp_path / "state.sqlite"
+    check = CHECKS["ingress-open-to-world"]
+
+    def run_at(now: datetime) -> list[tuple[str, str, str]]:
+        before = len(alerts_in(sink))
+        runner = Runner(store, state=StateFile(state_path, store.url),  # a new process each time
+                        destinations={"alerts": JsonLinesDestination("alerts", sink)}, clock=FakeClock(now))
+        runner.run(check)
+        return sorted((alert["group"]["actor"], alert["previous_status"], alert["status"])
+                      for alert in alerts_in(sink)[before:])
+
+    assert run_at(T) == [("alice", "OK", "CRITICAL"), ("dave", "OK", "CRITICAL")]
+    assert run_at(T + MINUTE) == []  # restarted: state remembers what was told
+    # The checker is down for three hours; meanwhile erin opens SSH to the world.
+    put(store, [ingress(T + 58 * MINUTE, "erin")], T + 60 * MINUTE)
+    assert run_at(T + 3 * 60 * MINUTE) == [("alice", "CRITICAL", "OK"), ("dave", "CRITICAL", "OK"),
+                                           ("erin", "OK", "CRITICAL")]
+    erin = next(alert for alert in alerts_in(sink) if alert["group"] == {"actor": "erin"})
+    assert erin["window"] == {"start": "2026-11-20T16:01:00Z", "end": "2026-11-20T19:00:00Z"}  # one catch-up result
+
+
+def test_a_failing_destination_does_not_stop_the_run(store: Any, tmp_path: Path) -> None:
+    broken = JsonLinesDestination("broken", tmp_path)  # a directory: every write fails
+    sink = tmp_path / "alerts.jsonl"
+    check = CHECKS["ingress-open-to-world"].model_copy(
+        update={"destinations": CHECKS["ingress-open-to-world"].destinations.model_copy(
+            update={"critical": ["broken", "missing", "alerts"]})})
+    runner = Runner(store, state=StateFile(tmp_path / "state.sqlite", store.url),
+                    destinations={"broken": broken, "alerts": JsonLinesDestination("alerts", sink)}, clock=FakeClock(T))
+    run = runner.run(check)
+    assert len(alerts_in(sink)) == 2
+    outcomes = sorted((delivery.destination, delivery.delivered) for delivery in run.deliveries)
+    assert outcomes == [("alerts", True)] * 2 + [("broken", False)] * 2 + [("missing", False)] * 2
+    assert "no destination named 'missing'" in next(d.error for d in run.deliveries if d.destination == "missing")
+
+
+def test_new_value_baseline_persists_across_restarts(tmp_path: Path) -> None:
+    store = DuckDBStore(tmp_path / "events.duckdb")
+    put(store, [describe(T - timedelta(days=3), "alice", region="eu-central-1")], T - timedelta(days=3))
+    put(store, [describe(T - 10 * MINUTE, "alice", region="eu-west-1")], T - 9 * MINUTE)
+    state_path = tmp_path / "state.sqlite"
+    check = CHECKS["new-region"]
+
+    def run_at(now: datetime, path: Path = state_path) -> list[tuple[str, ...]]:
+        runner = Runner(store, state=StateFile(path, store.url), destinations={"alerts": JsonLinesDestination(
+            "alerts", tmp_path / "alerts.jsonl")}, clock=FakeClock(now))
+        return [result.new_values for result in runner.run(check).results]
+
+    assert run_at(T) == [("eu-west-1",)]  # eu-central-1 is in the baseline read from the store
+    with store.connect(read_only=False) as connection:  # history expires from the store…
+        connection.execute("DELETE FROM events WHERE aws_region = 'eu-central-1'")
+    put(store, [describe(T + 50 * MINUTE, "bob", region="eu-central-1")], T + 51 * MINUTE)
+    assert run_at(T + 60 * MINUTE) == [()]  # …but the state remembers it: not new
+    assert run_at(T + 60 * MINUTE, tmp_path / "fresh.sqlite") == [("eu-central-1",)]  # a fresh state: new
