@@ -137,6 +137,58 @@ def test_opensearch_selects_what_python_matches(opensearch: Any, documents: dict
     assert {hit["_id"] for hit in opensearch.search(index=INDEX, body=body)["hits"]["hits"]} == python
 
 
+# ---- a generated trail: each injected incident fires its checks ---------------------------
+
+# incident kind (tattletrail.generate) → the checks whose query must select its tell-tale event.
+INCIDENT_CHECKS = {
+    "default-route-deleted": ["route-deleted-or-replaced", "route-table-changes"],
+    "ingress-open-to-world": ["ingress-open-to-world", "security-group-changes"],
+    "console-login-without-mfa": ["console-login-without-mfa"],
+    "root-activity": ["root-account-usage"],
+    "new-region-activity": ["region-not-allowed", "region-first-use"],
+    "cloudtrail-stopped": ["cloudtrail-config-changes"],
+    "access-denied-burst": ["unauthorized-api-calls"],
+    "iam-user-created": [],  # CreateUser and CreateAccessKey are in no CIS metric filter
+}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[DuckDBStore, Any]:
+    from datetime import datetime
+
+    from tattletrail.generate import generate_trail
+
+    directory = tmp_path_factory.mktemp("generated")
+    result = generate_trail(directory / "trail", days=1, seed=5, accounts=3, events_per_day=3_000,
+                            end=datetime(2025, 3, 12, 0, 0))
+    store = DuckDBStore(directory / "events.duckdb")
+    ingest(local_objects(str(directory / "trail")), store)
+    return store, result
+
+
+@pytest.mark.parametrize("kind", sorted(INCIDENT_CHECKS))
+def test_generated_incident_fires_its_checks(generated: tuple[DuckDBStore, Any], kind: str) -> None:
+    store, result = generated
+    incident = next(incident for incident in result.incidents if incident.kind == kind)
+    for name in INCIDENT_CHECKS[kind]:
+        only_this_event = parse_query(f'eventID:"{incident.eventID}" AND ({CHECKS[name].query})')
+        assert store.count(only_this_event).total == 1, f"{name} misses the {kind} incident"
+
+
+def test_story_checks_are_quiet_on_generated_background_traffic(generated: tuple[DuckDBStore, Any]) -> None:
+    store, result = generated
+    incidents = {incident.kind: incident for incident in result.incidents}
+    opened = store.search(CHECKS["ingress-open-to-world"].tree, limit=None)
+    assert [document["eventID"] for document in opened] == [incidents["ingress-open-to-world"].eventID]
+    # The background deletes private routes too (CI tearing down): those are route deletions as well.
+    routes = store.search(CHECKS["route-deleted-or-replaced"].tree, limit=None)
+    assert incidents["default-route-deleted"].eventID in {document["eventID"] for document in routes}
+    assert {document["eventName"] for document in routes} <= {"DeleteRoute", "ReplaceRoute", "DeleteRouteTable",
+                                                               "ReplaceRouteTableAssociation", "DisassociateRouteTable"}
+    outside = store.search(CHECKS["region-not-allowed"].tree, limit=None)
+    assert outside and {document["awsRegion"] for document in outside} == {incidents["new-region-activity"].region}
+
+
 # ---- statuses that depend on the pack's thresholds ---------------------------------------
 
 def test_no_cloudtrail_events_is_critical_on_silence_and_ok_once_one_event_arrives(tmp_path: Path) -> None:
@@ -175,7 +227,7 @@ def _thresholds(check: Check) -> str:
     per = f" per {', '.join(check.group_by)}" if check.group_by else ""
     if check.kind is Kind.new_value:
         baseline = int(check.baseline.total_seconds() // 86400) if check.baseline else 0
-        return f"a `{check.field}` not seen in the previous {baseline}d{per}"
+        return f"a new `{check.field}` (none in the previous {baseline}d){per}"
     sign = "≥" if check.direction is Direction.above else "<"
     warning, critical = check.thresholds
     levels = [f"{label} {sign} {value:g}" for label, value in (("warning", warning), ("critical", critical))
