@@ -93,7 +93,7 @@ class Dispatcher:
         self._policies = dict(policies or {})
         self._clock = clock
         self._stopping = threading.Event()
-        self._sleep = sleep or self._stopping.wait
+        self._sleep = sleep if sleep is not None else self._stopping.wait
         self._wait = wait
         self._workers: dict[str, ThreadPoolExecutor] = {}
         self._lock = threading.Lock()
