@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -141,3 +142,38 @@ def test_destinations_test_of_an_unknown_name_lists_the_known_ones(tmp_path):
     result = run_cli(write_config(tmp_path, CONFIG), "test", "opsslack")
     assert result.returncode == 2
     assert "no destination named 'opsslack' (configured: hook, ops-slack, pager, stdout)" in result.stderr
+
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "destinations.md"
+
+
+def doc_blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", DOCS.read_text(), re.S)
+
+
+def test_every_yaml_example_in_the_docs_loads(tmp_path):
+    examples = doc_blocks("yaml")
+    assert len(examples) >= 8
+    for example in examples:
+        config = load_config(write_config(tmp_path, example))
+        assert config.destinations
+
+
+def test_the_docs_template_example_renders(tmp_path, monkeypatch):
+    from tattletrail.destinations.templates import render
+    from tests.destination_alerts import route_deleted_alert
+
+    (example,) = [block for block in doc_blocks("yaml") if "template:" in block]
+    settings = load_config(write_config(tmp_path, example)).destinations["ops-slack"]
+    text = render(settings.template, route_deleted_alert(samples=2))
+    assert text.startswith("*CRITICAL* default-route-deleted in 111122223333\n2 events; first: 2026-11-22 16:31:00 DOE1")
+
+
+def test_the_docs_describe_every_field_of_the_webhook_json():
+    from tests.destination_alerts import route_deleted_alert
+
+    fields = set(route_deleted_alert().to_json())
+    (example,) = doc_blocks("json")
+    assert set(json.loads(example)) == fields
+    documented = set(re.findall(r"^\| `([a-z_]+)`(?:, `([a-z_]+)`)? \|", DOCS.read_text(), re.M))
+    assert fields <= {name for pair in documented for name in pair if name}
