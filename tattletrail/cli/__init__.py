@@ -8,6 +8,7 @@ import typer
 
 from tattletrail.cli import admin as admin_commands
 from tattletrail.cli import checks as check_commands
+from tattletrail.cli import dashboards as dashboard_commands
 from tattletrail.cli import destinations as destination_commands
 from tattletrail.cli import generate as generate_commands
 from tattletrail.cli import ingest as ingest_commands
@@ -29,6 +30,7 @@ query_commands.register(app)
 rule_commands.register(app)
 check_commands.register(app)
 destination_commands.register(app)
+dashboard_commands.register(app)
 
 
 def main() -> None:
