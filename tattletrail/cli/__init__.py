@@ -13,6 +13,7 @@ from tattletrail.cli import destinations as destination_commands
 from tattletrail.cli import generate as generate_commands
 from tattletrail.cli import ingest as ingest_commands
 from tattletrail.cli import query as query_commands
+from tattletrail.cli import report as report_commands
 from tattletrail.cli import rules as rule_commands
 from tattletrail.cli.output import fail_cleanly
 
@@ -27,6 +28,7 @@ ingest_commands.register(app)
 admin_commands.register(app)
 generate_commands.register(app)
 query_commands.register(app)
+report_commands.register(app)
 rule_commands.register(app)
 check_commands.register(app)
 destination_commands.register(app)

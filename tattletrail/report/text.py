@@ -98,7 +98,7 @@ def timeline_line(report: Report, tz: tzinfo) -> Text:
     """Events per bucket as a sparkline; buckets with something at high or above are marked."""
     totals = [sum(levels.values()) for _, levels in report.timeline]
     largest = max(totals, default=0) or 1
-    line = Text.assemble((f"Events per {_interval_name(report)}: ", "bold"))
+    line = Text.assemble((f"Events per {interval_name(report)}: ", "bold"))
     for (_, levels), total in zip(report.timeline, totals):
         bar = SPARK[min(len(SPARK) - 1, round(total / largest * (len(SPARK) - 1)))] if total else " "
         risky = "critical" if levels.get("critical") else "high" if levels.get("high") else None
@@ -110,7 +110,7 @@ def timeline_line(report: Report, tz: tzinfo) -> Text:
     return line
 
 
-def _interval_name(report: Report) -> str:
+def interval_name(report: Report) -> str:
     hours = report.interval.total_seconds() / 3600
     return "hour" if hours == 1 else f"{hours:g} hours"
 
