@@ -190,7 +190,9 @@ def test_undelivered_alerts_survive_a_restart_and_are_delivered_once(httpserver:
 
 def test_an_alert_queued_before_a_crash_is_sent_by_the_next_process(httpserver: HTTPServer, outbox_path):
     alert = route_deleted_alert()
-    Outbox(outbox_path).add(alert, "hook", NOW.timestamp())   # written, then the process died
+    crashed = Outbox(outbox_path)
+    crashed.add(alert, "hook", NOW.timestamp())   # written, then the process died
+    crashed.close()
     httpserver.expect_request("/hook").respond_with_data("ok")
     with Dispatcher({"hook": webhook(httpserver)}, outbox_path, clock=Clock(NOW + timedelta(seconds=1))) as dispatcher:
         (result,) = dispatcher.retry_pending()

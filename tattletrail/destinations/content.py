@@ -59,7 +59,7 @@ def _facts(alert: Alert) -> list[tuple[str, str]]:
     if alert.group:
         facts.append(("Group", alert.group_label))
     if alert.previous is not alert.status:
-        facts.append(("Was", alert.previous.name))
+        facts.append(("Previously", alert.previous.name))
     if alert.severity:
         facts.append(("Severity", alert.severity))
     if alert.tags:

@@ -109,6 +109,8 @@ class Dispatcher:
         self._stopping.set()
         for worker in self._workers.values():
             worker.shutdown(wait=wait)
+        if wait:
+            self.outbox.close()
 
     def policy(self, name: str) -> DeliveryPolicy:
         return self._policies.get(name, DeliveryPolicy())
