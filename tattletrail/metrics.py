@@ -10,7 +10,6 @@ growing lag rather than the last value it managed to set.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from datetime import datetime, timezone
@@ -19,7 +18,6 @@ from typing import Any, Callable
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
 REGISTRY = CollectorRegistry(auto_describe=True)
-log = logging.getLogger(__name__)
 
 
 def serve_metrics(port: int, address: str = "0.0.0.0", registry: CollectorRegistry = REGISTRY) -> Any:

@@ -4,7 +4,6 @@ a worker killed in the middle of a file, poison messages reaching the dead-lette
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
