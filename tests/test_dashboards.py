@@ -18,11 +18,11 @@ from tattletrail.event import THREAT_LEVELS
 from tattletrail.query import parse_query
 from tattletrail.query.fields import mapped_kinds
 from tattletrail.query.tree import And, Not, Or
+from tattletrail.rules.model import THREAT_FIELDS
 from tattletrail.searches import PACK, SavedSearch, load_searches
 
 ROOT = Path(__file__).resolve().parents[1]
 KIBANA = ROOT / "kibana"
-THREAT_FIELDS = {"threat_level", "threat_score", "threat_rules", "annotations"}
 VIS_TYPES = {"histogram", "horizontal_bar", "pie", "table"}  # agg-based: import in OSD 2.x, Kibana 7.10 and 8
 
 

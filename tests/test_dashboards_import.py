@@ -200,3 +200,9 @@ def test_cli_import_says_in_one_line_when_dashboards_cannot_be_reached():
     result = CliRunner().invoke(app, ["dashboards", "import", "--url", f"http://127.0.0.1:{port}", "--wait", "0"])
     assert result.exit_code == 2 and "error: gave up after 1 attempt(s)" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("url", ["localhost:5601", "ftp://dashboards:5601", "http://"])
+def test_a_url_without_http_scheme_and_host_is_refused_before_any_request(url: str):
+    with pytest.raises(DashboardsImportError, match="with its scheme"):
+        import_objects(Target(url, FLAVORS["opensearch"]), "{}\n", wait=0)

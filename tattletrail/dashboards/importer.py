@@ -69,13 +69,18 @@ class Target:
         return f"{base}{space}/api/saved_objects/_import?overwrite=true"
 
     def host(self) -> str:
-        return urlsplit(self.url).netloc or self.url
+        """host:port, for messages: never the user info a URL might carry."""
+        parts = urlsplit(self.url)
+        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname or self.url)
 
 
 def import_objects(target: Target, ndjson: str, *, wait: float = 120.0,
                    sleep: Callable[[float], None] = time.sleep,
                    clock: Callable[[], float] = time.monotonic) -> ImportResult:
     """POST the NDJSON; retry connection failures and 5xx for up to `wait` seconds."""
+    if urlsplit(target.url).scheme not in ("http", "https") or not urlsplit(target.url).netloc:
+        raise DashboardsImportError(f"{target.url!r}: give the Dashboards URL with its scheme, "
+                                    "e.g. http://localhost:5601")
     body, content_type = multipart_body(ndjson.encode())
     deadline, pause, attempts = clock() + wait, FIRST_PAUSE, 0
     while True:
@@ -123,13 +128,9 @@ def _post(target: Target, body: bytes, content_type: str) -> tuple[int, bytes]:
         raise _Retriable(f"no answer from {target.host()} within {target.timeout:g} s") from None
     except urllib.error.URLError as error:
         reason = error.reason
-        if isinstance(reason, ValueError) or (isinstance(reason, str) and "unknown url type" in reason):
-            raise DashboardsImportError(f"{target.url!r} is not an http:// or https:// URL") from None
         raise _Retriable(f"can't reach {target.host()}: {getattr(reason, 'strerror', None) or reason}") from None
     except (ConnectionError, OSError) as error:
         raise _Retriable(f"connection to {target.host()} failed: {error.strerror or type(error).__name__}") from None
-    except ValueError:
-        raise DashboardsImportError(f"{target.url!r} is not an http:// or https:// URL") from None
 
 
 def _result(status: int, answer: bytes, target: Target, attempts: int) -> ImportResult:
