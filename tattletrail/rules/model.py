@@ -67,7 +67,7 @@ def load_rule_files(directories: list[Path]) -> list[LoadedRule]:
     for directory in directories:
         if not Path(directory).is_dir():
             raise ConfigError(f"{directory}: no such rules directory")
-        for path in sorted(Path(directory).glob("*.yml")) + sorted(Path(directory).glob("*.yaml")):
+        for path in sorted([*Path(directory).glob("*.yml"), *Path(directory).glob("*.yaml")]):
             for rule in load_rule_file(path):
                 if rule.name in origins:
                     raise ConfigError(f"{rule.origin}: rule {rule.name!r} is also defined at {origins[rule.name]}")
