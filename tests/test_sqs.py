@@ -263,3 +263,28 @@ def test_a_stop_finishes_the_current_object_and_makes_the_rest_visible_again(tra
     assert summary.objects == 1 and store.stats().objects == 1
     assert messages(outcomes) == {"ingested": 1, "unfinished": 3}
     assert trail.depth() == (3, 0)  # visible again at once, for another worker
+
+
+def test_notifications_sent_by_s3_itself_directly_and_through_sns(trail: TrailQueue, store: DuckDBStore,
+                                                                  moto_endpoint: str):
+    """moto sends what S3 sends: the test event on configuration, then one message per object written."""
+    import boto3
+
+    sns_client = boto3.client("sns", endpoint_url=moto_endpoint, region_name="us-east-1")
+    topic = sns_client.create_topic(Name=f"{trail.bucket}-topic")["TopicArn"]
+    queue_arn = trail.sqs.get_queue_attributes(QueueUrl=trail.queue_url,
+                                               AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns_client.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    trail.s3.put_bucket_notification_configuration(Bucket=trail.bucket, NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"],
+                                 "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "AWSLogs/1"}]}}}],
+        "TopicConfigurations": [{"TopicArn": topic, "Events": ["s3:ObjectCreated:*"],
+                                 "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "AWSLogs/4"}]}}}]})
+    direct = log_key(ACCOUNT, "us-east-1", DELIVERED)
+    through_sns = log_key(OTHER, "us-east-1", DELIVERED)
+    trail.put(direct, log_file(RECORDS[:30]))
+    trail.put(through_sns, log_file(RECORDS[30:60]))
+    summary, outcomes = drain(trail, store)
+    assert (summary.objects, summary.ingested) == (2, len(distinct_identities(RECORDS[:60])))
+    assert messages(outcomes)["ingested"] == 2
+    assert trail.depth() == (0, 0)
