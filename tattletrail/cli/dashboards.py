@@ -9,8 +9,8 @@ from typing import Any, Optional
 import typer
 
 from tattletrail.cli.output import console, errors, option_json, print_json, table
-from tattletrail.dashboards import (FLAVORS, DashboardsImportError, Flavor, Target, flavor_named, import_objects,
-                                    render_ndjson, saved_objects)
+from tattletrail.dashboards import (FLAVORS, DashboardsImportError, Flavor, ImportResult, Target, flavor_named,
+                                    import_objects, render_ndjson, saved_objects)
 from tattletrail.dashboards.export import DEFAULT_PREFIX
 from tattletrail.searches import load_searches
 
@@ -90,7 +90,7 @@ def import_command(
         raise typer.Exit(1)
 
 
-def _print_summary(result: Any, target: Target) -> None:
+def _print_summary(result: ImportResult, target: Target) -> None:
     console.print(f"{target.host()} ({target.flavor.product}): {result.success_count} object(s) imported"
                   f"{f' after {result.attempts} attempts' if result.attempts > 1 else ''}", highlight=False)
     if result.refused:
