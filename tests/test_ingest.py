@@ -174,3 +174,11 @@ def test_a_big_file_is_written_in_bounded_batches_and_ledgered_with_its_last_eve
     assert max(size for size, _ in store.writes) <= 20 and len(store.writes) >= 5
     ledgered_in = [index for index, (_, sources) in enumerate(store.writes) if sources]
     assert ledgered_in == [len(store.writes) - 1]  # not before the file's last events are stored
+
+
+def test_reading_a_store_that_is_not_there_is_an_error_not_an_empty_store(tmp_path: Path):
+    url = f"duckdb://{tmp_path / 'typo' / 'events.duckdb'}"
+    result = run_cli("stats", "--store", url)
+    assert result.returncode == 2
+    assert "no store here yet" in result.stderr and url in result.stderr
+    assert not (tmp_path / "typo").exists()

@@ -20,7 +20,7 @@ def setup_command(store: Optional[str] = option_store(),
                   as_json: bool = option_json()) -> None:
     """Install what the store needs (OpenSearch: index templates, lifecycle policy, ledger and
     quarantine indices). Safe to run again: what is current is left alone."""
-    target = store_from(store)
+    target = store_from(store, create=not dry_run)
     try:
         steps = target.setup(dry_run=dry_run)
     except StoreUnavailable as error:

@@ -51,7 +51,7 @@ def ingest_command(
     """Read CloudTrail log files into the store. Re-runs skip what is done; nothing is stored twice."""
     now = datetime.now(timezone.utc)
     window = (parse_instant(since, now) if since else None, parse_instant(until, now) if until else None)
-    target = store_from(store)
+    target = store_from(store, create=True)
     if sqs or follow or metrics_port is not None:
         from tattletrail.cli.ingest_continuous import run_continuous
 

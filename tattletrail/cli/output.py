@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tattletrail.config import ConfigError, default_store_url
-from tattletrail.stores import Store, StoreURLError, open_store
+from tattletrail.stores import Store, StoreURLError, duckdb_path, open_store
 from tattletrail.timespec import TimeSpecError
 
 # Piped output is not cut to 80 columns; scripts should still prefer --json.
@@ -36,8 +36,16 @@ def fail_cleanly() -> Iterator[None]:
         sys.exit(2)
 
 
-def store_from(url: str | None) -> Store:
-    return open_store(url or default_store_url())
+def store_from(url: str | None, create: bool = False) -> Store:
+    """The store named by --store or the defaults. Only `ingest` and `setup` create an embedded
+    store: a read of a file that isn't there is a mistyped path, not an empty store."""
+    url = url or default_store_url()
+    if not create and url.startswith("duckdb:"):
+        path = duckdb_path(url)
+        if not path.exists():
+            raise StoreURLError(f"{path}: no store here yet; run `tattletrail ingest SOURCE --store {url}` first "
+                                "(or check the path)")
+    return open_store(url)
 
 
 def print_json(value: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 from urllib.parse import urlparse
 
@@ -12,14 +13,18 @@ class StoreURLError(ValueError):
     """A store URL that names no known store, or names it wrongly."""
 
 
-def _duckdb(url: str) -> Store:
-    from tattletrail.stores.duckdb import DuckDBStore
-
+def duckdb_path(url: str) -> Path:
+    """duckdb:///abs/path → /abs/path (duckdb:////abs/path too); duckdb://relative/path → relative/path."""
     path = url.removeprefix("duckdb://")
     if not path or path == "/":
         raise StoreURLError(f"{url!r}: give a file path, e.g. duckdb:///var/lib/tattletrail/events.duckdb")
-    # duckdb:///abs/path → /abs/path (duckdb:////abs/path too); duckdb://relative/path → relative/path
-    return DuckDBStore("/" + path.lstrip("/") if path.startswith("/") else path)
+    return Path("/" + path.lstrip("/") if path.startswith("/") else path).expanduser()
+
+
+def _duckdb(url: str) -> Store:
+    from tattletrail.stores.duckdb import DuckDBStore
+
+    return DuckDBStore(duckdb_path(url))
 
 
 def _opensearch(url: str) -> Store:
