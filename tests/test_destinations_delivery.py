@@ -154,7 +154,7 @@ def test_a_destination_that_times_out_does_not_delay_another(stuck_server: HTTPS
 def test_deliver_can_return_before_a_stuck_destination_finishes(stuck_server: HTTPServer, httpserver: HTTPServer,
                                                                outbox_path):
     httpserver.expect_request("/fast").respond_with_data("ok")
-    destinations = {"stuck": webhook(stuck_server, "/stuck", timeout=3.0), "fast": webhook(httpserver, "/fast")}
+    destinations = {"stuck": webhook(stuck_server, "/stuck", timeout=1.5), "fast": webhook(httpserver, "/fast")}
     with Dispatcher(destinations, outbox_path, wait=0.5, sleep=Waits(),
                     policies={"stuck": DeliveryPolicy(attempts=1)}) as dispatcher:
         started = time.monotonic()
@@ -267,3 +267,38 @@ def test_no_secret_reaches_the_logs_results_or_reprs(httpserver: HTTPServer, out
     assert "attempt=2" in logged
     for secret in (slack_token, hook_secret, pd_key):
         assert secret not in exposed
+
+
+def test_two_dispatchers_sharing_an_outbox_send_each_alert_once(httpserver: HTTPServer, outbox_path):
+    """Two checkers (or a checker and a late in-flight delivery) draining one outbox at once."""
+    alerts = [route_deleted_alert(group={"account": f"1111222233{index:02d}"}) for index in range(20)]
+    queued = Outbox(outbox_path)
+    for alert in alerts:
+        queued.add(alert, "hook", NOW.timestamp())
+    queued.close()
+    received: list[str] = []
+    httpserver.expect_request("/hook").respond_with_handler(
+        lambda request: received.append(request.get_json()["id"]) or Response("ok"))
+    later = Clock(NOW + timedelta(seconds=1))
+    first = Dispatcher({"hook": webhook(httpserver)}, outbox_path, clock=later)
+    second = Dispatcher({"hook": webhook(httpserver)}, outbox_path, clock=later)
+    outcomes: list[str] = []
+    threads = [threading.Thread(target=lambda d=d: outcomes.extend(r.outcome for r in d.retry_pending()))
+               for d in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    first.close()
+    second.close()
+    assert sorted(received) == sorted(alert.alert_id for alert in alerts)
+    assert outcomes.count("delivered") == 20
+
+
+@pytest.mark.parametrize(("header", "seconds"), [("120", 120.0), ("1.5", 1.5), ("Sun, 22 Nov 2026 16:47:30 GMT", 90.0),
+                                                 ("Sun, 22 Nov 2026 16:40:00 GMT", 0.0), ("soon", None)])
+def test_retry_after_is_read_as_seconds_or_an_http_date(header, seconds):
+    from datetime import timezone
+
+    from tattletrail.destinations.http import retry_after
+    assert retry_after(header, now=NOW.replace(tzinfo=timezone.utc)) == seconds

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tattletrail.alert import Alert, Status
+from tattletrail.alert import Alert
 
 COLOURS = {"RECOVERY": "#2eb67d", "OK": "#2eb67d", "WARNING": "#ecb22e", "CRITICAL": "#e01e5a",
            "UNKNOWN": "#868686", "TEST": "#36c5f0"}
@@ -105,6 +105,3 @@ def plain_text(summary: AlertSummary) -> str:
         lines += ["", f"Explore: {summary.explore_command}"]
     return "\n".join(lines)
 
-
-def is_alarm(alert: Alert) -> bool:
-    return alert.status in (Status.WARNING, Status.CRITICAL, Status.UNKNOWN)
