@@ -302,3 +302,19 @@ def test_retry_after_is_read_as_seconds_or_an_http_date(header, seconds):
 
     from tattletrail.destinations.http import retry_after
     assert retry_after(header, now=NOW.replace(tzinfo=timezone.utc)) == seconds
+
+
+def test_a_destination_still_down_costs_one_delivery_per_outbox_pass_not_one_per_alert(httpserver: HTTPServer,
+                                                                                        outbox_path):
+    httpserver.expect_request("/hook").respond_with_data("down", status=503)
+    clock = Clock()
+    with Dispatcher({"hook": webhook(httpserver)}, outbox_path, sleep=Waits(), clock=clock,
+                    policies={"hook": DeliveryPolicy(attempts=2)}) as dispatcher:
+        for index in range(5):
+            dispatcher.deliver(route_deleted_alert(group={"account": f"11112222333{index}"}), ["hook"])
+        assert len(httpserver.log) == 10
+        clock.advance(hours=1)
+        results = dispatcher.retry_pending()
+        assert [result.outcome for result in results] == ["queued"]
+        assert len(httpserver.log) == 12
+        assert dispatcher.backlog().pending == {"hook": 5}

@@ -18,13 +18,14 @@ from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, TypeVar
 
 from tattletrail.alert import Alert
 from tattletrail.destinations.base import DeliveryError, Destination
 from tattletrail.destinations.outbox import Outbox, OutboxEntry
 
 log = logging.getLogger("tattletrail.delivery")
+Result = TypeVar("Result")
 
 DELIVERED, QUEUED, FAILED, EXPIRED, IN_FLIGHT = "delivered", "queued", "failed", "expired", "in-flight"
 
@@ -96,6 +97,7 @@ class Dispatcher:
         self._sleep = sleep if sleep is not None else self._stopping.wait
         self._wait = wait
         self._workers: dict[str, ThreadPoolExecutor] = {}
+        self._draining: set[str] = set()   # destinations whose outbox pass is still running
         self._lock = threading.Lock()
 
     def __enter__(self) -> Dispatcher:
@@ -129,21 +131,31 @@ class Dispatcher:
                 results.append(DeliveryResult(name, alert.alert_id, alert.check, FAILED, error=message))
                 continue
             self.outbox.add(alert, name, now)
-            futures[name] = self._submit(name, alert.alert_id, alert)
+            futures[name] = self._submit(name, self._deliver_entry, name, alert.alert_id, alert)
         return results + self._collect(futures, alert)
 
     def retry_pending(self) -> list[DeliveryResult]:
-        """Try again every due alert in the outbox; give up on those older than `max_age`."""
+        """Try again every due alert in the outbox; give up on those older than `max_age`.
+
+        Each destination drains its own rows, oldest first, and stops at the first that fails
+        again: a destination that is still down costs one timeout per pass, not one per alert."""
         now = self._now()
         results = self._expire(now)
-        futures: dict[tuple[str, str], Future[DeliveryResult]] = {}
+        due: dict[str, list[str]] = {}
         for alert_id, name in self.outbox.due(now):
             if name in self.destinations:
-                futures[(alert_id, name)] = self._submit(name, alert_id, None)
+                due.setdefault(name, []).append(alert_id)
+        with self._lock:
+            batches = {name: alert_ids for name, alert_ids in due.items() if name not in self._draining}
+            self._draining.update(batches)
+        futures = {name: self._submit(name, self._drain, name, alert_ids) for name, alert_ids in batches.items()}
         done, _ = wait_for(futures.values(), timeout=self._wait)
-        for (alert_id, name), future in futures.items():
-            results.append(future.result() if future in done else DeliveryResult(name, alert_id, "", IN_FLIGHT))
-        return [result for result in results if result.outcome != "not-due"]
+        for name, future in futures.items():
+            if future in done:
+                results += future.result()
+            else:
+                results += [DeliveryResult(name, alert_id, "", IN_FLIGHT) for alert_id in batches[name]]
+        return results
 
     def backlog(self) -> Backlog:
         by_state: dict[str, dict[str, int]] = {"pending": {}, "failed": {}, "expired": {}}
@@ -161,24 +173,42 @@ class Dispatcher:
         moment = self._clock()
         return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
-    def _submit(self, name: str, alert_id: str, alert: Alert | None) -> Future[DeliveryResult]:
+    def _submit(self, name: str, task: Callable[..., Result], *arguments: object) -> Future[Result]:
+        """Run `task` on the destination's own worker: one at a time per destination, in order."""
         with self._lock:
             if name not in self._workers:
                 self._workers[name] = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"deliver-{name}")
-            return self._workers[name].submit(self._deliver_entry, name, alert_id, alert)
+            return self._workers[name].submit(task, *arguments)
+
+    def _drain(self, name: str, alert_ids: list[str]) -> list[DeliveryResult]:
+        results: list[DeliveryResult] = []
+        try:
+            for alert_id in alert_ids:
+                result = self._deliver_entry(name, alert_id, None)
+                if result is None:
+                    continue
+                results.append(result)
+                if result.outcome == QUEUED:
+                    break   # still down: the rest wait for the next pass, their backoff unchanged
+        finally:
+            with self._lock:
+                self._draining.discard(name)
+        return results
 
     def _collect(self, futures: Mapping[str, Future[DeliveryResult]], alert: Alert) -> list[DeliveryResult]:
         done, _ = wait_for(futures.values(), timeout=self._wait)
         return [future.result() if future in done else DeliveryResult(name, alert.alert_id, alert.check, IN_FLIGHT)
                 for name, future in futures.items()]
 
-    def _deliver_entry(self, name: str, alert_id: str, alert: Alert | None) -> DeliveryResult:
-        """One delivery of one outbox row: up to `attempts` tries, then back to the outbox."""
+    def _deliver_entry(self, name: str, alert_id: str, alert: Alert | None) -> DeliveryResult | None:
+        """One delivery of one outbox row: up to `attempts` tries, then back to the outbox.
+        None when the row is not there to take (delivered meanwhile, or leased by another dispatcher)."""
         policy = self.policy(name)
         entry = self.outbox.claim(alert_id, name, self._now(), policy.lease)
-        if entry is None:   # delivered meanwhile, leased by another dispatcher, or deferred
-            return DeliveryResult(name, alert_id, alert.check if alert else "", QUEUED if alert else "not-due",
-                                  error="already queued, retried later" if alert else None)
+        if entry is None:
+            if alert is None:
+                return None
+            return DeliveryResult(name, alert_id, alert.check, QUEUED, error="already in the outbox, retried later")
         return self._attempt(self.destinations[name], entry, policy)
 
     def _attempt(self, destination: Destination, entry: OutboxEntry, policy: DeliveryPolicy) -> DeliveryResult:
