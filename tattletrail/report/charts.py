@@ -11,7 +11,7 @@ import math
 from datetime import datetime, timedelta, tzinfo
 from html import escape
 
-from tattletrail.report.model import local
+from tattletrail.report.model import local, middle_cut
 
 # critical → low: dark red, vermilion, amber, blue (Okabe–Ito family); info: light grey.
 LEVEL_COLOURS = {"critical": "#7a0019", "high": "#d55e00", "medium": "#e69f00", "low": "#0072b2",
@@ -96,14 +96,6 @@ def horizontal_bars(rows: list[tuple[str, int, int]], title: str, width: int = 4
         parts.append(_text(label_width + 84, y, second, "start"))
     parts.append("</svg>")
     return "".join(parts)
-
-
-def middle_cut(text: str, most: int) -> str:
-    """`AWSReservedSSO_Admin…/mike@example.com`: long labels lose their middle, keeping both ends."""
-    if len(text) <= most:
-        return text
-    tail = min(len(text) // 2, most * 3 // 5)
-    return text[: most - tail - 1] + "…" + text[-tail:]
 
 
 def _open(width: int, height: int, title: str) -> str:

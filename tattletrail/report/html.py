@@ -13,8 +13,8 @@ from typing import Any
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup, escape
 
-from tattletrail.report.charts import LEVEL_COLOURS, horizontal_bars, middle_cut, stacked_timeline
-from tattletrail.report.model import Report, ReportItem, headline_of, local
+from tattletrail.report.charts import LEVEL_COLOURS, horizontal_bars, stacked_timeline
+from tattletrail.report.model import Report, ReportItem, headline_of, local, middle_cut
 from tattletrail.report.text import interval_name, window_line, zone_label
 
 THREAT_STACK = ("low", "medium", "high", "critical")  # bottom to top; info has its own chart

@@ -46,7 +46,7 @@ class ReportItem:
     annotations: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    event_ids: list[str] = field(default_factory=list)  # the newest few, to look them up
+    event_ids: list[str] = field(default_factory=list)  # the newest few (newest first), to look them up
     listed: int = 0  # events of the item read from the store (< count when the level was too big)
 
     @property
@@ -135,11 +135,15 @@ def headline_of(item: ReportItem, tz: timezone | Any = timezone.utc) -> str:
 
 
 def build_report(store: Store, since: datetime, until: datetime, *, top: int = 25, top_actors: int = 10,
-                 generated_at: datetime | None = None) -> Report:
-    """The report of [since, until) (naive UTC): a function of what the store holds, nothing else."""
+                 generated_at: datetime | None = None, events_per_level: int = EVENTS_READ_PER_LEVEL) -> Report:
+    """The report of [since, until) (naive UTC): a function of what the store holds, nothing else.
+
+    At most `events_per_level` events of each level are read to form the items; a level with more
+    still gets exact counts (asked per item), but its items may miss a few resources or IPs.
+    """
     everything: Node = All()
     by_level = level_totals(store, since, until)
-    items, more = threat_items(store, since, until, top)
+    items, more = threat_items(store, since, until, top, events_per_level)
     interval = timeline_interval(until - since)
     denied_tree = parse_query(find_search("denied-calls").query)
     failed_tree = parse_query(find_search("failed-calls").query)
@@ -166,14 +170,15 @@ def level_totals(store: Store, since: datetime, until: datetime) -> dict[str, in
     return totals
 
 
-def threat_items(store: Store, since: datetime, until: datetime, top: int) -> tuple[list[ReportItem], int]:
+def threat_items(store: Store, since: datetime, until: datetime, top: int,
+                 events_per_level: int = EVENTS_READ_PER_LEVEL) -> tuple[list[ReportItem], int]:
     """Items from critical down, each level's oldest first; and how many more there were."""
     items: list[ReportItem] = []
     for level in ITEM_LEVELS:
         level_tree = Match("threat_level", level)
-        documents = store.search(level_tree, since, until, limit=EVENTS_READ_PER_LEVEL)
+        documents = store.search(level_tree, since, until, limit=events_per_level)
         grouped = group_documents(level, documents)
-        if len(documents) >= EVENTS_READ_PER_LEVEL:
+        if len(documents) >= events_per_level:
             _count_exactly(store, since, until, level_tree, grouped)
         items.extend(sorted(grouped, key=_chronological))
     return items[:top], max(0, len(items) - top)
@@ -276,3 +281,11 @@ def iso(moment: datetime | None) -> str | None:
 def local(moment: datetime, tz: Any) -> datetime:
     """A naive UTC time in the zone a reader wants."""
     return moment.replace(tzinfo=timezone.utc).astimezone(tz)
+
+
+def middle_cut(text: str, most: int) -> str:
+    """`AWSReservedSSO_Admin…/mike@example.com`: long labels lose their middle, keeping both ends."""
+    if len(text) <= most:
+        return text
+    tail = min(len(text) // 2, most * 3 // 5)
+    return text[: most - tail - 1] + "…" + text[-tail:]

@@ -14,13 +14,12 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from tattletrail.cli.output import shorten_actor
-from tattletrail.report.model import Report, ReportItem, headline_of, local
+from tattletrail.report.model import Report, ReportItem, headline_of, local, middle_cut
 
 LEVEL_STYLES = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan",
                 "info": "dim", "unscored": "dim"}
 SPARK = "▁▂▃▄▅▆▇█"
-ACTOR_WIDTH = 40  # long role/session actors are cut in the role: the session (the person) stays
+ACTOR_WIDTH = 40  # long role/session actors lose their middle: the session (the person) stays
 
 
 def zone_label(tz: tzinfo, moment: datetime) -> str:
@@ -39,9 +38,11 @@ def when(moment: datetime | None, tz: tzinfo) -> str:
 
 
 def report_renderables(report: Report, tz: tzinfo) -> list[RenderableType]:
+    title = Text.assemble(("Tattletrail report", "bold"), f" · {window_line(report, tz)} · {report.store}")
+    title.no_wrap, title.overflow = True, "ellipsis"
     parts: list[RenderableType] = [
-        Text.assemble(("Tattletrail report", "bold"), f" · {window_line(report, tz)} · {report.store}"),
         Text(headline(report, tz), style=LEVEL_STYLES.get(report.items[0].level, "") if report.items else "green"),
+        title,
         Text(""),
         level_line(report),
         Text(""),
@@ -81,7 +82,7 @@ def item_lines(item: ReportItem, tz: tzinfo) -> Group:
     first = Text(no_wrap=True, overflow="ellipsis")
     first.append(f"{item.level.upper():<8}", style=LEVEL_STYLES[item.level])
     first.append(f" {times}  ")
-    first.append(shorten_actor(item.actor, ACTOR_WIDTH), style="bold")
+    first.append(middle_cut(item.actor, ACTOR_WIDTH), style="bold")
     first.append(f"  {item.event_name}{count}", style="bold")
     first.append(f"  {resources}" if resources else "")
     where = " · ".join(filter(None, [", ".join(item.regions),
@@ -121,7 +122,8 @@ def actors_table(report: Report) -> Table:
     view.add_column("events", justify="right")
     view.add_column("at low or above", justify="right")
     for actor, events, risky in report.top_actors:
-        view.add_row(shorten_actor(actor, ACTOR_WIDTH + 20), f"{events:,}", Text(f"{risky:,}", style="bold" if risky else "dim"))
+        view.add_row(middle_cut(actor, ACTOR_WIDTH + 20), f"{events:,}",
+                     Text(f"{risky:,}", style="bold" if risky else "dim"))
     return view
 
 
@@ -138,7 +140,7 @@ def failures_table(report: Report) -> Group:
     title = Text.assemble(("Denied and failed calls", "bold underline"),
                           f"  {report.denied:,} denied · {report.failed:,} failed")
     denied = counts_table("", "denied: actor",
-                          [(shorten_actor(actor, ACTOR_WIDTH), n) for actor, n in report.denied_by_actor])
+                          [(middle_cut(actor, ACTOR_WIDTH), n) for actor, n in report.denied_by_actor])
     actions = counts_table("", "denied: eventName", report.denied_by_event_name)
     failed = counts_table("", "failed: errorCode", report.failed_by_error)
     grid = Table.grid(padding=(0, 4))
