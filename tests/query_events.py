@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from tattletrail.ingest import ingest
+from tattletrail.rules import load_rules
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.duckdb import DuckDBStore
 from tests.cloudtrail_files import CORPORA, write_log_file
@@ -111,7 +112,7 @@ def build_store(directory: Path) -> DuckDBStore:
         target.write_bytes(corpus.read_bytes())
     write_log_file(logs / "extra" / "extra.json.gz", EXTRA_RECORDS)
     store = DuckDBStore(directory / "events.duckdb")
-    ingest(local_objects(str(logs)), store)
+    ingest(local_objects(str(logs)), store, rules=load_rules())  # the pack: threat fields are queried too
     return store
 
 
