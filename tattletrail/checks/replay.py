@@ -3,22 +3,30 @@
 History is replayed by event time: a trail ingested in bulk has one ingest time, so counting past
 windows by ingest time would say nothing. Each step evaluates exactly as the checker would
 (occurrences, refresh) with the step's time as `now`, and nothing is delivered.
+
+A count check is replayed from one histogram query per group (buckets that tile every window),
+not one query per step, so a week of one-minute steps takes seconds. Steps are on a grid of whole
+buckets (e.g. 16:42:00, 16:43:00). A new_value check asks the store at each step.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from itertools import accumulate
+from typing import Callable
 
 from tattletrail.alert import Status
-from tattletrail.checks.evaluate import Result, Window, evaluate
-from tattletrail.checks.model import Check, TimeField
-from tattletrail.checks.observe import observe
+from tattletrail.checks.evaluate import Observation, Result, Window, evaluate
+from tattletrail.checks.model import Check, Kind, TimeField
+from tattletrail.checks.observe import count_groups, group_tree, observe, window_tree
 from tattletrail.checks.state import CheckState, GroupKey
 from tattletrail.stores import Store
 
-MAX_STEPS = 2_000
+MAX_STEPS = 20_000
+MAX_NEW_VALUE_STEPS = 500  # each is a store query
+HISTOGRAM_BUCKETS = 5_000  # per histogram query
 
 
 @dataclass(frozen=True)
@@ -42,19 +50,27 @@ class Replay:
     notifications: int
 
 
-def replay(check: Check, store: Store, span: timedelta, now: datetime, max_steps: int = MAX_STEPS) -> Replay:
+def replay(check: Check, store: Store, span: timedelta, now: datetime) -> Replay:
     check = check.model_copy(update={"count_by": TimeField.event_time, "delay": timedelta(0)})
+    limit = MAX_STEPS if check.kind is Kind.count else MAX_NEW_VALUE_STEPS
     steps = max(1, int(span / check.interval))
-    step = check.interval * math.ceil(steps / max_steps) if steps > max_steps else check.interval
-    end = now.replace(microsecond=0)
-    moment = end - step * int(span / step) + step
+    step = check.interval * math.ceil(steps / limit) if steps > limit else check.interval
+    bucket = timedelta(seconds=math.gcd(int(step.total_seconds()), int(check.window.total_seconds())) or 1)
+    end = _floor(now, bucket)
+    first = end - step * (int(span / step) - 1)
+    if check.kind is Kind.count:
+        counts_at = _histogram_counts(check, store, first - check.window, end, bucket)
+    else:
+        counts_at = None
     state = CheckState(check.fingerprint)
     statuses: dict[GroupKey, Status] = {}
     transitions: list[Transition] = []
-    notifications = count = 0
+    notifications = taken = 0
+    moment = first
     while moment <= end:
         window = Window(moment - check.window, moment)
-        evaluation = evaluate(check, window, observe(check, store, window, state), state, moment)
+        observed = Observation(counts=counts_at(window)) if counts_at else observe(check, store, window, state)
+        evaluation = evaluate(check, window, observed, state, moment)
         state = evaluation.state
         notified = {notification.result.key: notification.destinations for notification in evaluation.notifications}
         notifications += len(notified)
@@ -66,5 +82,37 @@ def replay(check: Check, store: Store, span: timedelta, now: datetime, max_steps
         for key in set(statuses) - {result.key for result in evaluation.results}:
             statuses[key] = Status.OK
         moment += step
-        count += 1
-    return Replay(check, end - span, end, step, count, transitions, notifications)
+        taken += 1
+    return Replay(check, end - span, end, step, taken, transitions, notifications)
+
+
+def _histogram_counts(check: Check, store: Store, start: datetime, end: datetime,
+                      bucket: timedelta) -> Callable[[Window], dict[GroupKey, int]]:
+    """Counts per group for any window on the bucket grid in [start, end), from histograms."""
+    keys = list(count_groups(store, window_tree(check.tree, TimeField.event_time, Window(start, end)), check.group_by))
+    sums: dict[GroupKey, list[int]] = {}
+    total = int((end - start) / bucket)
+    for key in keys:
+        counts = [0] * total
+        tree = group_tree(check.tree, check.group_by, key)
+        for chunk_start in range(0, total, HISTOGRAM_BUCKETS):
+            since = start + bucket * chunk_start
+            until = min(start + bucket * (chunk_start + HISTOGRAM_BUCKETS), end)
+            for bucket_start, n in store.count(tree, since=since, until=until, interval=bucket).buckets:
+                index = int((bucket_start - start) / bucket)
+                if 0 <= index < total:
+                    counts[index] += n
+        sums[key] = [0, *accumulate(counts)]
+
+    def counts_at(window: Window) -> dict[GroupKey, int]:
+        low, high = int((window.start - start) / bucket), int((window.end - start) / bucket)
+        found = {key: prefix[high] - prefix[low] for key, prefix in sums.items()}
+        return {key: n for key, n in found.items() if n}
+
+    return counts_at
+
+
+def _floor(moment: datetime, size: timedelta) -> datetime:
+    epoch = moment.replace(tzinfo=timezone.utc).timestamp()
+    seconds = size.total_seconds()
+    return datetime.fromtimestamp(epoch // seconds * seconds, tz=timezone.utc).replace(tzinfo=None)

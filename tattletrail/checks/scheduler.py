@@ -72,6 +72,7 @@ class Checker:
         self.stop_event = threading.Event()
         self.scheduler = schedule.Scheduler()
         self.on_run = on_run
+        self.stop_reason: str | None = None
         for check in checks:
             if check.enabled:
                 job = ClockedJob(check.interval, self.scheduler, clock)
@@ -95,14 +96,26 @@ class Checker:
         """Run due checks, sleep until the next is due, until `stop()` (or `until()` is true)."""
         log.info("checker started: %d check(s)", len(self.scheduler.jobs))
         while not self.stop_event.is_set() and not until():
-            self.scheduler.run_pending()
+            self.run_pending()
             upcoming = self.next_due()
             if upcoming is None:
                 break
             wait = (upcoming - self.clock.now()).total_seconds()
             if wait > 0 and not self.stop_event.is_set():
                 self.clock.sleep(min(wait, 60.0), self.stop_event)
+        if self.stop_reason:
+            log.info("%s: stopped after the current run", self.stop_reason)
         log.info("checker stopped")
 
-    def stop(self) -> None:
+    def run_pending(self) -> None:
+        """Every due check, earliest first; a stop request is honoured between two checks."""
+        for job in sorted(job for job in self.scheduler.jobs if job.should_run):
+            if self.stop_event.is_set():
+                return
+            job.run()
+
+    def stop(self, reason: str | None = None) -> None:
+        """Ask serve() to return after the current run. Safe in a signal handler: it only sets a flag
+        (logging from a handler could re-enter a write already under way)."""
+        self.stop_reason = self.stop_reason or reason
         self.stop_event.set()

@@ -191,9 +191,7 @@ def checker_command(checks_dir: Optional[Path] = option_checks(), store: Optiona
     checker = Checker(checks, runner, clock)
 
     def stop(signum: int, frame: Any) -> None:
-        logging.getLogger("tattletrail.checker").info("%s received: stopping after the current run",
-                                                      signal.Signals(signum).name)
-        checker.stop()
+        checker.stop(f"{signal.Signals(signum).name} received")
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
