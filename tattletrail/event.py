@@ -43,7 +43,6 @@ class Event:
     missing: list[str]  # core fields the record lacks; empty for a complete record
     record: dict[str, Any]
     source: str | None = None  # the file or S3 object it was read from
-
     # Set by the rules (tattletrail/rules): None until scored; "info" when no rule above info matched.
     threat_level: str | None = None
     threat_rules: list[str] = field(default_factory=list)  # highest level first
@@ -53,6 +52,7 @@ class Event:
     def threat_score(self) -> int | None:
         """The level as a number that sorts: info 0, low 1, medium 2, high 3, critical 4."""
         return THREAT_LEVELS.index(self.threat_level) if self.threat_level in THREAT_LEVELS else None
+
     @property
     def event_name(self) -> str | None:
         return _text(self.record.get("eventName"))
@@ -102,6 +102,11 @@ def content_identity(record: dict[str, Any]) -> str:
 def parse_event_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
+    if len(value) == 20 and value[-1] == "Z":  # CloudTrail's own form: 2026-11-23T10:00:00Z
+        try:
+            return datetime.fromisoformat(value[:-1])
+        except ValueError:
+            return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -146,8 +151,8 @@ def resource_of(record: dict[str, Any]) -> str | None:
     parameters = record.get("requestParameters")
     if isinstance(parameters, dict):
         # Parameters have a handful of keys; ranking those beats probing all the names above.
-        candidates = [(_RESOURCE_RANK[key], value) for key, value in parameters.items()
-                      if key in _RESOURCE_RANK and isinstance(value, str) and value]
+        candidates = [(_RESOURCE_RANK[key], parameters[key]) for key in parameters.keys() & _RESOURCE_RANK.keys()
+                      if isinstance(parameters[key], str) and parameters[key]]
         if candidates:
             return min(candidates)[1]
         instances = (parameters.get("instancesSet") or {}).get("items") if isinstance(

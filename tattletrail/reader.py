@@ -123,7 +123,11 @@ def _records_of(document: Any, unit: str) -> Iterator[Item]:
                       "not a CloudTrail file", _sample(document))
         return
     for index, item in enumerate(items, start=1):
-        yield _record_of(item, f"{unit} {index}" if unit != "object" else "file")
+        # The common case, a CloudTrail record, is handed on at once; anything else is examined.
+        if isinstance(item, dict) and "eventVersion" in item and "CloudTrailEvent" not in item:
+            yield item
+        else:
+            yield _record_of(item, f"{unit} {index}" if unit != "object" else "file")
 
 
 def _record_of(item: Any, location: str) -> Item:
