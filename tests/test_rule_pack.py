@@ -77,9 +77,12 @@ def test_every_rule_names_an_attack_tactic_and_an_annotation():
         assert any(tag.startswith("attack.") for tag in definition.tags), f"{rule.name}: no attack.* tag"
 
 
-def test_pack_rules_run_only_on_their_event_names_except_the_identity_wide_ones():
-    everywhere = sorted(rule.name for rule in RULES.rules if rule.event_names is None)
-    assert everywhere == ["access-denied", "root-activity"]
+def test_every_pack_rule_is_indexed_so_most_events_run_no_rule_at_all():
+    fields = {rule.name: rule.index[0] for rule in RULES.rules if rule.index is not None}
+    assert len(fields) == len(RULES.rules)
+    assert fields["access-denied"] == "errorCode" and fields["root-activity"] == "userIdentity.type"
+    assert {field for name, field in fields.items() if name not in ("access-denied", "root-activity")} == {"eventName"}
+    assert RULES.candidates({"eventName": "DescribeInstances", "userIdentity": {"type": "IAMUser"}}) == ()
 
 
 def test_rule_files_are_yaml_in_the_rules_folder():

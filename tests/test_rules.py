@@ -162,8 +162,40 @@ def test_rules_are_indexed_by_the_event_names_their_query_requires(query: str, n
     assert found == (frozenset(names) if names is not None else None)
 
 
+def test_a_rule_without_event_names_is_indexed_by_error_code_or_identity_type(tmp_path: Path):
+    ruleset = RuleSet(load_rule_files([write_rules(tmp_path, """
+- name: denied
+  description: d
+  query: errorCode:(AccessDenied OR AccessDeniedException)
+  level: low
+- name: root
+  description: d
+  query: userIdentity.type:Root AND NOT eventName:ConsoleLogin
+  level: high
+- name: anything
+  description: d
+  query: sourceIPAddress:"203.0.113.0/24"
+  level: low
+""")]))
+    assert [rule.index for rule in ruleset.rules] == [
+        ("errorCode", frozenset({"AccessDenied", "AccessDeniedException"})), ("userIdentity.type", frozenset({"Root"})), None]
+    assert [rule.name for rule in ruleset.candidates({"eventName": "X", "errorCode": "AccessDenied"})] == ["denied", "anything"]
+    assert [rule.name for rule in ruleset.candidates({"userIdentity": {"type": "Root"}})] == ["root", "anything"]
+    assert [rule.name for rule in ruleset.candidates({"userIdentity": "odd"})] == ["root", "anything"]
+
+
+ODD_SHAPES = [
+    {**ROUTE, "eventName": ["DeleteRoute"], "eventID": "name-as-list"},
+    {**ROUTE, "userIdentity": "root", "eventID": "identity-as-text"},
+    {**ROUTE, "userIdentity": {"type": ["Root"]}, "eventID": "type-as-list"},
+    {**DESCRIBE, "errorCode": ["AccessDenied"], "eventID": "error-as-list"},
+    {**DESCRIBE, "errorCode": 403, "eventID": "error-as-number"},
+    {key: value for key, value in ROUTE.items() if key != "eventName"},
+]
+
+
 def test_the_index_gives_exactly_the_verdicts_of_running_every_rule_on_every_event():
-    records = corpus_records() + [record for _, _, record in CASES]
+    records = corpus_records() + [record for _, _, record in CASES] + ODD_SHAPES
     for record in records:
         document = document_of(normalize(record))
         every_rule = {rule.name for rule in PACK.rules if rule.test(document)}

@@ -5,7 +5,7 @@
     rules.evaluate(document)                  # the Verdict for one stored document (rescore)
 
 model.py reads and checks rule files; annotation.py renders templates; ruleset.py indexes rules
-by eventName and evaluates them with the query language's Python predicate; alerts.py sends
+by the eventName (errorCode, identity type) they require and evaluates them with the query language's Python predicate; alerts.py sends
 immediate alerts; rescore.py re-applies rules to stored events. docs/rules.md has the format.
 """
 
@@ -15,7 +15,8 @@ from pathlib import Path
 
 from tattletrail.config import Config, load_config
 from tattletrail.rules.model import LEVELS, PACK, THREAT_FIELDS, LoadedRule, Rule, load_rule_files, score_of
-from tattletrail.rules.ruleset import CLEAN, NO_THREAT, CompiledRule, RuleSet, Verdict, required_event_names
+from tattletrail.rules.ruleset import (CLEAN, INDEX_FIELDS, NO_THREAT, CompiledRule, RuleSet, Verdict,
+                                       required_event_names, required_values)
 
 
 def rules_directory(directory: str | Path | None = None, config: Config | None = None) -> Path:
@@ -31,5 +32,5 @@ def load_rules(directory: str | Path | None = None, config: Config | None = None
 
 
 __all__ = ["CLEAN", "LEVELS", "NO_THREAT", "PACK", "THREAT_FIELDS", "CompiledRule", "LoadedRule", "Rule",
-           "RuleSet", "Verdict", "load_rule_files", "load_rules", "required_event_names", "rules_directory",
+           "RuleSet", "Verdict", "load_rule_files", "load_rules", "required_event_names", "required_values", "rules_directory", "INDEX_FIELDS",
            "score_of"]

@@ -1,9 +1,11 @@
 """The compiled rule set: which rules can match an event, and the verdict on it.
 
 Most rules only make sense for a few API calls (`eventName:DeleteRoute AND …`). The query tree
-says so: `required_event_names` finds the eventName values a query can't match without, and the
-rule set runs such a rule only on events with one of those names. The other rules (root usage,
-denied calls) run on every event. Either way the answer is exactly the Python predicate's.
+says so: `required_values` finds the values of a field a query can't match without, and the
+rule set runs such a rule only on events with one of those values. Rules are filed under
+eventName, else errorCode (denied calls), else userIdentity.type (root usage); a rule that
+requires none of them runs on every event. Either way the answer is exactly the Python
+predicate's: the index only skips rules that could not have matched.
 """
 
 from __future__ import annotations
@@ -38,76 +40,108 @@ class Verdict:
 CLEAN = Verdict(NO_THREAT)
 
 
+# The fields rules are indexed by, in order of preference: a rule is filed under the first of them
+# its query requires values of. Each is a plain keyword that CloudTrail writes as one string.
+INDEX_FIELDS = ("eventName", "errorCode", "userIdentity.type")
+_ODD = object()  # a value of an unexpected shape (a list, a number…): let the predicate decide
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
     loaded: LoadedRule
     test: Predicate
-    event_names: frozenset[str] | None  # None: the rule can match any event
+    index: tuple[str, frozenset[str]] | None  # (field, values one of which it requires), or None
 
     @property
     def name(self) -> str:
         return self.loaded.name
 
+    @property
+    def event_names(self) -> frozenset[str] | None:
+        return self.index[1] if self.index and self.index[0] == "eventName" else None
 
-def required_event_names(tree: Node) -> frozenset[str] | None:
-    """The eventName values an event must have for the query to match it, or None if any will do.
 
-    `eventName:X` needs X; AND needs what any operand needs (the intersection when several do);
+def required_values(tree: Node, field: str) -> frozenset[str] | None:
+    """The values `field` must have for the query to match an event, or None if any will do.
+
+    `field:X` needs X; AND needs what any operand needs (the intersection when several do);
     OR needs the union, but only when every branch is constrained. NOT, wildcards and other
     fields constrain nothing.
     """
     if isinstance(tree, Match):
-        if tree.field == "eventName" and not tree.wildcard:
+        if tree.field == field and not tree.wildcard:
             return frozenset([tree.value])
         return None
     if isinstance(tree, And):
-        constrained = [names for names in map(required_event_names, tree.operands) if names is not None]
+        constrained = [names for names in (required_values(operand, field) for operand in tree.operands)
+                       if names is not None]
         return frozenset.intersection(*constrained) if constrained else None
     if isinstance(tree, Or):
-        branches = [required_event_names(operand) for operand in tree.operands]
+        branches = [required_values(operand, field) for operand in tree.operands]
         if any(names is None for names in branches):
             return None
         return frozenset().union(*branches)  # type: ignore[arg-type]
     return None
 
 
+def required_event_names(tree: Node) -> frozenset[str] | None:
+    return required_values(tree, "eventName")
+
+
+def _index_of(tree: Node) -> tuple[str, frozenset[str]] | None:
+    for field in INDEX_FIELDS:
+        values = required_values(tree, field)
+        if values is not None:
+            return field, values
+    return None
+
+
+def _indexed_value(record: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    """The string at a path of the record; None when absent (no rule requiring it can match);
+    _ODD for any other shape, which the rules' predicates judge themselves."""
+    node: Any = record
+    for key in keys:
+        if not isinstance(node, dict):
+            return _ODD
+        node = node.get(key)
+        if node is None:
+            return None
+    return node if isinstance(node, str) else _ODD
+
+
 class RuleSet:
-    """Enabled rules, indexed by the event names they need. Evaluation is pure: it reads the
-    event and returns a Verdict; `score` also writes the verdict onto the event."""
+    """Enabled rules, indexed by the values of eventName, errorCode or userIdentity.type their
+    queries require. Evaluation is pure: it reads the event and returns a Verdict; `score` also
+    writes the verdict onto the event."""
 
     def __init__(self, rules: Iterable[LoadedRule]) -> None:
         self.rules: tuple[CompiledRule, ...] = tuple(
-            CompiledRule(rule, predicate(rule.tree), required_event_names(rule.tree))
-            for rule in rules if rule.rule.enabled)
-        self._everywhere = tuple(rule for rule in self.rules if rule.event_names is None)
-        self._plans: dict[str, tuple[CompiledRule, ...]] = {}
-        self._by_name: dict[str, list[CompiledRule]] = {}
-        for rule in self.rules:
-            for name in rule.event_names or ():
-                self._by_name.setdefault(name, []).append(rule)
+            CompiledRule(rule, predicate(rule.tree), _index_of(rule.tree)) for rule in rules if rule.rule.enabled)
+        self._paths = tuple(tuple(field.split(".")) for field in INDEX_FIELDS)
+        self._plans: dict[tuple[Any, ...], tuple[CompiledRule, ...]] = {}
 
     def __len__(self) -> int:
         return len(self.rules)
 
     @property
     def indexed(self) -> int:
-        """How many rules run only on their event names."""
-        return len(self.rules) - len(self._everywhere)
+        """How many rules run only on events with the values they require."""
+        return sum(1 for rule in self.rules if rule.index is not None)
 
-    def candidates(self, event_name: Any) -> tuple[CompiledRule, ...]:
-        """The rules that can match an event with this eventName, in the order they were loaded."""
-        if not isinstance(event_name, str):  # not a plain name: no index can be trusted
-            return self.rules
-        plan = self._plans.get(event_name)
+    def candidates(self, record: dict[str, Any]) -> tuple[CompiledRule, ...]:
+        """The rules that can match this record, in the order they were loaded."""
+        values = tuple(_indexed_value(record, keys) for keys in self._paths)
+        plan = self._plans.get(values)
         if plan is None:
-            wanted = {id(rule) for rule in self._by_name.get(event_name, ())}
-            plan = tuple(rule for rule in self.rules if rule.event_names is None or id(rule) in wanted)
-            self._plans[event_name] = plan
+            found = dict(zip(INDEX_FIELDS, values))
+            plan = tuple(rule for rule in self.rules if rule.index is None or found[rule.index[0]] is _ODD
+                         or found[rule.index[0]] in rule.index[1])
+            self._plans[values] = plan
         return plan
 
     def matching(self, document: dict[str, Any]) -> list[CompiledRule]:
         """The rules that match one event document, highest level first, then in load order."""
-        found = [rule for rule in self.candidates(document.get("eventName")) if rule.test(document)]
+        found = [rule for rule in self.candidates(document) if rule.test(document)]
         if len(found) > 1:
             found.sort(key=lambda rule: -rule.loaded.score)
         return found
@@ -118,7 +152,7 @@ class RuleSet:
     def score(self, event: Event) -> list[CompiledRule]:
         """Set the event's threat fields; the rules that matched."""
         found: list[CompiledRule] = []
-        if self.candidates(event.record.get("eventName")):
+        if self.candidates(event.record):
             document = document_of(event)
             found = self.matching(document)
             verdict = verdict_of(found, document)
