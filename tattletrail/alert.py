@@ -176,7 +176,7 @@ def _parse_iso(text: str | None) -> datetime | None:
 REPORT_SAMPLES = 10  # the top items a report alert carries; the full report is one command away
 
 
-def report_alert(report: Report, created_at: datetime | None = None) -> Alert:
+def report_alert(report: Report, created_at: datetime | None = None, samples: int = REPORT_SAMPLES) -> Alert:
     """The report as an alert (kind "report"), so any destination can send it on a schedule.
 
     The status follows the highest item: critical or high → CRITICAL, medium → WARNING, else OK
@@ -192,19 +192,19 @@ def report_alert(report: Report, created_at: datetime | None = None) -> Alert:
     message = "\n".join([report.headline if not report.items else headline_of(report.items[0]),
                          f"Threat levels: {levels} ({report.total:,} events)",
                          f"Denied calls: {report.denied:,} · failed calls: {report.failed:,}"])
-    samples = tuple(
+    top_items = tuple(
         SampleEvent(event_id=item.event_ids[0] if item.event_ids else "", time=item.first, actor=item.actor,
                     event_name=item.event_name, resource=item.resource, region=item.regions[0] if item.regions
                     else None, source_ip=item.source_ip, error=item.errors[0] if item.errors else None,
                     annotation=f"{item.level}" + (f" ×{item.count}" if item.count > 1 else "")
                     + (f": {item.annotations[0]}" if item.annotations else ""))
-        for item in report.items[:REPORT_SAMPLES])
+        for item in report.items[:samples])
     since, until = _iso(report.since), _iso(report.until)
     return Alert(
         check="report", status=status, previous=status,
         count=sum(report.by_level.get(level, 0) for level in ITEM_LEVELS), window_start=report.since,
         window_end=report.until, query="threat_score:>=1",
         description="Tattletrail report: the highest-threat activity of the window, grouped by actor and action.",
-        message=message, samples=samples, suppressed=max(0, len(report.items) - REPORT_SAMPLES) + report.more_items,
+        message=message, samples=top_items, suppressed=max(0, len(report.items) - samples) + report.more_items,
         severity=top_level, tags=("report",), kind="report", created_at=created_at,
         explore_command=f"tattletrail report --since {since} --until {until} --format html --out report.html")

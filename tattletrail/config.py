@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 
 import platformdirs
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tattletrail.destinations.settings import AnyDestinationSettings
+from tattletrail.timespec import parse_duration, zone
 
 ENV_CONFIG = "TATTLETRAIL_CONFIG"
 ENV_STORE = "TATTLETRAIL_STORE"
@@ -35,12 +36,40 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ReportSchedule(Strict):
+    """`checker: report:` — the report sent every day at `at` (HH:MM in `tz`) to `destinations`."""
+
+    at: str = Field("08:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    tz: str = "UTC"  # an IANA name, e.g. Europe/Paris (daylight saving time is followed)
+    since: str = "24h"  # the window: this long before the scheduled time, up to it
+    destinations: list[str] = Field(min_length=1)
+    top: int = Field(10, ge=1)  # items carried by the alert
+    enabled: bool = True
+
+    @field_validator("tz")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        zone(name)  # an unknown zone raises TimeSpecError (a ValueError) with what to write
+        return name
+
+    @field_validator("since")
+    @classmethod
+    def _duration(cls, text: str) -> str:
+        parse_duration(text)
+        return text
+
+
+class CheckerSettings(Strict):
+    report: ReportSchedule | None = None
+
+
 class Config(Strict):
     store: str | None = None  # a store URL; TATTLETRAIL_STORE overrides it
     rules: str | None = None  # a directory of rule files instead of the pack (--rules overrides it)
     dashboards_url: str | None = None  # OpenSearch Dashboards base URL: alerts link to Discover
     # name → one typed model per `type` (stdout, jsonl, slack, webhook, sns, ses, pagerduty)
     destinations: dict[str, AnyDestinationSettings] = {}
+    checker: CheckerSettings = CheckerSettings()  # the daemon's own settings: the scheduled report
 
 
 class _LineLoader(yaml.SafeLoader):

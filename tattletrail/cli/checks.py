@@ -189,6 +189,9 @@ def checker_command(checks_dir: Optional[Path] = option_checks(), store: Optiona
                     destinations=build_destinations(config), dashboards_url=config.dashboards_url)
     clock = WallClock()
     checker = Checker(checks, runner, clock)
+    from tattletrail.report.schedule import schedule_report
+
+    schedule_report(checker, config.checker.report, target, runner.destinations)
 
     def stop(signum: int, frame: Any) -> None:
         checker.stop(f"{signal.Signals(signum).name} received")

@@ -1,0 +1,99 @@
+"""The report on a schedule: every day at `at` in a time zone, sent by the checker daemon.
+
+`checker: report:` in the config (config.ReportSchedule) becomes one job on the checker's
+scheduler, on the checker's own (injectable) clock, so a fake clock drives it in tests. A run
+covers [due - since, due): the scheduled time, not the moment it ran, so a late run still reports
+exactly "yesterday 08:00 → today 08:00".
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Mapping
+
+import schedule
+
+from tattletrail.alert import Alert, report_alert
+from tattletrail.config import ReportSchedule
+from tattletrail.report.model import build_report, iso
+from tattletrail.stores.base import Store
+from tattletrail.timespec import parse_duration, zone
+
+if TYPE_CHECKING:
+    from tattletrail.checks.notify import Delivery
+    from tattletrail.checks.scheduler import Checker, SleepingClock
+    from tattletrail.destinations import Destination
+
+log = logging.getLogger("tattletrail.checker")
+
+
+def next_report_time(settings: ReportSchedule, after: datetime) -> datetime:
+    """The first `at` (local time in `tz`) strictly after `after`, as naive UTC; daylight saving
+    time moves it in UTC, never in local time."""
+    local_zone = zone(settings.tz)
+    hour, minute = (int(part) for part in settings.at.split(":"))
+    day = after.replace(tzinfo=timezone.utc).astimezone(local_zone).date()
+    for offset in range(3):
+        local = datetime.combine(day + timedelta(days=offset), time(hour, minute), tzinfo=local_zone)
+        due = local.astimezone(timezone.utc).replace(tzinfo=None)
+        if due > after:
+            return due
+    raise AssertionError("unreachable: a daily time is always due within two days")
+
+
+def send_report(store: Store, settings: ReportSchedule, destinations: Mapping[str, Destination],
+                due: datetime, now: datetime) -> tuple[Alert, list[Delivery]]:
+    """Build the report of [due - since, due) and deliver it as an alert to the destinations."""
+    from tattletrail.checks.notify import deliver
+
+    report = build_report(store, due - parse_duration(settings.since), due, generated_at=now)
+    alert = report_alert(report, created_at=now, samples=settings.top)
+    return alert, deliver(alert, settings.destinations, destinations)
+
+
+class DailyReportJob(schedule.Job):
+    """A `schedule` job due every day at the report's local time, on an injected clock."""
+
+    def __init__(self, settings: ReportSchedule, scheduler: schedule.Scheduler, clock: SleepingClock) -> None:
+        super().__init__(1, scheduler)
+        self.unit = "days"
+        self.settings = settings
+        self.clock = clock
+
+    @property
+    def should_run(self) -> bool:
+        return self.clock.now() >= self.next_run
+
+    def run(self) -> Any:
+        due = self.next_run
+        result = self.job_func(due=due)
+        self.last_run = self.clock.now()
+        self._schedule_next_run()
+        return result
+
+    def _schedule_next_run(self) -> None:
+        after = self.clock.now() if self.next_run is None else max(self.next_run, self.clock.now())
+        self.next_run = next_report_time(self.settings, after)
+
+
+def schedule_report(checker: Checker, settings: ReportSchedule | None, store: Store,
+                    destinations: Mapping[str, Destination] | None) -> DailyReportJob | None:
+    """Add the daily report to the checker (nothing when the config has none, or it is disabled)."""
+    if settings is None or not settings.enabled:
+        return None
+    known = destinations or {}
+
+    def run(due: datetime) -> None:
+        lag = (checker.clock.now() - due).total_seconds()
+        alert, deliveries = send_report(store, settings, known, due, checker.clock.now())
+        failed = [delivery.destination for delivery in deliveries if not delivery.delivered]
+        log.info("report %s → %s lag=%.1fs: %s; sent to %d destination(s), %d failed%s", iso(alert.window_start),
+                 iso(alert.window_end), lag, alert.message.splitlines()[0], len(deliveries) - len(failed),
+                 len(failed), f" ({', '.join(failed)})" if failed else "")
+
+    job = DailyReportJob(settings, checker.scheduler, checker.clock)
+    job.do(run)
+    log.info("report scheduled daily at %s %s to %s; next at %s UTC", settings.at, settings.tz,
+             ", ".join(settings.destinations), iso(job.next_run))
+    return job
