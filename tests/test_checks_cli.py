@@ -162,3 +162,9 @@ def test_checker_stops_cleanly_on_sigterm(store_url: str, tmp_path: Path) -> Non
     assert checker.returncode == 0, log
     assert "SIGTERM received: stopped after the current run" in log and log.rstrip().endswith("checker stopped")
     assert re.search(r"ingress-open-to-world\[actor=alice\] CRITICAL: .* lag=\d+\.\ds took=\d+\.\d\ds", log)
+
+
+def test_every_check_command_is_in_docs() -> None:
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "checks.md").read_text()
+    for command in ("check run", "check test", "check list", "check validate", "checker"):
+        assert f"tattletrail {command}" in docs

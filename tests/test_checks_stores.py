@@ -173,3 +173,29 @@ def test_new_value_baseline_persists_across_restarts(tmp_path: Path) -> None:
     put(store, [describe(T + 50 * MINUTE, "bob", region="eu-central-1")], T + 51 * MINUTE)
     assert run_at(T + 60 * MINUTE) == [()]  # …but the state remembers it: not new
     assert run_at(T + 60 * MINUTE, tmp_path / "fresh.sqlite") == [("eu-central-1",)]  # a fresh state: new
+
+
+def test_replay_from_histograms_matches_asking_the_store_at_every_step(store: Any) -> None:
+    from tattletrail.checks.evaluate import Window, evaluate
+    from tattletrail.checks.observe import observe
+    from tattletrail.checks.replay import replay
+    from tattletrail.checks.state import CheckState
+
+    check = CHECKS["ingress-open-to-world"].model_copy(update={"count_by": TimeField.event_time})
+    replayed = replay(check, store, timedelta(hours=2), T + timedelta(hours=1))
+    found = [(change.at, change.result.label, change.result.status) for change in replayed.transitions]
+    state, expected, statuses = CheckState(check.fingerprint), [], {}
+    moment = replayed.end - check.interval * (replayed.steps - 1)
+    while moment <= replayed.end:
+        window = Window(moment - check.window, moment)
+        evaluation = evaluate(check, window, observe(check, store, window, state), state, moment)
+        state = evaluation.state
+        for result in evaluation.results:
+            if statuses.get(result.key, Status.OK) is not result.status:
+                expected.append((moment, result.label, result.status))
+            statuses[result.key] = result.status
+        moment += check.interval
+    assert found == expected
+    assert [(at - T, label.split("=")[1][:-1], status.name) for at, label, status in found] == [
+        (-49 * MINUTE, "dave", "CRITICAL"), (-39 * MINUTE, "carol", "CRITICAL"), (-19 * MINUTE, "dave", "OK"),
+        (-9 * MINUTE, "alice", "CRITICAL"), (-9 * MINUTE, "carol", "OK"), (21 * MINUTE, "alice", "OK")]

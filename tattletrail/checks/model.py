@@ -247,6 +247,8 @@ def _default_text(model_field: Any) -> str:
     value = model_field.default
     if value is None:
         return "—"
+    if value == "":
+        return "empty"
     if isinstance(value, timedelta):
         return f"`{duration_text(value)}`"
     if isinstance(value, Enum):

@@ -1,0 +1,168 @@
+"""Benchmark: the whole check pack (checks/) on the embedded store, at 1M events and more.
+
+    .venv/bin/python bench/checks.py --events 1000000              # generate, ingest, measure
+    .venv/bin/python bench/checks.py --events 1000000 --copies 10  # 10M: the 1M trail 10 times over
+
+Events come from `tattletrail generate` (kept in --workdir, shared with bench/query.py, reused).
+The ingested store is copied and its events are made to *arrive* as a running system receives
+them: each event's ingest_time becomes its eventTime plus a CloudTrail-like delay of 2 to 15
+minutes (a bulk ingest would otherwise give them all the same ingest time). With --copies N the
+trail is repeated N times back in time (new eventIDs, times shifted by the trail's length), so
+the store holds N times the history at the same event rate.
+
+Measured, with `now` one minute after the last arrival:
+- cold: the first run of every check with no state (new_value checks read their 30-day baseline);
+- steady: --runs further runs, one interval apart, as the checker does (state kept, alerts sent to
+  a destination that discards them);
+- bulk: one run of every check right after a bulk ingest, when every event is in the window.
+The output is markdown. Run it by hand; it is not part of the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from tattletrail.alert import Alert
+from tattletrail.checks.model import Check, load_checks
+from tattletrail.checks.runner import Runner
+from tattletrail.checks.state import StateFile
+from tattletrail.ingest import ingest
+from tattletrail.sources.local import local_objects
+from tattletrail.stores.duckdb import DuckDBStore
+
+PACK = Path(__file__).resolve().parents[1] / "checks"
+
+
+class Discard:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def send(self, alert: Alert) -> None:
+        pass
+
+
+class FixedClock:
+    def __init__(self, now: datetime) -> None:
+        self.moment = now
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000, help="events to generate")
+    parser.add_argument("--days", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--copies", type=int, default=1, help="repeat the trail this many times back in time")
+    parser.add_argument("--runs", type=int, default=5, help="steady runs after the cold one")
+    parser.add_argument("--checks", type=Path, default=PACK)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/tattletrail-bench"))
+    options = parser.parse_args()
+
+    ingested = prepare(options)
+    arrived = arrive(ingested, options.copies, options.days)
+    checks = [check for check in load_checks(options.checks) if check.enabled]
+    store = DuckDBStore(arrived)
+    with store.connect() as connection:
+        total, last = connection.execute("SELECT count(*), max(ingest_time) FROM events").fetchone()
+    now = last + timedelta(minutes=1)
+    print(f"{total:,} events in {arrived} ({arrived.stat().st_size / 2**20:,.0f} MiB), {len(checks)} checks, "
+          f"now = {now:%Y-%m-%d %H:%M:%S}\n")
+
+    with tempfile.TemporaryDirectory() as scratch:
+        state = StateFile(Path(scratch) / "state.sqlite", store.url)
+        names = {name for check in checks for name in check.destinations.everywhere()}
+        clock = FixedClock(now)
+        runner = Runner(store, state=state, destinations={name: Discard(name) for name in names}, clock=clock)
+        cold = run_pack(runner, checks)
+        steady = []
+        for _ in range(options.runs):
+            clock.moment += timedelta(minutes=1)
+            steady.append(run_pack(runner, checks))
+    bulk_store = DuckDBStore(ingested)
+    with bulk_store.connect() as connection:
+        bulk_now = connection.execute("SELECT max(ingest_time) FROM events").fetchone()[0] + timedelta(seconds=1)
+    bulk = run_pack(Runner(bulk_store, clock=FixedClock(bulk_now)), checks)
+
+    print("| check | cold (ms) | steady p50 (ms) | steady max (ms) | bulk (ms) | steady status |")
+    print("|---|---:|---:|---:|---:|---|")
+    for check in checks:
+        times = [run[check.name][0] for run in steady]
+        print(f"| {check.name} | {cold[check.name][0]:,.0f} | {statistics.median(times):,.0f} | {max(times):,.0f} | "
+              f"{bulk[check.name][0]:,.0f} | {steady[-1][check.name][1]} |")
+    totals = [sum(seconds for seconds, _ in run.values()) for run in steady]
+    print(f"| **whole pack** | **{sum(s for s, _ in cold.values()):,.0f}** | **{statistics.median(totals):,.0f}** | "
+          f"**{max(totals):,.0f}** | **{sum(s for s, _ in bulk.values()):,.0f}** | |")
+
+
+def run_pack(runner: Runner, checks: list[Check]) -> dict[str, tuple[float, str]]:
+    """Milliseconds and the worst status of each check."""
+    timings = {}
+    for check in checks:
+        started = time.perf_counter()
+        run = runner.run(check)
+        timings[check.name] = ((time.perf_counter() - started) * 1000, run.worst.name)
+    return timings
+
+
+def prepare(options: argparse.Namespace) -> Path:
+    """Generated log files and a store holding them, built once per (events, days, seed)."""
+    root = options.workdir / f"{options.events}-{options.days}d-seed{options.seed}"
+    logs, database = root / "logs", root / "events.duckdb"
+    if not logs.exists():
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "tattletrail", "generate", str(logs), "--days", str(options.days),
+                        "--events-per-day", str(options.events // options.days), "--seed", str(options.seed)],
+                       check=True)
+        print(f"generated in {time.perf_counter() - started:,.0f}s", file=sys.stderr)
+    if not database.exists():
+        summary = ingest(local_objects(str(logs)), DuckDBStore(database))
+        print(f"ingested {summary.ingested:,} events in {summary.seconds:,.0f}s", file=sys.stderr)
+    return database
+
+
+def arrive(ingested: Path, copies: int, days: int) -> Path:
+    """A copy of the store whose events arrived 2–15 minutes after their eventTime, repeated
+    `copies` times back in time. Built once per number of copies."""
+    target = ingested.with_name(f"arrived-x{copies}.duckdb")
+    if target.exists():
+        return target
+    started = time.perf_counter()
+    scratch = target.with_suffix(".building")
+    shutil.copyfile(ingested, scratch)
+    store = DuckDBStore(scratch)
+    with store.connect(read_only=False) as connection:
+        # A delay per event from its identity: deterministic, spread over 2..15 minutes.
+        connection.execute("UPDATE events SET ingest_time = event_time + to_seconds(120 + hash(event_id) % 780)")
+        span = connection.execute("SELECT max(event_time) - min(event_time) FROM events").fetchone()[0]
+        span = max(span, timedelta(days=days))
+        columns = [row[0] for row in connection.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'events' "
+            "ORDER BY ordinal_position").fetchall()]
+        shifted = {"event_id": "event_id || '-copy' || {k}", "event_time": "event_time - {shift}",
+                   "ingest_time": "ingest_time - {shift}"}
+        for k in range(1, copies):
+            shift = f"to_seconds({int(span.total_seconds()) * k})"
+            select = ", ".join(shifted.get(name, name).format(k=k, shift=shift) for name in columns)
+            connection.execute(f"INSERT INTO events SELECT {select} FROM events WHERE event_id NOT LIKE '%-copy%'")
+        # Rows in arrival order, as a running ingest writes them: zone maps on ingest_time prune.
+        connection.execute("CREATE TABLE arrived AS SELECT * FROM events ORDER BY ingest_time")
+        connection.execute("DROP TABLE events")
+        connection.execute("ALTER TABLE arrived RENAME TO events")
+        connection.execute("CHECKPOINT")
+    scratch.rename(target)
+    print(f"built {target.name} in {time.perf_counter() - started:,.0f}s", file=sys.stderr)
+    return target
+
+
+if __name__ == "__main__":
+    main()
