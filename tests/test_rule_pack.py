@@ -89,3 +89,9 @@ def test_rule_files_are_yaml_in_the_rules_folder():
     folder = Path(__file__).resolve().parents[1] / "rules"
     assert sorted(path.suffix for path in folder.iterdir() if path.is_file()) == [".yml"] * len(
         [path for path in folder.iterdir() if path.is_file()])
+
+
+def test_docs_list_every_rule_of_the_pack_with_its_level():
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "rules.md").read_text()
+    for rule in RULES.rules:
+        assert f"| `{rule.name}` | {rule.loaded.rule.level} |" in docs, f"docs/rules.md lacks {rule.name}"

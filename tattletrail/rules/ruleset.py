@@ -141,10 +141,7 @@ class RuleSet:
 
     def matching(self, document: dict[str, Any]) -> list[CompiledRule]:
         """The rules that match one event document, highest level first, then in load order."""
-        found = [rule for rule in self.candidates(document) if rule.test(document)]
-        if len(found) > 1:
-            found.sort(key=lambda rule: -rule.loaded.score)
-        return found
+        return _matching(self.candidates(document), document)
 
     def evaluate(self, document: dict[str, Any]) -> Verdict:
         return verdict_of(self.matching(document), document)
@@ -152,9 +149,10 @@ class RuleSet:
     def score(self, event: Event) -> list[CompiledRule]:
         """Set the event's threat fields; the rules that matched."""
         found: list[CompiledRule] = []
-        if self.candidates(event.record):
+        plan = self.candidates(event.record)
+        if plan:  # the document (a copy of the record) is built only when some rule can match
             document = document_of(event)
-            found = self.matching(document)
+            found = _matching(plan, document)
             verdict = verdict_of(found, document)
         else:
             verdict = CLEAN
@@ -162,6 +160,13 @@ class RuleSet:
         event.threat_rules = list(verdict.rules)
         event.annotations = list(verdict.annotations)
         return found
+
+
+def _matching(plan: tuple[CompiledRule, ...], document: dict[str, Any]) -> list[CompiledRule]:
+    found = [rule for rule in plan if rule.test(document)]
+    if len(found) > 1:
+        found.sort(key=lambda rule: -rule.loaded.score)
+    return found
 
 
 def verdict_of(found: list[CompiledRule], document: dict[str, Any]) -> Verdict:
