@@ -36,8 +36,9 @@ def rescore(store: Store, rules: RuleSet, since: datetime | None = None, until: 
     for events in store.threat_pages(since, until, page):  # type: ignore[attr-defined]
         updates = []
         for where, document in events:
-            # As at ingest: the rules see the event, not the verdict stored on it.
-            verdict = rules.evaluate({**document, **UNSCORED})
+            # As at ingest: the rules see the event, not the verdict or the ingest time stored with it.
+            seen = {key: value for key, value in document.items() if key != "ingest_time"}
+            verdict = rules.evaluate({**seen, **UNSCORED})
             summary.examined += 1
             summary.levels[verdict.level] += 1
             summary.rules.update(verdict.rules)
