@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import types
 import typing
 from pathlib import Path
@@ -39,12 +40,19 @@ class Strict(BaseModel):
 class ReportSchedule(Strict):
     """`checker: report:` — the report sent every day at `at` (HH:MM in `tz`) to `destinations`."""
 
-    at: str = Field("08:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    at: str = "08:00"
     tz: str = "UTC"  # an IANA name, e.g. Europe/Paris (daylight saving time is followed)
     since: str = "24h"  # the window: this long before the scheduled time, up to it
     destinations: list[str] = Field(min_length=1)
     top: int = Field(10, ge=1)  # items carried by the alert
     enabled: bool = True
+
+    @field_validator("at")
+    @classmethod
+    def _time_of_day(cls, text: str) -> str:
+        if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", text):
+            raise ValueError(f"{text!r} is not a time of day: use HH:MM on 24 hours, e.g. '08:00' (quoted)")
+        return text
 
     @field_validator("tz")
     @classmethod

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -30,18 +31,25 @@ SINCE, UNTIL = END - timedelta(hours=24), END
 LEVELS = ("info", "low", "medium", "high", "critical")
 
 
+@cache
+def scored_trail(base: Path) -> tuple[Path, str]:
+    """A day of generated trail and its DuckDB store scored by the pack, made once per test session
+    even though the other report test modules import these fixtures (pytest would run them again)."""
+    folder = base / "report-trail"
+    generate_trail(folder, days=1, seed=7, accounts=3, events_per_day=600, end=END)
+    url = f"duckdb://{base}/report-events.duckdb"
+    ingest(local_objects(folder), open_store(url), rules=load_rules())
+    return folder, url
+
+
 @pytest.fixture(scope="session")
 def trail(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("report-trail")
-    generate_trail(folder, days=1, seed=7, accounts=3, events_per_day=600, end=END)
-    return folder
+    return scored_trail(tmp_path_factory.getbasetemp())[0]
 
 
 @pytest.fixture(scope="session")
-def store_url(trail: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"duckdb://{tmp_path_factory.mktemp('report-store')}/events.duckdb"
-    ingest(local_objects(trail), open_store(url), rules=load_rules())
-    return url
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return scored_trail(tmp_path_factory.getbasetemp())[1]
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from tattletrail.report import Report
 from tattletrail.report.charts import LEVEL_COLOURS
 from tattletrail.report.html import render_html
 from tattletrail.timespec import zone
-from tests.test_report import report, store_url, trail  # noqa: F401  (the shared, session-scoped fixtures)
+from tests.test_report import report, store_url  # noqa: F401  (the shared, session-scoped fixtures)
 
 CHROMIUM = Path("/usr/bin/chromium")
 needs_chromium = pytest.mark.skipif(

@@ -17,7 +17,7 @@ from tattletrail.destinations.jsonl import JsonLinesDestination
 from tattletrail.report.schedule import next_report_time, schedule_report
 from tattletrail.stores import open_store
 from tests.checks_engine_events import FakeClock
-from tests.test_report import store_url, trail  # noqa: F401  (the generated trail, scored, in DuckDB)
+from tests.test_report import store_url  # noqa: F401  (the generated trail, scored, in DuckDB)
 
 
 @pytest.mark.parametrize(("tz", "after", "due"), [
