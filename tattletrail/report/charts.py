@@ -59,6 +59,8 @@ def stacked_timeline(timeline: list[tuple[datetime, dict[str, int]]], levels: tu
         parts.append("</g>")
         if index % label_every == 0:
             parts.append(_text(x + slot / 2, top + plot_h + 16, _tick(local(start, tz), interval), "middle"))
+    if not any(totals):
+        parts.append(_text(left + plot_w / 2, top + plot_h / 2, "no events in this window", "middle"))
     parts.append(_legend(levels, left, height - 6))
     parts.append("</svg>")
     return "".join(parts)
@@ -87,6 +89,8 @@ def horizontal_bars(rows: list[tuple[str, int, int]], title: str, width: int = 4
                          f'height="{row_h - 8}" fill="{LEVEL_COLOURS["high"]}"/>')
         parts.append(_text(label_width + bar_w + 6, y + 15, f"{value:,}", "start"))
         parts.append("</g>")
+    if not rows:
+        parts.append(_text(label_width, top + 14, "no events in this window", "start"))
     if second:
         y = height - 8
         parts.append(f'<rect x="{label_width}" y="{y - 9}" width="10" height="10" fill="{LEVEL_COLOURS["info"]}"/>')
@@ -105,7 +109,7 @@ def _open(width: int, height: int, title: str) -> str:
 
 def _y_axis(ceiling: int, left: int, top: int, plot_w: int, plot_h: int) -> list[str]:
     parts = []
-    for fraction in (0, 0.5, 1):
+    for fraction in ((0, 0.5, 1) if ceiling % 2 == 0 else (0, 1)):
         y = top + plot_h - fraction * plot_h
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
         parts.append(_text(left - 6, y + 4, f"{round(ceiling * fraction):,}", "end"))
@@ -123,7 +127,7 @@ def _legend(levels: tuple[str, ...], x: float, y: float) -> str:
     for level in reversed(levels):
         parts.append(f'<rect x="{x:.0f}" y="{y - 9:.0f}" width="10" height="10" fill="{LEVEL_COLOURS[level]}"/>')
         parts.append(_text(x + 14, y, level, "start"))
-        x += 24 + 7 * len(level)
+        x += 30 + 7.5 * len(level)
     return "".join(parts)
 
 
