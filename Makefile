@@ -35,7 +35,11 @@ demo: $(STAMP)
 	$(TT) search --saved cloudtrail-changes --store $(STORE)
 	@echo; echo "== Denied calls by actor"
 	$(TT) count --saved denied-calls --by actor --store $(STORE)
-	@echo; echo "Store: $(STORE) — try: $(TT) search 'eventName:Delete*' --store $(STORE)"
+	@echo; echo "== The last 24 hours, riskiest first"
+	$(TT) report --since 24h --format html --out $(DEMO)/report.html --store $(STORE)
+	$(TT) report --since 24h --store $(STORE)
+	@echo; echo "HTML report: $(DEMO)/report.html   Store: $(STORE)"
+	@echo "Try: $(TT) search 'eventName:Delete*' --store $(STORE)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
