@@ -26,7 +26,7 @@ from functools import partial
 from typing import Any, Callable, Iterator
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError, ProfileNotFound
 
 from tattletrail.continuous import add_summary, later
 from tattletrail.ingest import BATCH_EVENTS, IngestSummary, ingest
@@ -56,10 +56,15 @@ class BatchOutcome:
 
 def sqs_client(queue_url: str, profile: str | None = None, endpoint_url: str | None = None) -> Any:
     """An SQS client in the queue's own region (read from an AWS queue URL), else the default region."""
-    session = boto3.Session(profile_name=profile) if profile else boto3.Session()
-    match = _QUEUE_REGION.match(queue_url)
-    return session.client("sqs", region_name=match.group(1) if match else None, endpoint_url=endpoint_url,
-                          config=CLIENT_CONFIG)
+    try:
+        session = boto3.Session(profile_name=profile) if profile else boto3.Session()
+        match = _QUEUE_REGION.match(queue_url)
+        return session.client("sqs", region_name=match.group(1) if match else None, endpoint_url=endpoint_url,
+                              config=CLIENT_CONFIG)
+    except ProfileNotFound as error:
+        raise SourceError(f"AWS profile {profile!r} not found: check ~/.aws/config or --profile") from error
+    except NoRegionError as error:
+        raise SourceError(f"{queue_url}: no region in the queue URL: set AWS_REGION") from error
 
 
 def queue_depth(sqs: Any, queue_url: str) -> tuple[int, int]:
