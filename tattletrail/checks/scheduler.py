@@ -109,10 +109,14 @@ class Checker:
 
     def run_pending(self) -> None:
         """Every due check, earliest first; a stop request is honoured between two checks."""
-        for job in sorted(job for job in self.scheduler.jobs if job.should_run):
-            if self.stop_event.is_set():
-                return
-            job.run()
+        due = sorted(job for job in self.scheduler.jobs if job.should_run)
+        if not due:
+            return
+        with self.runner.store.reading():
+            for job in due:
+                if self.stop_event.is_set():
+                    return
+                job.run()
 
     def stop(self, reason: str | None = None) -> None:
         """Ask serve() to return after the current run. Safe in a signal handler: it only sets a flag

@@ -63,7 +63,8 @@ def run_command(
         checks = select_checks(load_checks(checks_directory(checks_dir)), names)
         target = open_store(store or default_store_url(config))
         runner = make_runner(target, config, state, notify=notify)
-    runs = [runner.run(check) for check in checks]
+    with target.reading():
+        runs = [runner.run(check) for check in checks]
     results = [result for run in runs for result in run.results]
     if as_json:
         print_json({"results": [result.to_json() for result in results],
@@ -113,7 +114,8 @@ def test_command(
 
     check = select_checks(load_checks(checks_directory(checks_dir)), [name])[0]
     target = open_store(store or default_store_url())
-    replayed = replay(check, target, parse_duration(replay_span), datetime.now(timezone.utc).replace(tzinfo=None))
+    with target.reading():
+        replayed = replay(check, target, parse_duration(replay_span), datetime.now(timezone.utc).replace(tzinfo=None))
     if as_json:
         print_json({"check": check.name, "start": replayed.start, "end": replayed.end,
                     "step_seconds": replayed.step.total_seconds(), "steps": replayed.steps,

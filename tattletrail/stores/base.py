@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ContextManager, Protocol
 
 from tattletrail.event import Event
 
@@ -95,6 +95,10 @@ class Store(Protocol):
     def quarantined(self, limit: int | None = None) -> list[QuarantineEntry]: ...
 
     def close(self) -> None: ...
+
+    def reading(self) -> "ContextManager[None]":
+        """Reads inside may share what opening the store costs (a connection); the checker wraps
+        each pass over its checks in it."""
 
     def search(self, query: "Node", since: datetime | None = None, until: datetime | None = None,
                limit: int | None = 100) -> list[dict[str, Any]]:

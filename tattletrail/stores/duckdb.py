@@ -116,6 +116,7 @@ class DuckDBStore:
         # DuckDB refuses two connections of different modes to one file in one process; the
         # ingester writes from a background thread while its main thread looks up the ledger.
         self._in_process = threading.Lock()
+        self._held: duckdb.DuckDBPyConnection | None = None  # see reading()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.path.exists():  # readers of an existing file never take the write lock
             with self.connect(read_only=False) as connection:
@@ -145,11 +146,32 @@ class DuckDBStore:
     def connect(self, read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection held only for the work at hand; waits while another process has the file."""
         with self._in_process:
+            if read_only and self._held is not None:
+                yield self._held
+                return
             connection = _open_when_free(self.path, read_only, self.lock_timeout)
             try:
                 yield connection
             finally:
                 connection.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Reads inside share one read-only connection (a checker pass over its checks): opening
+        DuckDB costs ~40 ms, a count over a recent window a few. Another process's write waits
+        (and retries) for at most that long."""
+        with self._in_process:
+            if self._held is not None:
+                nested = True
+            else:
+                nested, self._held = False, _open_when_free(self.path, True, self.lock_timeout)
+        try:
+            yield
+        finally:
+            if not nested:
+                with self._in_process:
+                    held, self._held = self._held, None
+                    held.close()
 
     def write(self, batch: Batch) -> WriteResult:
         unique = {event.event_id: event for event in batch.events}

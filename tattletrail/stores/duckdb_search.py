@@ -14,7 +14,8 @@ import orjson
 from tattletrail.event import Event
 from tattletrail.query.python import walk_leaves
 from tattletrail.query.sql import Fragment, to_sql, values_of
-from tattletrail.query.tree import Node
+from tattletrail.query.fields import parse_date
+from tattletrail.query.tree import And, Node, Range
 from tattletrail.stores.base import Counted
 from tattletrail.stores.opensearch_documents import document_of
 
@@ -31,12 +32,38 @@ def where(query: Node, since: datetime | None, until: datetime | None) -> Fragme
     """The query and the time window (event_time in [since, until)) as one WHERE fragment."""
     compiled = to_sql(query)
     parts, parameters = [compiled.sql], list(compiled.parameters)
+    pruning = time_bounds(query)
+    if pruning.sql:
+        parts.append(pruning.sql)
+        parameters.extend(pruning.parameters)
     if since is not None:
         parts.append("event_time >= ?")
         parameters.append(since)
     if until is not None:
         parts.append("event_time < ?")
         parameters.append(until)
+    return Fragment(" AND ".join(parts), parameters)
+
+
+def time_bounds(query: Node) -> Fragment:
+    """The query's ranges on event_time/ingest_time that every match must meet (under ANDs only),
+    again as plain comparisons. Same rows, but DuckDB skips whole row groups by their min/max
+    with these; it can't see through the coalesce() of the compiled range. The checker's windows
+    are such ranges: a count over the last 30 minutes reads the newest row group, not the table."""
+    conjuncts = list(query.operands) if isinstance(query, And) else [query]
+    parts: list[str] = []
+    parameters: list[Any] = []
+    while conjuncts:
+        node = conjuncts.pop(0)
+        if isinstance(node, And):
+            conjuncts.extend(node.operands)
+        elif isinstance(node, Range) and node.field in ("event_time", "ingest_time"):
+            for bound, inclusive, operators in ((node.low, node.include_low, (">=", ">")),
+                                                (node.high, node.include_high, ("<=", "<"))):
+                moment = parse_date(bound) if bound is not None else None
+                if moment is not None:
+                    parts.append(f"{node.field} {operators[0] if inclusive else operators[1]} ?")
+                    parameters.append(moment)
     return Fragment(" AND ".join(parts), parameters)
 
 

@@ -14,8 +14,9 @@ after sees the batch, as on the embedded store. Bulk semantics: opensearch_bulk.
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, ContextManager
 
 import orjson
 
@@ -153,6 +154,10 @@ class OpenSearchStore:
 
     def close(self) -> None:
         self.client.close()
+
+    def reading(self) -> ContextManager[None]:
+        """Nothing to hold between reads: the client keeps its connections."""
+        return nullcontext()
 
 
 def _ledger_id(source: str) -> str:
