@@ -38,6 +38,9 @@ from tattletrail.stores.base import Store
 
 log = logging.getLogger(__name__)
 RECEIVE_LIMIT = 10  # SQS's most messages per receive and per batch call
+# Messages gathered (by receives that don't wait) before a batch is read: a store transaction and
+# ledger lookups per 50 files rather than per 10.
+BATCH_MESSAGES = 50
 DOWNLOAD_THREADS = 4
 _QUEUE_REGION = re.compile(r"^https://sqs[.-]([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/")
 
@@ -79,7 +82,8 @@ class QueueWorker:
 
     def __init__(self, queue_url: str, store: Store, *, sqs: Any, s3: Any, keys: KeyFilter = KeyFilter(),
                  visibility_timeout: int | None = None, wait_seconds: int = 10,
-                 batch_events: int = BATCH_EVENTS, on_batch: BatchReport | None = None) -> None:
+                 batch_events: int = BATCH_EVENTS, batch_messages: int = BATCH_MESSAGES,
+                 on_batch: BatchReport | None = None) -> None:
         self.queue_url = queue_url
         self.store = store
         self.sqs = sqs
@@ -87,6 +91,7 @@ class QueueWorker:
         self.keys = KeyFilter(keys.accounts, keys.regions)  # times are for listing, not for notifications
         self.wait_seconds = wait_seconds
         self.batch_events = batch_events
+        self.batch_messages = batch_messages
         self.on_batch = on_batch
         attributes = self._queue_attributes()
         self.visibility_timeout = visibility_timeout or int(attributes["VisibilityTimeout"])
@@ -136,10 +141,19 @@ class QueueWorker:
             raise SourceError(f"{self.queue_url}: can't reach the queue: {error}") from error
 
     def _receive(self) -> list[dict[str, Any]]:
-        response = self.sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=RECEIVE_LIMIT, WaitTimeSeconds=self.wait_seconds,
-            VisibilityTimeout=self.visibility_timeout, MessageSystemAttributeNames=["ApproximateReceiveCount"])
-        return response.get("Messages", [])
+        """Up to `batch_messages`: one long poll, then receives that don't wait while the queue has more."""
+        messages: list[dict[str, Any]] = []
+        wait = self.wait_seconds
+        while len(messages) < self.batch_messages:
+            received = self.sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=min(RECEIVE_LIMIT, self.batch_messages - len(messages)),
+                WaitTimeSeconds=wait, VisibilityTimeout=self.visibility_timeout,
+                MessageSystemAttributeNames=["ApproximateReceiveCount"]).get("Messages", [])
+            messages += received
+            if len(received) < RECEIVE_LIMIT:
+                break
+            wait = 0
+        return messages
 
     def _handle(self, messages: list[dict[str, Any]], heartbeat: "_Heartbeat", stop: threading.Event) -> BatchOutcome:
         outcome = BatchOutcome(IngestSummary(store=self.store.url))
