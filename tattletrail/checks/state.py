@@ -94,35 +94,36 @@ class StateFile:
         self.path = Path(path).expanduser()
         self.store_url = store_url
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = self._connect()
-        try:
-            with connection:
-                connection.execute("CREATE TABLE IF NOT EXISTS check_state (store TEXT NOT NULL, check_name TEXT "
-                                   "NOT NULL, state TEXT NOT NULL, PRIMARY KEY (store, check_name))")
-        finally:
-            connection.close()
+        self._connection: sqlite3.Connection | None = None
+        with self._connect() as connection:
+            connection.execute("CREATE TABLE IF NOT EXISTS check_state (store TEXT NOT NULL, check_name TEXT "
+                               "NOT NULL, state TEXT NOT NULL, PRIMARY KEY (store, check_name))")
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30)
+        """One connection for this process. WAL lets `check run --notify` and the daemon share the
+        file; synchronous=NORMAL skips an fsync per save (a power cut may lose the last save, which
+        at worst repeats one notification; the file itself stays consistent)."""
+        if self._connection is None:
+            self._connection = sqlite3.connect(self.path, timeout=30)
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA synchronous=NORMAL")
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def load(self, check_name: str, fingerprint: str) -> CheckState:
         """The saved state, or a fresh one if there is none or the check's query/grouping changed."""
-        connection = self._connect()
-        try:
-            row = connection.execute("SELECT state FROM check_state WHERE store = ? AND check_name = ?",
-                                     (self.store_url, check_name)).fetchone()
-        finally:
-            connection.close()
+        row = self._connect().execute("SELECT state FROM check_state WHERE store = ? AND check_name = ?",
+                                      (self.store_url, check_name)).fetchone()
         if row is None:
             return CheckState(fingerprint=fingerprint)
         state = CheckState.from_json(orjson.loads(row[0]))
         return state if state.fingerprint == fingerprint else CheckState(fingerprint=fingerprint)
 
     def save(self, check_name: str, state: CheckState) -> None:
-        connection = self._connect()
-        try:
-            with connection:
-                connection.execute("INSERT OR REPLACE INTO check_state VALUES (?, ?, ?)",
-                                   (self.store_url, check_name, orjson.dumps(state.to_json()).decode()))
-        finally:
-            connection.close()
+        with self._connect() as connection:  # one transaction
+            connection.execute("INSERT OR REPLACE INTO check_state VALUES (?, ?, ?)",
+                               (self.store_url, check_name, orjson.dumps(state.to_json()).decode()))
