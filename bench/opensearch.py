@@ -3,16 +3,17 @@
     .venv/bin/python bench/opensearch.py [--events 150000] [--runs 5] [--url http://host:9200]
 
 Generates a trail once (`tattletrail generate`, cached in bench/out/), starts osmem-server (or
-uses --url), then, in every run and each in a fresh process, sends the same events two ways into
+uses --url), then, in every run and each in a fresh process, sends the same events three ways into
 fresh indices:
-- plain: gunzip + orjson of every file, then `opensearchpy.helpers.bulk` (500-document chunks, the
-  records as they are, `_id` = eventID, index by eventTime month): what a script would do, and
-  what it would lose on a 429 or a mapping error;
+- plain: gunzip + orjson of every file, then `opensearchpy.helpers.bulk` (its default 500-document
+  chunks, the records as they are, `_id` = eventID, index by eventTime month): what a script would
+  do, and what it would lose on a 429 or a mapping error;
+- plain-5000: the same loop with our request shape (5,000 documents / 10 MB per request);
 - tattletrail: `ingest()` into an OpenSearchStore, everything it does for safety included:
   normalized events with the original record kept, byte- and count-bounded bulk requests, every
   item's answer sorted (retry, duplicate, quarantine), ledger written only after acknowledgement,
   a refresh per batch.
-The two phases alternate within a run (the order flips every run) so drift on a noisy machine hits
+The phases alternate within a run (the order flips every run) so drift on a noisy machine hits
 both alike. The table shows medians and the ratio; the target is ratio >= 0.75 (safety costs at
 most 25% of throughput). --profile writes a pyinstrument profile of one tattletrail phase.
 """
@@ -33,8 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 
-PHASES = {
-    "plain": """
+PLAIN_BULK = """
 import gzip, sys, orjson
 from pathlib import Path
 from opensearchpy import OpenSearch, helpers
@@ -47,10 +47,16 @@ def actions():
         for record in orjson.loads(gzip.decompress(path.read_bytes()))['Records']:
             yield {'_op_type': 'create', '_index': f"{prefix}-events-{record['eventTime'][:7].replace('-', '.')}",
                    '_id': record['eventID'], '_source': record}
-stored, errors = helpers.bulk(client, actions(), raise_on_error=False)
+stored, errors = helpers.bulk(client, actions(), raise_on_error=False CHUNKING)
 client.indices.refresh(index=f'{prefix}-events-*')
 print(stored)
-""",
+"""
+
+PHASES = {
+    "plain": PLAIN_BULK.replace(" CHUNKING", ""),
+    # the same loop with our store's request shape (5,000 documents, 10 MB): separates what our own
+    # work costs from what the request size does to the server
+    "plain-5000": PLAIN_BULK.replace(" CHUNKING", ", chunk_size=5_000, max_chunk_bytes=10 * 1024 * 1024"),
     "tattletrail": """
 import sys
 from tattletrail.ingest import ingest
@@ -166,7 +172,7 @@ def report(results: dict[str, list[tuple[float, float, int]]], trail: Path, runs
     (count,) = events
     medians = {name: statistics.median(seconds for seconds, _, _ in phase) for name, phase in results.items()}
     cpu = {name: statistics.median(used for _, used, _ in phase) for name, phase in results.items()}
-    ratio = medians["plain"] / medians["tattletrail"]
+    ratio = min(medians["plain"], medians["plain-5000"]) / medians["tattletrail"]  # against the faster
     files = [path for path in trail.rglob("*.json.gz") if "CloudTrail-Digest" not in path.name]
     print(f"\n{count:,} events in {len(files):,} files ({sum(f.stat().st_size for f in files) / 1e6:,.0f} MB "
           f"gzipped) into {server}; medians of {runs} runs\n")
@@ -178,7 +184,7 @@ def report(results: dict[str, list[tuple[float, float, int]]], trail: Path, runs
               f"{cpu[name] / count * 1e6:,.0f} | {runs_text} |")
     verdict = "meets" if ratio >= 0.75 else "misses"
     cost = f"safety costs {1 - ratio:.0%} of throughput" if ratio < 1 else "no measurable cost"
-    print(f"\ntattletrail / plain throughput: {ratio:.2f} ({verdict} the target >= 0.75; {cost})")
+    print(f"\ntattletrail / faster plain loop throughput: {ratio:.2f} ({verdict} the target >= 0.75; {cost})")
     if as_json:
         print(json.dumps({"events": count, "runs": results, "medians": medians, "client_cpu": cpu, "ratio": ratio}))
 
