@@ -132,33 +132,34 @@ def prepare(options: argparse.Namespace) -> Path:
 
 
 def arrive(ingested: Path, copies: int, days: int) -> Path:
-    """A copy of the store whose events arrived 2–15 minutes after their eventTime, repeated
-    `copies` times back in time. Built once per number of copies."""
+    """A copy of the store whose events arrived 2–15 minutes after their eventTime, in arrival
+    order (as a running ingest writes them, so zone maps on ingest_time prune), repeated `copies`
+    times back in time. Built once per number of copies."""
     target = ingested.with_name(f"arrived-x{copies}.duckdb")
     if target.exists():
         return target
     started = time.perf_counter()
     scratch = target.with_suffix(".building")
-    shutil.copyfile(ingested, scratch)
-    store = DuckDBStore(scratch)
-    with store.connect(read_only=False) as connection:
-        # A delay per event from its identity: deterministic, spread over 2..15 minutes.
-        connection.execute("UPDATE events SET ingest_time = event_time + to_seconds(120 + hash(event_id) % 780)")
+    shutil.copyfile(ingested if copies == 1 else arrive(ingested, 1, days), scratch)
+    with DuckDBStore(scratch).connect(read_only=False) as connection:
+        if copies == 1:
+            # A delay per event from its identity: deterministic, spread over 2..15 minutes.
+            connection.execute("UPDATE events SET ingest_time = event_time + to_seconds(120 + hash(event_id) % 780)")
+            connection.execute("CREATE TABLE arrived AS SELECT * FROM events ORDER BY ingest_time")
+            connection.execute("DROP TABLE events")
+            connection.execute("ALTER TABLE arrived RENAME TO events")
         span = connection.execute("SELECT max(event_time) - min(event_time) FROM events").fetchone()[0]
         span = max(span, timedelta(days=days))
         columns = [row[0] for row in connection.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'events' "
             "ORDER BY ordinal_position").fetchall()]
-        shifted = {"event_id": "event_id || '-copy' || {k}", "event_time": "event_time - {shift}",
+        shifted = {"event_id": "event_id || '-copy{k}'", "event_time": "event_time - {shift}",
                    "ingest_time": "ingest_time - {shift}"}
-        for k in range(1, copies):
+        for k in range(1, copies):  # each copy is older history, appended in its own arrival order
             shift = f"to_seconds({int(span.total_seconds()) * k})"
             select = ", ".join(shifted.get(name, name).format(k=k, shift=shift) for name in columns)
             connection.execute(f"INSERT INTO events SELECT {select} FROM events WHERE event_id NOT LIKE '%-copy%'")
-        # Rows in arrival order, as a running ingest writes them: zone maps on ingest_time prune.
-        connection.execute("CREATE TABLE arrived AS SELECT * FROM events ORDER BY ingest_time")
-        connection.execute("DROP TABLE events")
-        connection.execute("ALTER TABLE arrived RENAME TO events")
+            print(f"  copy {k} of {copies - 1}", file=sys.stderr, flush=True)
         connection.execute("CHECKPOINT")
     scratch.rename(target)
     print(f"built {target.name} in {time.perf_counter() - started:,.0f}s", file=sys.stderr)

@@ -119,3 +119,19 @@ def test_stop_ends_serve_after_the_current_run(store: DuckDBStore, tmp_path: Pat
     checker.on_run = stop_after_three
     checker.serve()
     assert len(runs) == 3
+
+
+def test_a_check_that_cannot_run_is_logged_and_the_others_go_on(store: DuckDBStore, tmp_path: Path,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    clock = FakeClock(T)
+    checker, runs = make_checker(store, tmp_path, clock, {}, ["ingress-open-to-world", "no-cloudtrail-events"])
+    state_path = tmp_path / "state.sqlite"
+    checker.runner.state.close()
+    state_path.unlink()
+    state_path.mkdir()  # the state file is now a directory: every save fails
+    (state_path / "x").write_text("")
+    with caplog.at_level(logging.ERROR, logger="tattletrail.checker"):
+        checker.serve(until=lambda: clock.now() >= T + 2 * MINUTE)
+    failures = [record.getMessage() for record in caplog.records if "could not run" in record.getMessage()]
+    assert len(failures) == 3  # ingress-open-to-world at 16:00 and 16:01, no-cloudtrail-events at 16:00
+    assert checker.next_due() == T + 2 * MINUTE

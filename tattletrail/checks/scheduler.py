@@ -80,7 +80,11 @@ class Checker:
 
     def _run_one(self, check: Check, due: datetime) -> None:
         lag = (self.clock.now() - due).total_seconds()
-        run = self.runner.run(check)
+        try:
+            run = self.runner.run(check)
+        except Exception:  # noqa: BLE001 - e.g. the state file unwritable: say so, retry next interval
+            log.exception("check %s could not run (lag=%.1fs); it runs again at its next interval", check.name, lag)
+            return
         failed = [delivery for delivery in run.deliveries if not delivery.delivered]
         for result in run.results:
             log.info("%s lag=%.1fs took=%.2fs", result.sensu_line(), lag, run.seconds)
