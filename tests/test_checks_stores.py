@@ -199,3 +199,21 @@ def test_replay_from_histograms_matches_asking_the_store_at_every_step(store: An
     assert [(at - T, label.split("=")[1][:-1], status.name) for at, label, status in found] == [
         (-49 * MINUTE, "dave", "CRITICAL"), (-39 * MINUTE, "carol", "CRITICAL"), (-19 * MINUTE, "dave", "OK"),
         (-9 * MINUTE, "alice", "CRITICAL"), (-9 * MINUTE, "carol", "OK"), (21 * MINUTE, "alice", "OK")]
+
+
+def test_a_pass_shares_one_duckdb_connection_and_then_lets_writers_in(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    store = DuckDBStore(tmp_path / "events.duckdb")
+    put(store, [describe(T - MINUTE)], T)
+    writer = [sys.executable, "-c", (
+        "import sys; from tattletrail.stores.duckdb import DuckDBStore, StoreLocked; from tattletrail.stores.base "
+        "import Batch\ntry:\n    DuckDBStore(sys.argv[1], lock_timeout=0.5).write(Batch())\nexcept StoreLocked:\n"
+        "    sys.exit(7)"), str(store.path)]
+    runner = Runner(store, clock=FakeClock(T + MINUTE))
+    with store.reading():
+        statuses = [runner.run(CHECKS["no-cloudtrail-events"]).results[0].count for _ in range(3)]
+        assert subprocess.run(writer, timeout=60).returncode == 7  # the pass holds the file (read-only)
+    assert statuses == [1, 1, 1]
+    assert subprocess.run(writer, timeout=60).returncode == 0  # and lets it go when the pass ends

@@ -23,7 +23,7 @@ from tattletrail.checks.replay import replay
 from tattletrail.checks.runner import Runner
 from tattletrail.checks.scheduler import Checker, WallClock
 from tattletrail.checks.state import StateFile, default_state_path
-from tattletrail.cli.output import USER_ERRORS, console, errors, option_json, option_store, print_json, table
+from tattletrail.cli.output import USER_ERRORS, console, option_json, option_store, print_json, table
 from tattletrail.config import Config, ConfigError, default_store_url, load_config
 from tattletrail.query import QueryError
 from tattletrail.stores import Store, open_store
@@ -202,5 +202,3 @@ def checker_command(checks_dir: Optional[Path] = option_checks(), store: Optiona
     signal.signal(signal.SIGINT, stop)
     checker.serve()
 
-
-__all__ = ["register", "errors"]
