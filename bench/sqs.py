@@ -93,7 +93,7 @@ def feed(sqs: Any, queue: str, bucket: str, files: list[tuple[str, str, int]], a
     for start in range(0, len(files), 10):
         while int(sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages"])
                   ["Attributes"]["ApproximateNumberOfMessages"]) >= ahead:
-            time.sleep(0.05)
+            time.sleep(0.5)
         sqs.send_message_batch(QueueUrl=queue, Entries=[
             {"Id": str(number), "MessageBody": notification(bucket, *item)}
             for number, item in enumerate(files[start:start + 10])])
