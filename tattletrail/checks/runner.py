@@ -39,6 +39,16 @@ class SystemClock:
         return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+class FixedClock:
+    """One instant for a whole `check run`, so every line's window ends at the same second."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+
 @dataclass
 class CheckRun:
     """One run of one check: its results (one per group), and the alerts it sent and how."""

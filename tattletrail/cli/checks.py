@@ -20,7 +20,7 @@ from tattletrail.alert import Status
 from tattletrail.checks import checks_directory, load_checks, select_checks
 from tattletrail.checks.model import Check, Kind, duration_text
 from tattletrail.checks.replay import replay
-from tattletrail.checks.runner import Runner
+from tattletrail.checks.runner import FixedClock, Runner, SystemClock
 from tattletrail.checks.scheduler import Checker, WallClock
 from tattletrail.checks.state import StateFile, default_state_path
 from tattletrail.cli.output import USER_ERRORS, console, option_json, option_store, print_json, table
@@ -85,7 +85,8 @@ def make_runner(store: Store, config: Config, state: Path | None, notify: bool) 
         from tattletrail.destinations import build_destinations
 
         destinations = build_destinations(config)
-    return Runner(store, state=state_file, destinations=destinations, dashboards_url=config.dashboards_url)
+    return Runner(store, state=state_file, destinations=destinations, dashboards_url=config.dashboards_url,
+                  clock=FixedClock(SystemClock().now()))
 
 
 @contextmanager
