@@ -36,6 +36,9 @@ def add_summary(total: IngestSummary, part: IngestSummary) -> IngestSummary:
     total.skipped += part.skipped
     total.skipped_reasons.update(part.skipped_reasons)
     total.quarantine_reasons.update(part.quarantine_reasons)
+    total.threat_levels.update(part.threat_levels)
+    total.alerts_sent += part.alerts_sent
+    total.alerts_failed += part.alerts_failed
     total.seconds += part.seconds
     total.newest_event_time = later(total.newest_event_time, part.newest_event_time)
     return total

@@ -196,6 +196,7 @@ def test_two_worker_processes_share_the_queue_with_no_loss_and_no_duplicates(tra
     summary = run_queue(settings, threading.Event(), workers=2, drain=True, on_batch=outcomes.append)
     expected = len(distinct_identities(sum(files.values(), [])))
     assert (summary.objects, summary.ingested, summary.duplicates) == (len(files), expected, 0)
+    assert sum(summary.threat_levels.values()) == expected  # scored by the rule pack, as `ingest` does
     assert sum(outcome.summary.objects for outcome in outcomes) == len(files)
     assert DuckDBStore(tmp_path / "shared.duckdb").stats().events == expected
     assert trail.depth() == (0, 0)

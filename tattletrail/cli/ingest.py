@@ -59,7 +59,8 @@ def ingest_command(
                                     visibility_timeout=visibility_timeout, wait_seconds=wait_seconds,
                                     follow=follow, every=every, lookback=lookback, since=window[0],
                                     accounts=account, regions=region, profile=profile, endpoint_url=endpoint_url,
-                                    batch_events=batch_events, metrics_port=metrics_port), as_json)
+                                    batch_events=batch_events, metrics_port=metrics_port, rules_dir=rules_dir,
+                                    no_rules=no_rules), as_json)
         return
     if not sources:
         raise typer.BadParameter("name what to read: files, folders, s3://bucket/prefix, cloudtrail-api://, "

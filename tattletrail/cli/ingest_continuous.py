@@ -58,7 +58,8 @@ def run_sqs(settings: Any, *, workers: int, drain: bool, metrics_port: int | Non
 
 
 def run_follow(uri: str, store: Any, *, every: str, lookback: str, since: datetime | None, s3_options: dict[str, Any],
-               batch_events: int, metrics_port: int | None) -> IngestSummary:
+               batch_events: int, metrics_port: int | None, rules_dir: str | None, no_rules: bool) -> IngestSummary:
+    from tattletrail.cli.rules import rules_for_ingest
     from tattletrail.sources.follow import follow
     from tattletrail.timespec import parse_duration
 
@@ -73,14 +74,16 @@ def run_follow(uri: str, store: Any, *, every: str, lookback: str, since: dateti
         if metrics:
             metrics.observe(summary, newest_delivery)
 
+    rules, alerter = rules_for_ingest(rules_dir, no_rules)
     return follow(uri, store, stop, every=parse_duration(every), lookback=parse_duration(lookback), since=since,
-                  s3_options=s3_options, batch_events=batch_events, on_round=observe)
+                  s3_options=s3_options, batch_events=batch_events, on_round=observe, rules=rules, alerter=alerter)
 
 
 def run_continuous(sources: list[str], store: Any, *, sqs: str | None, workers: int, drain: bool,
                    visibility_timeout: int | None, wait_seconds: int, follow: bool, every: str, lookback: str,
                    since: datetime | None, accounts: list[str], regions: list[str], profile: str | None,
-                   endpoint_url: str | None, batch_events: int, metrics_port: int | None) -> IngestSummary:
+                   endpoint_url: str | None, batch_events: int, metrics_port: int | None,
+                   rules_dir: str | None = None, no_rules: bool = False) -> IngestSummary:
     """`ingest --sqs` or `ingest s3://… --follow`: checks the combination, then runs until stopped."""
     import typer
 
@@ -90,7 +93,7 @@ def run_continuous(sources: list[str], store: Any, *, sqs: str | None, workers: 
         from tattletrail.sources.sqs_workers import QueueSettings
 
         settings = QueueSettings(sqs, store.url, tuple(accounts), tuple(regions), profile, endpoint_url,
-                                 visibility_timeout, wait_seconds, batch_events)
+                                 visibility_timeout, wait_seconds, batch_events, not no_rules, rules_dir)
         return run_sqs(settings, workers=workers, drain=drain, metrics_port=metrics_port)
     if not follow:
         raise typer.BadParameter("--metrics-port is for the long-running forms: --sqs or --follow")
@@ -99,4 +102,4 @@ def run_continuous(sources: list[str], store: Any, *, sqs: str | None, workers: 
     return run_follow(sources[0], store, every=every, lookback=lookback, since=since,
                       s3_options={"accounts": accounts, "regions": regions, "profile": profile,
                                   "endpoint_url": endpoint_url},
-                      batch_events=batch_events, metrics_port=metrics_port)
+                      batch_events=batch_events, metrics_port=metrics_port, rules_dir=rules_dir, no_rules=no_rules)

@@ -29,7 +29,7 @@ RoundReport = Callable[[IngestSummary, "datetime | None"], None]
 def follow(uri: str, store: Store, stop: threading.Event, *, every: timedelta, lookback: timedelta = timedelta(hours=1),
            since: datetime | None = None, s3_options: dict[str, Any] | None = None,
            batch_events: int = BATCH_EVENTS, on_round: RoundReport | None = None,
-           rounds: int | None = None) -> IngestSummary:
+           rounds: int | None = None, rules: Any = None, alerter: Any = None) -> IngestSummary:
     """Ingest `uri` every `every` until `stop` is set (or after `rounds` rounds); the totals.
 
     A listing that fails on the first round is an error (a wrong bucket, no access); on a later
@@ -43,7 +43,8 @@ def follow(uri: str, store: Store, stop: threading.Event, *, every: timedelta, l
         start = list_from(newest, lookback, since)
         objects = s3_objects(uri, since=start, **(s3_options or {}))
         try:
-            part = ingest(listing.watch(objects), store, batch_events=batch_events, should_stop=stop.is_set)
+            part = ingest(listing.watch(objects), store, batch_events=batch_events, should_stop=stop.is_set,
+                          rules=rules, alerter=alerter)
         except SourceError as error:
             if done == 0:
                 raise

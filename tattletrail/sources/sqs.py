@@ -83,7 +83,7 @@ class QueueWorker:
     def __init__(self, queue_url: str, store: Store, *, sqs: Any, s3: Any, keys: KeyFilter = KeyFilter(),
                  visibility_timeout: int | None = None, wait_seconds: int = 10,
                  batch_events: int = BATCH_EVENTS, batch_messages: int = BATCH_MESSAGES,
-                 on_batch: BatchReport | None = None) -> None:
+                 on_batch: BatchReport | None = None, rules: Any = None, alerter: Any = None) -> None:
         self.queue_url = queue_url
         self.store = store
         self.sqs = sqs
@@ -92,6 +92,8 @@ class QueueWorker:
         self.wait_seconds = wait_seconds
         self.batch_events = batch_events
         self.batch_messages = batch_messages
+        self.rules = rules  # scored at ingest, as `tattletrail ingest` does (None: unscored)
+        self.alerter = alerter
         self.on_batch = on_batch
         attributes = self._queue_attributes()
         self.visibility_timeout = visibility_timeout or int(attributes["VisibilityTimeout"])
@@ -227,7 +229,8 @@ class QueueWorker:
             return done
         with ThreadPoolExecutor(max_workers=DOWNLOAD_THREADS, thread_name_prefix="sqs-download") as pool:
             objects = list(_prefetched(pending, self.s3, pool))
-            part = ingest(objects, self.store, batch_events=self.batch_events, should_stop=stop.is_set)
+            part = ingest(objects, self.store, batch_events=self.batch_events, should_stop=stop.is_set,
+                          rules=self.rules, alerter=self.alerter)
             pool.shutdown(wait=True, cancel_futures=True)
         add_summary(outcome.summary, part)
         for location in pending:

@@ -39,6 +39,8 @@ class QueueSettings:
     visibility_timeout: int | None = None
     wait_seconds: int = 10
     batch_events: int = BATCH_EVENTS
+    score: bool = True  # threat rules at ingest, as `tattletrail ingest` (False: --no-rules)
+    rules_dir: str | None = None
 
 
 def queue_worker(settings: QueueSettings, on_batch: BatchReport | None = None) -> QueueWorker:
@@ -49,7 +51,20 @@ def queue_worker(settings: QueueSettings, on_batch: BatchReport | None = None) -
                        s3=s3_client(settings.profile, settings.endpoint_url, connections=DOWNLOAD_THREADS + 2),
                        keys=KeyFilter(frozenset(settings.accounts), frozenset(settings.regions)),
                        visibility_timeout=settings.visibility_timeout, wait_seconds=settings.wait_seconds,
-                       batch_events=settings.batch_events, on_batch=on_batch)
+                       batch_events=settings.batch_events, on_batch=on_batch, **_rules(settings))
+
+
+def _rules(settings: QueueSettings) -> dict[str, Any]:
+    """The rule set and alerter, loaded in each worker process (they don't cross processes)."""
+    if not settings.score:
+        return {}
+    from tattletrail.config import load_config
+    from tattletrail.rules import load_rules
+    from tattletrail.rules.alerts import alerter_for
+
+    config = load_config()
+    rules = load_rules(settings.rules_dir, config)
+    return {"rules": rules, "alerter": alerter_for(rules.rules, config)}
 
 
 def run_queue(settings: QueueSettings, stop: threading.Event, *, workers: int = 1, drain: bool = False,
