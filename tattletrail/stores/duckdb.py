@@ -110,7 +110,7 @@ class StoreLocked(RuntimeError):
 class DuckDBStore:
     def __init__(self, path: str | Path, lock_timeout: float = 60.0) -> None:
         self.path = Path(path).expanduser()
-        self.url = f"duckdb:///{self.path}"
+        self.url = f"duckdb://{self.path}"  # duckdb:///abs/path or duckdb://relative/path
         self.lock_timeout = lock_timeout
         self._schema_ready = False
         # DuckDB refuses two connections of different modes to one file in one process; the
