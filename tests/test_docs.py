@@ -34,3 +34,14 @@ def test_readme_quick_start_is_the_two_make_targets():
     assert "make demo" in README and "make test" in README
     makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
     assert re.search(r"^demo:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+
+
+def test_the_readme_check_example_is_a_valid_check(tmp_path):
+    from tattletrail.checks.model import load_checks
+
+    block = re.search(r"```yaml\n(# checks/(\S+)\n.*?)```", README, re.S)
+    assert block, "README has no check example"
+    path = tmp_path / block.group(2)
+    path.write_text(block.group(1))
+    (check,) = load_checks(path)
+    assert check.name == "my-ingress-to-world"
