@@ -559,6 +559,10 @@ ORG_LIST_ACCOUNTS = organizations_call("organizations-list-accounts", "ListAccou
 
 # check name → (records its query must match, look-alikes it must not match).
 PACK_CASES: dict[str, tuple[list[Record], list[Record]]] = {
+    # Scored by the rule pack at ingest (tests/test_check_pack.py ingests with rules on).
+    "high-threat-events": (
+        [DELETE_DEFAULT_ROUTE, INGRESS_WORLD_SSH, STOP_LOGGING],
+        [DESCRIBE_SECURITY_GROUPS, CREATE_ROUTE, INGRESS_PRIVATE, CREATE_ROUTE_TABLE]),
     "ingress-open-to-world": (
         [INGRESS_WORLD_SSH, INGRESS_WORLD_IPV6, INGRESS_WORLD_IN_SECOND_RULE, INGRESS_WORLD_SINGLE_RULE_FORM,
          MODIFY_RULE_TO_WORLD],

@@ -23,6 +23,7 @@ from tattletrail.query import parse_query, predicate
 from tattletrail.query.fields import TEMPLATE
 from tattletrail.query.opensearch import to_opensearch
 from tattletrail.query.tree import All
+from tattletrail.rules import load_rules
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.duckdb import DuckDBStore
 from tests.check_pack_events import PACK_CASES, STOP_LOGGING, all_records
@@ -44,7 +45,7 @@ def ingest_records(directory: Path, records: list[dict[str, Any]]) -> DuckDBStor
     """A DuckDB store holding these records, read from a gzipped log file as in production."""
     write_log_file(directory / "logs" / "pack.json.gz", records)
     store = DuckDBStore(directory / "events.duckdb")
-    ingest(local_objects(str(directory / "logs")), store)
+    ingest(local_objects(str(directory / "logs")), store, rules=load_rules())  # scored, as the CLI does
     return store
 
 
