@@ -16,6 +16,7 @@ from tattletrail.checks.model import load_checks
 from tattletrail.checks.runner import CheckRun, Runner
 from tattletrail.checks.scheduler import Checker
 from tattletrail.checks.state import StateFile
+from tattletrail.destinations import Dispatcher
 from tattletrail.destinations.jsonl import JsonLinesDestination
 from tattletrail.stores.duckdb import DuckDBStore
 from tests.checks_engine_events import FakeClock, describe, ingress, put
@@ -48,7 +49,8 @@ def store(tmp_path: Path) -> DuckDBStore:
 def make_checker(store: DuckDBStore, tmp_path: Path, clock: FakeClock, destinations: dict[str, Any],
                  names: list[str]) -> tuple[Checker, list[tuple[str, datetime, float]]]:
     checks = [check for check in load_checks(FIXTURES) if check.name in names]
-    runner = Runner(store, state=StateFile(tmp_path / "state.sqlite", store.url), destinations=destinations, clock=clock)
+    dispatcher = Dispatcher(destinations, tmp_path / "outbox.sqlite", clock=clock.now)
+    runner = Runner(store, state=StateFile(tmp_path / "state.sqlite", store.url), dispatcher=dispatcher, clock=clock)
     runs: list[tuple[str, datetime, float]] = []
 
     def record(run: CheckRun, lag: float) -> None:

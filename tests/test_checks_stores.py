@@ -15,6 +15,7 @@ from tattletrail.alert import Status
 from tattletrail.checks.model import TimeField, load_checks
 from tattletrail.checks.runner import Runner
 from tattletrail.checks.state import StateFile
+from tattletrail.destinations import DeliveryPolicy, Destination, Dispatcher
 from tattletrail.destinations.jsonl import JsonLinesDestination
 from tattletrail.stores.duckdb import DuckDBStore
 from tests.checks_engine_events import FakeClock, denied, describe, ingress, put
@@ -90,6 +91,12 @@ def test_no_events_for_an_hour_is_critical(store: Any) -> None:
                                    "2026-11-20T18:00:00Z) by ingest_time (critical < 1)|count=0;;1")
 
 
+def dispatcher_to(tmp_path: Path, **destinations: Destination) -> Dispatcher:
+    """One try per delivery (a failure waits in the outbox at once: no test sleeps)."""
+    return Dispatcher(destinations, tmp_path / "outbox.sqlite",
+                      policies={name: DeliveryPolicy(attempts=1) for name in destinations})
+
+
 def alerts_in(path: Path) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines()] if path.exists() else []
 
@@ -97,7 +104,7 @@ def alerts_in(path: Path) -> list[dict[str, Any]]:
 def test_alerts_carry_samples_window_and_where_to_look(store: Any, tmp_path: Path) -> None:
     sink = tmp_path / "alerts.jsonl"
     runner = Runner(store, state=StateFile(tmp_path / "state.sqlite", store.url),
-                    destinations={"alerts": JsonLinesDestination("alerts", sink)},
+                    dispatcher=dispatcher_to(tmp_path, alerts=JsonLinesDestination("alerts", sink)),
                     dashboards_url="https://dashboards.example.com", clock=FakeClock(T))
     runner.run(CHECKS["ingress-open-to-world"])
     alice = next(alert for alert in alerts_in(sink) if alert["group"] == {"actor": "alice"})
@@ -125,7 +132,8 @@ def test_restart_sends_no_duplicate_and_catches_up_on_what_it_missed(store: Any,
     def run_at(now: datetime) -> list[tuple[str, str, str]]:
         before = len(alerts_in(sink))
         runner = Runner(store, state=StateFile(state_path, store.url),  # a new process each time
-                        destinations={"alerts": JsonLinesDestination("alerts", sink)}, clock=FakeClock(now))
+                        dispatcher=dispatcher_to(tmp_path, alerts=JsonLinesDestination("alerts", sink)),
+                        clock=FakeClock(now))
         runner.run(check)
         return sorted((alert["group"]["actor"], alert["previous_status"], alert["status"])
                       for alert in alerts_in(sink)[before:])
@@ -147,12 +155,14 @@ def test_a_failing_destination_does_not_stop_the_run(store: Any, tmp_path: Path)
         update={"destinations": CHECKS["ingress-open-to-world"].destinations.model_copy(
             update={"critical": ["broken", "missing", "alerts"]})})
     runner = Runner(store, state=StateFile(tmp_path / "state.sqlite", store.url),
-                    destinations={"broken": broken, "alerts": JsonLinesDestination("alerts", sink)}, clock=FakeClock(T))
+                    dispatcher=dispatcher_to(tmp_path, broken=broken, alerts=JsonLinesDestination("alerts", sink)),
+                    clock=FakeClock(T))
     run = runner.run(check)
     assert len(alerts_in(sink)) == 2
     outcomes = sorted((delivery.destination, delivery.delivered) for delivery in run.deliveries)
     assert outcomes == [("alerts", True)] * 2 + [("broken", False)] * 2 + [("missing", False)] * 2
-    assert "no destination named 'missing'" in next(d.error for d in run.deliveries if d.destination == "missing")
+    assert "unknown destination 'missing'" in next(d.error for d in run.deliveries if d.destination == "missing")
+    assert [d.queued for d in run.deliveries if d.destination == "broken"] == [True, True]  # kept in the outbox
 
 
 def test_new_value_baseline_persists_across_restarts(tmp_path: Path) -> None:
@@ -163,8 +173,8 @@ def test_new_value_baseline_persists_across_restarts(tmp_path: Path) -> None:
     check = CHECKS["new-region"]
 
     def run_at(now: datetime, path: Path = state_path) -> list[tuple[str, ...]]:
-        runner = Runner(store, state=StateFile(path, store.url), destinations={"alerts": JsonLinesDestination(
-            "alerts", tmp_path / "alerts.jsonl")}, clock=FakeClock(now))
+        runner = Runner(store, state=StateFile(path, store.url), dispatcher=dispatcher_to(
+            tmp_path, alerts=JsonLinesDestination("alerts", tmp_path / "alerts.jsonl")), clock=FakeClock(now))
         return [result.new_values for result in runner.run(check).results]
 
     assert run_at(T) == [("eu-west-1",)]  # eu-central-1 is in the baseline read from the store

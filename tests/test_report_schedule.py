@@ -13,6 +13,7 @@ import pytest
 from tattletrail.checks.runner import Runner
 from tattletrail.checks.scheduler import Checker
 from tattletrail.config import ConfigError, ReportSchedule, load_config
+from tattletrail.destinations import Dispatcher
 from tattletrail.destinations.jsonl import JsonLinesDestination
 from tattletrail.report.schedule import next_report_time, schedule_report
 from tattletrail.stores import open_store
@@ -36,11 +37,11 @@ def test_the_checker_sends_the_report_every_morning_at_eight_paris_time(store_ur
     clock = FakeClock(datetime(2026, 11, 23, 5, 0))
     store = open_store(store_url)
     sink = tmp_path / "reports.jsonl"
-    destinations = {"secops": JsonLinesDestination("secops", sink)}
-    checker = Checker([], Runner(store, destinations=destinations, clock=clock), clock)
+    dispatcher = Dispatcher({"secops": JsonLinesDestination("secops", sink)}, tmp_path / "outbox.sqlite")
+    checker = Checker([], Runner(store, dispatcher=dispatcher, clock=clock), clock)
     settings = ReportSchedule(at="08:00", tz="Europe/Paris", since="24h", destinations=["secops"], top=5)
     with caplog.at_level(logging.INFO, logger="tattletrail.checker"):
-        job = schedule_report(checker, settings, store, destinations)
+        job = schedule_report(checker, settings, store, dispatcher)
         assert job is not None and job.next_run == datetime(2026, 11, 23, 7, 0)
         checker.serve(until=lambda: clock.now() >= datetime(2026, 11, 24, 12, 0))
     sent = [orjson.loads(line) for line in sink.read_bytes().splitlines()]
@@ -63,9 +64,9 @@ def test_a_late_run_still_reports_the_scheduled_window(store_url: str, tmp_path:
     clock = FakeClock(datetime(2026, 11, 23, 6, 0))
     store = open_store(store_url)
     sink = tmp_path / "reports.jsonl"
-    destinations = {"secops": JsonLinesDestination("secops", sink)}
-    checker = Checker([], Runner(store, destinations=destinations, clock=clock), clock)
-    schedule_report(checker, ReportSchedule(at="07:00", destinations=["secops"]), store, destinations)
+    dispatcher = Dispatcher({"secops": JsonLinesDestination("secops", sink)}, tmp_path / "outbox.sqlite")
+    checker = Checker([], Runner(store, dispatcher=dispatcher, clock=clock), clock)
+    schedule_report(checker, ReportSchedule(at="07:00", destinations=["secops"]), store, dispatcher)
     clock.advance(timedelta(hours=2, minutes=13))  # the machine was asleep past 07:00
     checker.run_pending()
     (alert,) = [orjson.loads(line) for line in sink.read_bytes().splitlines()]

@@ -14,6 +14,7 @@ import orjson
 import pytest
 
 from tattletrail.config import ConfigError
+from tattletrail.destinations import Dispatcher
 from tattletrail.destinations.jsonl import JsonLinesDestination
 from tattletrail.event import normalize
 from tattletrail.ingest import ingest
@@ -263,9 +264,10 @@ def test_rules_with_destinations_send_one_alert_per_rule_per_batch_after_it_is_s
 """)])
     ruleset = RuleSet(rules)
     outbox = tmp_path / "alerts.jsonl"
-    alerter = RuleAlerter(ruleset.rules, {"audit": JsonLinesDestination("audit", outbox)})
+    dispatcher = Dispatcher({"audit": JsonLinesDestination("audit", outbox)}, tmp_path / "outbox.sqlite")
     second_route = {**ROUTE, "eventID": "second-route", "eventTime": "2026-11-22T17:00:00Z"}
-    store, summary = ingested(tmp_path, [ROUTE, DESCRIBE, second_route], ruleset, alerter)
+    with RuleAlerter(ruleset.rules, dispatcher) as alerter:
+        store, summary = ingested(tmp_path, [ROUTE, DESCRIBE, second_route], ruleset, alerter)
     alerts = [orjson.loads(line) for line in outbox.read_bytes().splitlines()]
     assert len(alerts) == 1 and summary.alerts_sent == 1 and not summary.alerts_failed
     alert = alerts[0]
@@ -282,7 +284,8 @@ def test_a_rule_naming_an_unknown_destination_is_an_error_naming_its_file(tmp_pa
     rules = RuleSet(load_rule_file(write_rules(tmp_path, "name: x\ndescription: d\nquery: eventName:X\nlevel: high\n"
                                                "destinations: [pager]\n") / "mine.yml"))
     with pytest.raises(ConfigError, match=r"mine.yml:1: rule 'x' sends to unknown destination 'pager'"):
-        RuleAlerter(rules.rules, {"stdout": JsonLinesDestination("stdout", tmp_path / "x")})
+        RuleAlerter(rules.rules, Dispatcher({"stdout": JsonLinesDestination("stdout", tmp_path / "x")},
+                                            tmp_path / "outbox.sqlite"))
 
 
 # Migration and rescore ------------------------------------------------------------------------------

@@ -1,19 +1,31 @@
-"""Delivering an alert: the one call the checker makes, so the outbox can take its place later.
+"""Delivering an alert: the one call the checker makes, through the Dispatcher and its outbox.
 
 A destination that fails is logged with the reason and the others still get the alert; the run
-goes on. `deliver` says what happened to each, so callers (and tests) can see every failure.
+goes on. One that fails in a way worth retrying (429, 5xx, timeout) keeps the alert in the outbox:
+it is `queued`, not lost, and the checker's next cycles try it again. `deliver` says what happened
+to each, so callers (and tests) can see every failure.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tattletrail.alert import Alert
-from tattletrail.destinations import DeliveryError, Destination
+from tattletrail.destinations import Dispatcher, dispatcher_from_config
+from tattletrail.destinations.delivery import DELIVERED, IN_FLIGHT, QUEUED
+from tattletrail.destinations.outbox import default_outbox_path
+
+if TYPE_CHECKING:
+    from tattletrail.config import Config
 
 log = logging.getLogger("tattletrail.checker")
+
+# How long a check run waits for its destinations: one still trying after that finishes in the
+# background (the outbox records its outcome), so a hung destination can't stall the checker.
+DELIVERY_WAIT = 30.0
 
 
 @dataclass(frozen=True)
@@ -21,28 +33,30 @@ class Delivery:
     destination: str
     delivered: bool
     error: str | None = None
+    outcome: str = DELIVERED  # delivered | queued | in-flight | failed | expired (see destinations.delivery)
+
+    @property
+    def queued(self) -> bool:
+        """Not delivered yet, but kept in the outbox and retried: not a failure."""
+        return self.outcome in (QUEUED, IN_FLIGHT)
 
 
-def deliver(alert: Alert, names: list[str] | tuple[str, ...], destinations: Mapping[str, Destination]) -> list[Delivery]:
+def deliver(alert: Alert, names: list[str] | tuple[str, ...], dispatcher: Dispatcher) -> list[Delivery]:
     outcomes = []
-    for name in names:
-        destination = destinations.get(name)
-        if destination is None:
-            outcomes.append(_failed(alert, name, f"no destination named {name!r} in the config "
-                                    f"(known: {', '.join(sorted(destinations)) or 'none'})"))
-            continue
-        try:
-            destination.send(alert)
-        except DeliveryError as error:
-            outcomes.append(_failed(alert, name, str(error)))
-        except Exception as error:  # noqa: BLE001 - one broken destination must not stop the run
-            log.exception("destination %s raised while sending %s", name, alert.title)
-            outcomes.append(_failed(alert, name, f"{type(error).__name__}: {error}"))
-        else:
-            outcomes.append(Delivery(name, True))
+    for result in dispatcher.deliver(alert, names):
+        delivery = Delivery(result.destination, result.ok, result.error, result.outcome)
+        if delivery.queued:
+            log.warning("alert %s queued for %s (kept in the outbox, retried later): %s", alert.title,
+                        delivery.destination, delivery.error or "still being attempted")
+        elif not delivery.delivered:
+            log.error("alert %s not delivered to %s: %s", alert.title, delivery.destination, delivery.error)
+        outcomes.append(delivery)
     return outcomes
 
 
-def _failed(alert: Alert, name: str, reason: str) -> Delivery:
-    log.error("alert %s not delivered to %s: %s", alert.title, name, reason)
-    return Delivery(name, False, reason)
+def checker_dispatcher(config: Config, state_path: Path, **options: Any) -> Dispatcher:
+    """The dispatcher of `checker` and `check run --notify`: every destination in the config (and the
+    built-in `stdout`), its outbox `outbox.sqlite` beside the state file ($TATTLETRAIL_OUTBOX overrides).
+    `options` go to the Dispatcher (a test's clock)."""
+    return dispatcher_from_config(config, default_outbox_path(beside=state_path),
+                                  **{"wait": DELIVERY_WAIT, **options})

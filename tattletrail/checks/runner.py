@@ -1,9 +1,10 @@
 """Running a check: the effects around the pure core (clock, store, state file, destinations).
 
-    runner = Runner(store, state=StateFile(path, store.url), destinations=destinations)
+    runner = Runner(store, state=StateFile(path, store.url), dispatcher=dispatcher)
     run = runner.run(check)          # observe → evaluate → alerts delivered → state saved
 
-Without destinations a runner is read-only: it counts the plain window and prints, and neither
+The dispatcher (destinations.Dispatcher) sends each alert with retries and keeps what is not yet
+delivered in its outbox. Without a dispatcher a runner is read-only: it counts the plain window and prints, and neither
 notifies nor changes the state file, so `check run` as a Sensu/Nagios plugin never disturbs the
 checker daemon.
 """
@@ -14,7 +15,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Mapping, Protocol
+from typing import Protocol
 
 from tattletrail.alert import Alert, Status
 from tattletrail.checks.evaluate import Evaluation, Failure, Notification, Result, Window, evaluate, window_for
@@ -23,7 +24,7 @@ from tattletrail.checks.model import Check
 from tattletrail.checks.notify import Delivery, deliver
 from tattletrail.checks.observe import observe, sample_tree, samples
 from tattletrail.checks.state import CheckState, StateFile
-from tattletrail.destinations import Destination
+from tattletrail.destinations import Dispatcher
 from tattletrail.stores import Store
 
 log = logging.getLogger("tattletrail.checker")
@@ -67,17 +68,17 @@ class CheckRun:
 
 class Runner:
     def __init__(self, store: Store, *, state: StateFile | None = None,
-                 destinations: Mapping[str, Destination] | None = None, dashboards_url: str | None = None,
+                 dispatcher: Dispatcher | None = None, dashboards_url: str | None = None,
                  clock: Clock | None = None) -> None:
         self.store = store
         self.state = state
-        self.destinations = destinations
+        self.dispatcher = dispatcher
         self.dashboards_url = dashboards_url
         self.clock = clock or SystemClock()
 
     @property
     def notifies(self) -> bool:
-        return self.destinations is not None
+        return self.dispatcher is not None
 
     def run(self, check: Check) -> CheckRun:
         started = time.perf_counter()
@@ -87,11 +88,11 @@ class Runner:
         evaluation = evaluate(check, window, self._observe(check, window, state), state, now)
         run = CheckRun(check, window, evaluation.results)
         if self.notifies:
-            assert self.destinations is not None
+            assert self.dispatcher is not None
             for notification in evaluation.notifications:
                 alert = self.alert_of(check, notification, now)
                 run.alerts.append(alert)
-                run.deliveries.extend(deliver(alert, notification.destinations, self.destinations))
+                run.deliveries.extend(deliver(alert, notification.destinations, self.dispatcher))
             if self.state:
                 self.state.save(check.name, evaluation.state)
         run.seconds = time.perf_counter() - started

@@ -3,7 +3,9 @@
 `schedule` reads the wall clock itself; ClockedJob makes its jobs read an injected clock instead,
 so tests drive the daemon with a fake clock and never sleep. Runs are due on a fixed grid (start,
 start + interval, …): a late run is logged with its lag and the grid is kept, skipping the slots
-already past (the catch-up window in the state covers what they would have counted).
+already past (the catch-up window in the state covers what they would have counted). Every cycle
+also retries what the outbox still holds (`retry_deliveries`), so an alert a destination refused
+is delivered once it is back.
 """
 
 from __future__ import annotations
@@ -85,11 +87,13 @@ class Checker:
         except Exception:  # noqa: BLE001 - e.g. the state file unwritable: say so, retry next interval
             log.exception("check %s could not run (lag=%.1fs); it runs again at its next interval", check.name, lag)
             return
-        failed = [delivery for delivery in run.deliveries if not delivery.delivered]
+        queued = [delivery for delivery in run.deliveries if delivery.queued]
+        failed = [delivery for delivery in run.deliveries if not delivery.delivered and not delivery.queued]
         for result in run.results:
             log.info("%s lag=%.1fs took=%.2fs", result.sensu_line(), lag, run.seconds)
         if run.alerts:
-            log.info("check %s: %d alert(s) sent, %d delivery failure(s)", check.name, len(run.alerts), len(failed))
+            log.info("check %s: %d alert(s) sent, %d delivery(ies) queued for retry, %d delivery failure(s)",
+                     check.name, len(run.alerts), len(queued), len(failed))
         if self.on_run:
             self.on_run(run, lag)
 
@@ -101,6 +105,7 @@ class Checker:
         log.info("checker started: %d check(s)", len(self.scheduler.jobs))
         while not self.stop_event.is_set() and not until():
             self.run_pending()
+            self.retry_deliveries()
             upcoming = self.next_due()
             if upcoming is None:
                 break
@@ -121,6 +126,26 @@ class Checker:
                 if self.stop_event.is_set():
                     return
                 job.run()
+
+    def retry_deliveries(self) -> None:
+        """Try the outbox again (what earlier cycles, or a previous process, could not deliver)
+        and say what still waits. A failure here is logged, never fatal: the next cycle retries."""
+        dispatcher = self.runner.dispatcher
+        if dispatcher is None:
+            return
+        try:
+            results = dispatcher.retry_pending()
+            backlog = dispatcher.backlog()
+        except Exception:  # noqa: BLE001 - e.g. the outbox file locked or unwritable: retried next cycle
+            log.exception("could not retry the outbox %s; trying again next cycle", dispatcher.outbox.path)
+            return
+        delivered = sum(result.ok for result in results)
+        if delivered:
+            log.info("outbox: %d queued alert(s) delivered", delivered)
+        if backlog.total_pending:
+            waiting = ", ".join(f"{name} {count}" for name, count in sorted(backlog.pending.items()))
+            log.warning("outbox: %d alert(s) waiting for delivery (%s), oldest queued at %s UTC",
+                        backlog.total_pending, waiting, f"{backlog.oldest_pending:%Y-%m-%d %H:%M:%S}")
 
     def stop(self, reason: str | None = None) -> None:
         """Ask serve() to return after the current run. Safe in a signal handler: it only sets a flag

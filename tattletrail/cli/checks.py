@@ -19,6 +19,7 @@ import typer
 from tattletrail.alert import Status
 from tattletrail.checks import checks_directory, load_checks, select_checks
 from tattletrail.checks.model import Check, Kind, duration_text
+from tattletrail.checks.notify import checker_dispatcher
 from tattletrail.checks.replay import replay
 from tattletrail.checks.runner import FixedClock, Runner, SystemClock
 from tattletrail.checks.scheduler import Checker, WallClock
@@ -44,7 +45,8 @@ def option_checks() -> Any:
 
 def option_state() -> Any:
     return typer.Option(None, "--state", help="The check state file (default: $TATTLETRAIL_CHECK_STATE, else "
-                        "checks-state.sqlite in your data directory).")
+                        "checks-state.sqlite in your data directory). The outbox of undelivered alerts is "
+                        "outbox.sqlite beside it (or $TATTLETRAIL_OUTBOX).")
 
 
 @check_app.command("run")
@@ -63,8 +65,12 @@ def run_command(
         checks = select_checks(load_checks(checks_directory(checks_dir)), names)
         target = open_store(store or default_store_url(config))
         runner = make_runner(target, config, state, notify=notify)
-    with target.reading():
-        runs = [runner.run(check) for check in checks]
+    try:
+        with target.reading():
+            runs = [runner.run(check) for check in checks]
+    finally:
+        if runner.dispatcher is not None:
+            runner.dispatcher.close()  # waits for deliveries still trying; their retries' waits are cut short
     results = [result for run in runs for result in run.results]
     if as_json:
         print_json({"results": [result.to_json() for result in results],
@@ -80,12 +86,8 @@ def make_runner(store: Store, config: Config, state: Path | None, notify: bool) 
     """A runner for the CLI: read-only unless notifying (the state file is read if it exists)."""
     path = state or default_state_path()
     state_file = StateFile(path, store.url) if notify or path.exists() else None
-    destinations = None
-    if notify:
-        from tattletrail.destinations import build_destinations
-
-        destinations = build_destinations(config)
-    return Runner(store, state=state_file, destinations=destinations, dashboards_url=config.dashboards_url,
+    dispatcher = checker_dispatcher(config, path) if notify else None
+    return Runner(store, state=state_file, dispatcher=dispatcher, dashboards_url=config.dashboards_url,
                   clock=FixedClock(SystemClock().now()))
 
 
@@ -186,20 +188,23 @@ def checker_command(checks_dir: Optional[Path] = option_checks(), store: Optiona
     config = load_config()
     checks = load_checks(checks_directory(checks_dir))
     target = open_store(store or default_store_url(config))
-    from tattletrail.destinations import build_destinations
-
-    runner = Runner(target, state=StateFile(state or default_state_path(), target.url),
-                    destinations=build_destinations(config), dashboards_url=config.dashboards_url)
+    state_path = state or default_state_path()
+    dispatcher = checker_dispatcher(config, state_path)
+    runner = Runner(target, state=StateFile(state_path, target.url), dispatcher=dispatcher,
+                    dashboards_url=config.dashboards_url)
     clock = WallClock()
     checker = Checker(checks, runner, clock)
     from tattletrail.report.schedule import schedule_report
 
-    schedule_report(checker, config.checker.report, target, runner.destinations)
+    schedule_report(checker, config.checker.report, target, dispatcher)
 
     def stop(signum: int, frame: Any) -> None:
         checker.stop(f"{signal.Signals(signum).name} received")
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    checker.serve()
+    try:
+        checker.serve()
+    finally:
+        dispatcher.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime, timezone
 from typing import Iterator, Optional
 
@@ -90,7 +91,9 @@ def ingest_command(
                             f"· {summary.quarantined:,} quarantined · {log_object.uri[-60:]}")
 
         rules, alerter = rules_for_ingest(rules_dir, no_rules)
-        summary = ingest(objects(), target, batch_events=batch_events, on_object=show, rules=rules, alerter=alerter)
+        with alerter or nullcontext():
+            summary = ingest(objects(), target, batch_events=batch_events, on_object=show, rules=rules,
+                             alerter=alerter)
     show_summary(summary, as_json)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -75,8 +76,10 @@ def run_follow(uri: str, store: Any, *, every: str, lookback: str, since: dateti
             metrics.observe(summary, newest_delivery)
 
     rules, alerter = rules_for_ingest(rules_dir, no_rules)
-    return follow(uri, store, stop, every=parse_duration(every), lookback=parse_duration(lookback), since=since,
-                  s3_options=s3_options, batch_events=batch_events, on_round=observe, rules=rules, alerter=alerter)
+    with alerter or nullcontext():
+        return follow(uri, store, stop, every=parse_duration(every), lookback=parse_duration(lookback), since=since,
+                      s3_options=s3_options, batch_events=batch_events, on_round=observe, rules=rules,
+                      alerter=alerter)
 
 
 def run_continuous(sources: list[str], store: Any, *, sqs: str | None, workers: int, drain: bool,

@@ -10,6 +10,7 @@ never send the same row at once; a process that dies mid-attempt leaves a lease 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -40,8 +41,17 @@ CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
 """
 
 
-def default_outbox_path() -> Path:
-    return Path(platformdirs.user_data_dir("tattletrail")) / "outbox.sqlite"
+ENV_OUTBOX = "TATTLETRAIL_OUTBOX"
+
+
+def default_outbox_path(beside: Path | None = None) -> Path:
+    """$TATTLETRAIL_OUTBOX, else `outbox.sqlite` in the folder of `beside` (the checker's state
+    file), else in the user data directory. With the default locations the checker and ingest
+    share one outbox, so the checker's every-cycle retry also covers rule alerts."""
+    if os.environ.get(ENV_OUTBOX):
+        return Path(os.environ[ENV_OUTBOX]).expanduser()
+    folder = Path(beside).expanduser().parent if beside is not None else Path(platformdirs.user_data_dir("tattletrail"))
+    return folder / "outbox.sqlite"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import schedule
 
@@ -23,7 +23,7 @@ from tattletrail.timespec import parse_duration, zone
 if TYPE_CHECKING:
     from tattletrail.checks.notify import Delivery
     from tattletrail.checks.scheduler import Checker, SleepingClock
-    from tattletrail.destinations import Destination
+    from tattletrail.destinations import Dispatcher
 
 log = logging.getLogger("tattletrail.checker")
 
@@ -42,14 +42,14 @@ def next_report_time(settings: ReportSchedule, after: datetime) -> datetime:
     raise AssertionError("unreachable: a daily time is always due within two days")
 
 
-def send_report(store: Store, settings: ReportSchedule, destinations: Mapping[str, Destination],
+def send_report(store: Store, settings: ReportSchedule, dispatcher: Dispatcher,
                 due: datetime, now: datetime) -> tuple[Alert, list[Delivery]]:
     """Build the report of [due - since, due) and deliver it as an alert to the destinations."""
     from tattletrail.checks.notify import deliver
 
     report = build_report(store, due - parse_duration(settings.since), due, generated_at=now)
     alert = report_alert(report, created_at=now, samples=settings.top)
-    return alert, deliver(alert, settings.destinations, destinations)
+    return alert, deliver(alert, settings.destinations, dispatcher)
 
 
 class DailyReportJob(schedule.Job):
@@ -78,19 +78,22 @@ class DailyReportJob(schedule.Job):
 
 
 def schedule_report(checker: Checker, settings: ReportSchedule | None, store: Store,
-                    destinations: Mapping[str, Destination] | None) -> DailyReportJob | None:
+                    dispatcher: Dispatcher | None) -> DailyReportJob | None:
     """Add the daily report to the checker (nothing when the config has none, or it is disabled)."""
     if settings is None or not settings.enabled:
         return None
-    known = destinations or {}
+    if dispatcher is None:
+        raise ValueError("a scheduled report needs a dispatcher to deliver it")
 
     def run(due: datetime) -> None:
         lag = (checker.clock.now() - due).total_seconds()
-        alert, deliveries = send_report(store, settings, known, due, checker.clock.now())
-        failed = [delivery.destination for delivery in deliveries if not delivery.delivered]
-        log.info("report %s → %s lag=%.1fs: %s; sent to %d destination(s), %d failed%s", iso(alert.window_start),
-                 iso(alert.window_end), lag, alert.message.splitlines()[0], len(deliveries) - len(failed),
-                 len(failed), f" ({', '.join(failed)})" if failed else "")
+        alert, deliveries = send_report(store, settings, dispatcher, due, checker.clock.now())
+        sent = sum(delivery.delivered for delivery in deliveries)
+        queued = sum(delivery.queued for delivery in deliveries)
+        failed = [delivery.destination for delivery in deliveries if not delivery.delivered and not delivery.queued]
+        log.info("report %s → %s lag=%.1fs: %s; sent to %d destination(s), %d failed%s%s", iso(alert.window_start),
+                 iso(alert.window_end), lag, alert.message.splitlines()[0], sent, len(failed),
+                 f" ({', '.join(failed)})" if failed else "", f", {queued} queued for retry" if queued else "")
 
     job = DailyReportJob(settings, checker.scheduler, checker.clock)
     job.do(run)

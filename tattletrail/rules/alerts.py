@@ -2,18 +2,22 @@
 
 An ingest batch holds up to 20,000 events, so a rule matching a burst sends one alert with a
 count and the first few events (with their annotations), not a flood. Alerts go out after the
-batch is stored, so what an alert shows can already be searched.
+batch is stored, so what an alert shows can already be searched. They go through a Dispatcher:
+retried on 429/5xx/timeouts, and what is still undelivered waits in the outbox (by default the
+checker's, which the checker daemon retries every cycle). Close the alerter when the ingest ends.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from tattletrail.alert import Alert, SampleEvent, Status
 from tattletrail.config import ConfigError
-from tattletrail.destinations import DeliveryError, Destination
+from tattletrail.destinations import Dispatcher
+from tattletrail.destinations.delivery import IN_FLIGHT, QUEUED
 from tattletrail.event import Event
 from tattletrail.rules.ruleset import CompiledRule
 
@@ -26,6 +30,9 @@ STATUS_BY_LEVEL = {"critical": Status.CRITICAL, "high": Status.CRITICAL, "medium
                    "low": Status.WARNING, "info": Status.WARNING}
 
 RuleHit = tuple[CompiledRule, Event]
+# How long one batch's alerts may hold up the ingest; a destination still trying after that
+# finishes in the background and the outbox records how it went.
+DELIVERY_WAIT = 30.0
 
 
 @dataclass
@@ -33,14 +40,16 @@ class Delivery:
     """What happened to the alerts of one ingest run."""
 
     sent: int = 0
-    failed: list[str] = field(default_factory=list)  # "rule → destination: why"
+    queued: int = 0  # not delivered yet, kept in the outbox and retried later
+    failed: list[str] = field(default_factory=list)  # "rule → destination: why" (queued ones included)
 
 
 class RuleAlerter:
-    """Turns the hits of rules with destinations into alerts and sends them."""
+    """Turns the hits of rules with destinations into alerts and sends them through the dispatcher."""
 
-    def __init__(self, rules: Iterable[CompiledRule], destinations: dict[str, Destination]) -> None:
-        self.destinations = destinations
+    def __init__(self, rules: Iterable[CompiledRule], dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+        destinations = dispatcher.destinations
         for rule in rules:
             for name in rule.loaded.rule.destinations:
                 if name not in destinations:
@@ -55,12 +64,25 @@ class RuleAlerter:
 
     def deliver(self, hits: list[RuleHit], now: datetime | None = None) -> None:
         for rule, alert in rule_alerts(hits, now or _now()):
-            for name in rule.loaded.rule.destinations:
-                try:
-                    self.destinations[name].send(alert)
+            for result in self.dispatcher.deliver(alert, rule.loaded.rule.destinations):
+                if result.ok:
                     self.delivery.sent += 1
-                except DeliveryError as error:
-                    self.delivery.failed.append(f"{rule.name} → {name}: {error}")
+                    continue
+                kept = result.outcome in (QUEUED, IN_FLIGHT)
+                self.delivery.queued += kept
+                why = result.error or "still being attempted"
+                self.delivery.failed.append(f"{rule.name} → {result.destination}: "
+                                            f"{'queued in the outbox, retried later: ' if kept else ''}{why}")
+
+    def close(self) -> None:
+        """Wait for deliveries still trying (their retries' waits cut short; the outbox keeps the rest)."""
+        self.dispatcher.close()
+
+    def __enter__(self) -> "RuleAlerter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def rule_alerts(hits: list[RuleHit], now: datetime) -> list[tuple[CompiledRule, Alert]]:
@@ -106,11 +128,20 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def alerter_for(rules: Iterable[CompiledRule], config: "Config") -> RuleAlerter | None:
-    """A RuleAlerter over the config's destinations if any enabled rule names one, else None."""
+def alerter_for(rules: Iterable[CompiledRule], config: "Config", outbox_path: Path | None = None) -> RuleAlerter | None:
+    """A RuleAlerter over the config's destinations if any enabled rule names one, else None.
+
+    Its outbox is `outbox_path`, else the default one ($TATTLETRAIL_OUTBOX, else `outbox.sqlite`
+    in the user data directory, beside the checker's default state)."""
     rules = [rule for rule in rules if RuleAlerter.wants(rule)]
     if not rules:
         return None
-    from tattletrail.destinations import build_destinations
+    from tattletrail.destinations import dispatcher_from_config
+    from tattletrail.destinations.outbox import default_outbox_path
 
-    return RuleAlerter(rules, build_destinations(config))
+    dispatcher = dispatcher_from_config(config, outbox_path or default_outbox_path(), wait=DELIVERY_WAIT)
+    try:
+        return RuleAlerter(rules, dispatcher)
+    except ConfigError:
+        dispatcher.close()
+        raise

@@ -76,7 +76,8 @@ def run_queue(settings: QueueSettings, stop: threading.Event, *, workers: int = 
     """
     worker = queue_worker(settings, on_batch)  # checks the queue and the store before anything starts
     if workers == 1:
-        return worker.run(stop, drain)
+        return _run(worker, stop, drain)
+    _close_alerter(worker)  # the processes below do the work, each with its own
     context = multiprocessing.get_context("spawn")
     reports: Any = context.Queue()
     processes = [context.Process(target=_work, args=(settings, drain, reports), name=f"tattletrail-sqs-{number}")
@@ -121,7 +122,20 @@ def _work(settings: QueueSettings, drain: bool, reports: Any) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(processName)s %(levelname)s %(message)s")
     stop = threading.Event()
     stop_on_signals(stop)
-    queue_worker(settings, reports.put).run(stop, drain)
+    _run(queue_worker(settings, reports.put), stop, drain)
+
+
+def _run(worker: QueueWorker, stop: threading.Event, drain: bool) -> IngestSummary:
+    try:
+        return worker.run(stop, drain)
+    finally:
+        _close_alerter(worker)
+
+
+def _close_alerter(worker: QueueWorker) -> None:
+    """Rule alerts still being delivered finish (or stay in the outbox) before the worker ends."""
+    if worker.alerter is not None:
+        worker.alerter.close()
 
 
 class QueueDepthPoller:
