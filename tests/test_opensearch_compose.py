@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
 import yaml
 
 from tattletrail.cli import app
@@ -90,6 +91,17 @@ def test_the_commands_are_real_tattletrail_commands_on_a_valid_store(services: d
     assert parse_store_url(services["setup"]["environment"]["TATTLETRAIL_STORE"], environ={}).host == "opensearch"
     loop = " ".join(services["ingest"]["command"])
     assert re.search(r"tattletrail (\w+)", loop).group(1) in commands  # type: ignore[union-attr]
+
+
+def test_the_dashboards_are_imported_once_dashboards_has_started(services: dict[str, Any]):
+    importer = services["dashboards-import"]
+    assert importer["build"] == "." and importer["restart"].startswith("on-failure"), "one-shot, not a daemon"
+    assert importer["depends_on"]["dashboards"]["condition"] == "service_started"
+    command = importer["command"]
+    group = typer.main.get_command(app)
+    assert command[:2] == ["dashboards", "import"] and command[1] in group.commands[command[0]].commands
+    assert command[command.index("--url") + 1] == "http://dashboards:5601"
+    assert float(command[command.index("--wait") + 1]) >= 120, "Dashboards takes minutes to start"
 
 
 def test_the_image_carries_the_data_files_the_code_reads():
