@@ -85,17 +85,24 @@ class CheckMetrics:
     def __init__(self, registry: CollectorRegistry = REGISTRY, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._last_run: dict[str, float] = {}
-        self.status = Gauge("tattletrail_check_status", "A check's state: 0 ok, 1 breached, 2 error",
+        self.status = Gauge("tattletrail_check_status",
+                            "A check's worst status over its groups: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (Sensu codes)",
                             ["check"], registry=registry)
+        self.schedule_lag = Gauge("tattletrail_check_schedule_lag_seconds",
+                                  "How late the check's last run started behind its schedule", ["check"],
+                                  registry=registry)
         self.last_run = Gauge("tattletrail_check_last_run_timestamp_seconds", "When a check last ran (Unix time)",
                               ["check"], registry=registry)
         registry.register(_RunLag(self))
 
-    def record_run(self, check: str, status: int, ran_at: datetime | None = None) -> None:
+    def record_run(self, check: str, status: int, ran_at: datetime | None = None,
+                   schedule_lag: float | None = None) -> None:
         when = _timestamp(ran_at) if ran_at else self._clock()
         self._last_run[check] = when
         self.status.labels(check).set(status)
         self.last_run.labels(check).set(when)
+        if schedule_lag is not None:
+            self.schedule_lag.labels(check).set(schedule_lag)
 
 
 class _RunLag:

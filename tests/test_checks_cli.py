@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
+import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -124,6 +126,14 @@ def test_check_list_and_validate(tmp_path: Path) -> None:
     assert unknown.returncode == 2 and "sends to 'alerts', which is not a destination in the config" in unknown.stderr
 
 
+def test_validate_warns_about_a_bare_cidr(tmp_path: Path) -> None:
+    (tmp_path / "bare.yml").write_text("name: bare\ndescription: d\nquery: 'eventName:Authorize* AND \"0.0.0.0/0\"'\n"
+                                       "window: 30m\ninterval: 60s\ncritical: 1\n")
+    result = run_cli("check", "validate", str(tmp_path / "bare.yml"), cwd=tmp_path, env={"TATTLETRAIL_CONFIG": "/dev/null"})
+    assert result.returncode == 0, result.stderr
+    assert "warning: check 'bare': bare \"0.0.0.0/0\" also matches every sourceIPAddress" in result.stderr
+
+
 def test_check_test_replays_history(tmp_path: Path) -> None:
     store = DuckDBStore(tmp_path / "events.duckdb")
     now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
@@ -141,17 +151,29 @@ def test_check_test_replays_history(tmp_path: Path) -> None:
     assert timedelta(0) < went - opened <= timedelta(minutes=1) and back - went == timedelta(minutes=30)
 
 
-def test_checker_stops_cleanly_on_sigterm(store_url: str, tmp_path: Path) -> None:
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_checker_stops_cleanly_on_sigterm_and_serves_metrics(store_url: str, tmp_path: Path) -> None:
+    port = free_port()
     checker = subprocess.Popen(
         [sys.executable, "-m", "tattletrail", "checker", "--checks", str(FIXTURES), "--store", store_url,
-         "--state", str(tmp_path / "state.sqlite")], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env={"PATH": "/usr/bin", "TATTLETRAIL_CONFIG": "/dev/null"})
+         "--state", str(tmp_path / "state.sqlite"), "--metrics-port", str(port)], cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={"PATH": "/usr/bin", "TATTLETRAIL_CONFIG": "/dev/null", "TATTLETRAIL_OUTBOX": str(tmp_path / "outbox.sqlite")})
     try:
         seen = []
         for line in checker.stderr:  # type: ignore[union-attr]
             seen.append(line)
             if "ingress-open-to-world[actor=alice] CRITICAL" in line:  # the last check has run
                 break
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+        assert 'tattletrail_check_status{check="ingress-open-to-world"} 2.0' in metrics
+        assert re.search(r'tattletrail_check_schedule_lag_seconds\{check="ingress-open-to-world"\} \d', metrics)
+        assert re.search(r'tattletrail_check_run_lag_seconds\{check="ingress-open-to-world"\} \d', metrics)
         checker.send_signal(signal.SIGTERM)
         _, rest = checker.communicate(timeout=30)
     finally:

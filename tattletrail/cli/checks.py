@@ -24,9 +24,9 @@ from tattletrail.checks.replay import replay
 from tattletrail.checks.runner import FixedClock, Runner, SystemClock
 from tattletrail.checks.scheduler import Checker, WallClock
 from tattletrail.checks.state import StateFile, default_state_path
-from tattletrail.cli.output import USER_ERRORS, console, option_json, option_store, print_json, table
+from tattletrail.cli.output import USER_ERRORS, console, errors, option_json, option_store, print_json, table
 from tattletrail.config import Config, ConfigError, default_store_url, load_config
-from tattletrail.query import QueryError
+from tattletrail.query import QueryError, parse_query, surprises
 from tattletrail.stores import Store, open_store
 from tattletrail.timespec import parse_duration
 
@@ -166,6 +166,9 @@ def validate_command(directory: Optional[Path] = typer.Argument(None, help="Chec
     """Check every check file: keys, types, queries, and destination names against the config."""
     path = checks_directory(directory)
     checks = load_checks(path)
+    for check in checks:
+        for surprise in surprises(parse_query(check.query)):
+            errors.print(f"warning: check {check.name!r}: {surprise}", highlight=False, markup=False)
     config = load_config()
     known = {"stdout", *config.destinations}
     for check in checks:
@@ -179,8 +182,22 @@ def validate_command(directory: Optional[Path] = typer.Argument(None, help="Chec
     console.print(f"{len(checks)} check(s) in {path}: valid.", highlight=False)
 
 
+def _serve_check_metrics(port: int | None) -> Any:
+    """The checker's on_run hook that feeds Prometheus, once the metrics endpoint is up (or None)."""
+    if port is None:
+        return None
+    from tattletrail.metrics import CheckMetrics, serve_metrics
+
+    serve_metrics(port)
+    metrics = CheckMetrics()
+    return lambda run, lag: metrics.record_run(run.check.name, int(run.worst), schedule_lag=lag)
+
+
 def checker_command(checks_dir: Optional[Path] = option_checks(), store: Optional[str] = option_store(),
-                    state: Optional[Path] = option_state()) -> None:
+                    state: Optional[Path] = option_state(),
+                    metrics_port: Optional[int] = typer.Option(
+                        None, "--metrics-port", help="Serve Prometheus metrics on this port: each check's "
+                        "status, last run, lag behind schedule and since its last run.")) -> None:
     """The daemon: runs each enabled check on its interval, notifies destinations, logs each run with
     its lag behind schedule; stops cleanly on SIGTERM or Ctrl-C."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
@@ -193,7 +210,7 @@ def checker_command(checks_dir: Optional[Path] = option_checks(), store: Optiona
     runner = Runner(target, state=StateFile(state_path, target.url), dispatcher=dispatcher,
                     dashboards_url=config.dashboards_url)
     clock = WallClock()
-    checker = Checker(checks, runner, clock)
+    checker = Checker(checks, runner, clock, on_run=_serve_check_metrics(metrics_port))
     from tattletrail.report.schedule import schedule_report
 
     schedule_report(checker, config.checker.report, target, dispatcher)
