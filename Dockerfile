@@ -10,7 +10,8 @@ WORKDIR /app
 COPY . .
 RUN pip install -e . \
  && useradd --create-home --uid 10001 tattletrail \
- && mkdir -p /data && chown tattletrail /data
+ && mkdir -p /data /home/tattletrail/.local/share/tattletrail /home/tattletrail/.config/tattletrail \
+ && chown -R tattletrail /data /home/tattletrail/.local /home/tattletrail/.config
 
 USER tattletrail
 ENV TATTLETRAIL_STORE=duckdb:///data/events.duckdb

@@ -104,6 +104,17 @@ def test_the_dashboards_are_imported_once_dashboards_has_started(services: dict[
     assert float(command[command.index("--wait") + 1]) >= 120, "Dashboards takes minutes to start"
 
 
+def test_the_checker_and_the_sqs_ingest_are_real_commands_with_persistent_state(services: dict[str, Any]):
+    group = typer.main.get_command(app)
+    checker, sqs = services["checker"], services["ingest-sqs"]
+    assert checker["command"][0] in group.commands and "--metrics-port" in checker["command"]
+    assert any(volume.endswith(":/home/tattletrail/.local/share/tattletrail") for volume in checker["volumes"])
+    assert checker["depends_on"]["setup"]["condition"] == "service_completed_successfully"
+    assert sqs["command"][:2] == ["ingest", "--sqs"] and sqs["profiles"] == ["sqs"]
+    ingest_options = {param.opts[0] for param in group.commands["ingest"].params if param.opts}
+    assert {option for option in sqs["command"] if option.startswith("--")} <= ingest_options
+
+
 def test_the_image_carries_the_data_files_the_code_reads():
     """The Dockerfile copies the build context; .dockerignore must not leave out what the code reads."""
     dockerfile = DOCKERFILE.read_text()
