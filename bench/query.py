@@ -74,9 +74,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9, help="timed runs per saved search")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/tattletrail-bench"))
     parser.add_argument("--no-jq", action="store_true", help="skip the jq comparison")
+    parser.add_argument("--store", type=Path, help="measure this existing DuckDB file instead (e.g. the 10M "
+                        "store bench/checks.py builds); implies --no-jq")
     options = parser.parse_args()
 
-    logs, store = prepare(options)
+    if options.store:
+        logs, store, options.no_jq = Path("/nonexistent"), DuckDBStore(options.store), True
+    else:
+        logs, store = prepare(options)
     total = store.count(All()).total
     arguments = parameters_from(store)
     print(f"{total:,} events in {store.path} ({store.path.stat().st_size / 2**20:,.0f} MiB); "
