@@ -27,10 +27,13 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     a first call in ap-east-1, after a week of DescribeInstances in eu-west-1 (ingested now too)."""
     store = DuckDBStore(tmp_path_factory.mktemp("cli") / "events.duckdb")
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    put(store, [describe(now - timedelta(hours=hours), "bob") for hours in range(6, 7 * 24, 6)])
+    # Arrived a minute ago: a window ends at a whole second, so an event stored in the very second
+    # a run starts belongs to the next window, and a fast machine would see it there.
+    arrived = now - timedelta(minutes=1)
+    put(store, [describe(now - timedelta(hours=hours), "bob") for hours in range(6, 7 * 24, 6)], ingest_time=arrived)
     put(store, [ingress(now - timedelta(minutes=5), "alice")] + [denied(now - timedelta(minutes=4), "mallory")] * 1
         + [denied(now - timedelta(minutes=3, seconds=i), "mallory") for i in range(3)]
-        + [describe(now - timedelta(minutes=2), "alice", region="ap-east-1")])
+        + [describe(now - timedelta(minutes=2), "alice", region="ap-east-1")], ingest_time=arrived)
     return store.url
 
 
