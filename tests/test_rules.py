@@ -404,3 +404,13 @@ def test_cli_ingest_takes_a_rules_directory_and_reports_bad_rules_in_one_line(tm
     assert broken.returncode == 2
     assert "mine.yml:4: unknown key 'levle' (did you mean 'level'?)" in broken.stderr
     assert "Traceback" not in broken.stderr
+
+
+def test_a_quoted_last_alternative_is_the_fallback_text() -> None:
+    from tattletrail.rules.annotation import TemplateError, compile_template
+
+    template = compile_template("ports {requestParameters.fromPort|'any.port'} to {requestParameters.cidrIp}")
+    assert template.render({"requestParameters": {"fromPort": 22}}) == "ports 22 to ?"
+    assert template.render({"requestParameters": {}}) == "ports any.port to ?"
+    with pytest.raises(TemplateError):
+        compile_template("{'any'|requestParameters.fromPort}")  # only last

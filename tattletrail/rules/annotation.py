@@ -2,7 +2,8 @@
 
 A placeholder is a dotted path into the event document (the original record with the derived
 fields beside it), read the way queries read it: a list on the way means "each element", a number
-picks one element (`items.0.fromPort`). `{a|b}` takes the first path that has a value. Several
+picks one element (`items.0.fromPort`). `{a|b}` takes the first path that has a value, and a quoted
+last alternative is the text to show when none has: `{requestParameters.ipPermissions.items.fromPort|'all'}`. Several
 values are joined with ", "; an object is shown as compact JSON; a missing value is "?". `{{` and
 `}}` are literal braces. Templates are checked when rules load, so rendering never raises.
 """
@@ -18,7 +19,8 @@ import orjson
 MISSING = "?"
 MAX_VALUE_CHARS = 200
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
-_PATH = re.compile(r"[^\s.{}|]+(\.[^\s.{}|]+)*")
+_PATH = re.compile(r"[^\s.{}|']+(\.[^\s.{}|']+)*")
+_LITERAL = re.compile(r"'[^'{}|]*'")
 
 
 class TemplateError(ValueError):
@@ -55,11 +57,12 @@ def compile_template(text: str) -> Template:
                                 "literal brace)")
         else:
             alternatives = [part.strip() for part in found.group(1).split("|")]
-            bad = [part for part in alternatives if not _PATH.fullmatch(part)]
+            bad = [part for index, part in enumerate(alternatives) if not _PATH.fullmatch(part)
+                   and not (index == len(alternatives) - 1 and _LITERAL.fullmatch(part))]
             if bad:
                 raise TemplateError(f"placeholder {token!r} at column {found.start() + 1}: {bad[0]!r} is not a "
                                     "dotted field path such as requestParameters.groupId")
-            pieces.append(tuple(tuple(part.split(".")) for part in alternatives))
+            pieces.append(tuple((part,) if part.startswith("'") else tuple(part.split(".")) for part in alternatives))
         position = found.end()
     if position < len(text):
         pieces.append(text[position:])
@@ -90,6 +93,8 @@ def values_at_path(document: Any, keys: tuple[str, ...]) -> list[Any]:
 
 def _first_present(document: dict[str, Any], alternatives: tuple[tuple[str, ...], ...]) -> str:
     for keys in alternatives:
+        if len(keys) == 1 and keys[0].startswith("'"):  # the quoted fallback text
+            return keys[0][1:-1]
         values = values_at_path(document, keys)
         if values:
             return ", ".join(_text(value) for value in values)
