@@ -151,8 +151,8 @@ def resource_of(record: dict[str, Any]) -> str | None:
     parameters = record.get("requestParameters")
     if isinstance(parameters, dict):
         # Parameters have a handful of keys; ranking those beats probing all the names above.
-        candidates = [(_RESOURCE_RANK[key], parameters[key]) for key in parameters.keys() & _RESOURCE_RANK.keys()
-                      if isinstance(parameters[key], str) and parameters[key]]
+        candidates = [(_RESOURCE_RANK[key], value) for key, value in parameters.items()
+                      if key in _RESOURCE_RANK and isinstance(value, str) and value]
         if candidates:
             return min(candidates)[1]
         instances = (parameters.get("instancesSet") or {}).get("items") if isinstance(

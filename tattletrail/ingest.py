@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 BATCH_EVENTS = 20_000
 LEDGER_LOOKUP_CHUNK = 1_000
+LEDGER_LOOKUP_CHUNK_LATER = 20_000
 # A problem that says nothing about the content: the object is read again on the next run.
 TRANSIENT_REASONS = {"unreadable"}
 
@@ -223,8 +224,12 @@ def _closing(stream: Any, items: Iterator[Any]) -> Iterator[Any]:
 
 
 def _not_ledgered(objects: Iterable[LogObject], store: Store, summary: IngestSummary) -> Iterator[LogObject]:
+    """Objects not yet ingested. The first lookup is small, so work starts at once; later ones are
+    large, because each waits for the store's write in progress (one file, one writer)."""
     iterator = iter(objects)
-    while chunk := list(islice(iterator, LEDGER_LOOKUP_CHUNK)):
+    size = LEDGER_LOOKUP_CHUNK
+    while chunk := list(islice(iterator, size)):
+        size = LEDGER_LOOKUP_CHUNK_LATER
         done = store.ledgered([log_object.uri for log_object in chunk])
         for log_object in chunk:
             if done.get(log_object.uri) == log_object.etag:
