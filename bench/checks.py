@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,9 +33,10 @@ from tattletrail.alert import Alert
 from tattletrail.checks.model import Check, load_checks
 from tattletrail.checks.runner import Runner
 from tattletrail.checks.state import StateFile
-from tattletrail.ingest import ingest
-from tattletrail.sources.local import local_objects
 from tattletrail.stores.duckdb import DuckDBStore
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from query import prepare  # noqa: E402  (bench/query.py: the same generated trail and store)
 
 PACK = Path(__file__).resolve().parents[1] / "checks"
 
@@ -68,7 +68,8 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/tattletrail-bench"))
     options = parser.parse_args()
 
-    ingested = prepare(options)
+    _, generated = prepare(options)
+    ingested = generated.path
     arrived = arrive(ingested, options.copies, options.days)
     checks = [check for check in load_checks(options.checks) if check.enabled]
     store = DuckDBStore(arrived)
@@ -113,22 +114,6 @@ def run_pack(runner: Runner, checks: list[Check]) -> dict[str, tuple[float, str]
             run = runner.run(check)
             timings[check.name] = ((time.perf_counter() - started) * 1000, run.worst.name)
     return timings
-
-
-def prepare(options: argparse.Namespace) -> Path:
-    """Generated log files and a store holding them, built once per (events, days, seed)."""
-    root = options.workdir / f"{options.events}-{options.days}d-seed{options.seed}"
-    logs, database = root / "logs", root / "events.duckdb"
-    if not logs.exists():
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "tattletrail", "generate", str(logs), "--days", str(options.days),
-                        "--events-per-day", str(options.events // options.days), "--seed", str(options.seed)],
-                       check=True)
-        print(f"generated in {time.perf_counter() - started:,.0f}s", file=sys.stderr)
-    if not database.exists():
-        summary = ingest(local_objects(str(logs)), DuckDBStore(database))
-        print(f"ingested {summary.ingested:,} events in {summary.seconds:,.0f}s", file=sys.stderr)
-    return database
 
 
 def arrive(ingested: Path, copies: int, days: int) -> Path:

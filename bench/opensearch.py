@@ -23,16 +23,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ingest import OUT, ROOT, generate  # noqa: E402  (bench/ingest.py: the cached trail)
 
 PLAIN_BULK = """
 import gzip, sys, orjson
@@ -67,20 +65,6 @@ store = OpenSearchStore(url.replace('http://', 'opensearch://', 1) + f'?prefix={
 print(ingest(local_objects(trail), store).ingested)
 """,
 }
-
-
-def generate(events: int) -> Path:
-    trail = OUT / f"trail-{events}"
-    if not (trail / ".complete").exists():
-        from tattletrail.generate import generate_trail
-
-        shutil.rmtree(trail, ignore_errors=True)
-        days = max(1, events // 250_000)
-        print(f"generating {events:,} events over {days} day(s) into {trail} …", file=sys.stderr)
-        generate_trail(trail, days=days, seed=42, accounts=5, events_per_day=events // days,
-                       end=datetime(2026, 11, 23, 12, 0))
-        (trail / ".complete").write_text("")
-    return trail
 
 
 def prepare(url: str, prefix: str) -> None:

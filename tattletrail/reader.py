@@ -123,14 +123,19 @@ def _records_of(document: Any, unit: str) -> Iterator[Item]:
                       "not a CloudTrail file", _sample(document))
         return
     for index, item in enumerate(items, start=1):
-        # The common case, a CloudTrail record, is handed on at once; anything else is examined.
-        if isinstance(item, dict) and "eventVersion" in item and "CloudTrailEvent" not in item:
-            yield item
-        else:
-            yield _record_of(item, f"{unit} {index}" if unit != "object" else "file")
+        yield _record_of(item, unit, index)
 
 
-def _record_of(item: Any, location: str) -> Item:
+def _location(unit: str, index: int) -> str:
+    return "file" if unit == "object" else f"{unit} {index}"
+
+
+def _record_of(item: Any, unit: str, index: int) -> Item:
+    """The record, or the Problem with it. The location is spelled out only for a problem: this
+    runs once per record."""
+    if isinstance(item, dict) and "eventVersion" in item and "CloudTrailEvent" not in item:
+        return item  # the common case: a CloudTrail record as delivered
+    location = _location(unit, index)
     if not isinstance(item, dict):
         return Problem(location, "not-an-object", f"record is a {type(item).__name__}, not a JSON object",
                        _sample(item))
@@ -162,7 +167,7 @@ def _json_lines(stream: BinaryIO) -> Iterator[Item]:
         if isinstance(value, dict) and isinstance(value.get("Records"), list):
             yield from _records_of(value, f"line {number} record")
         else:
-            yield _record_of(value, f"line {number}")
+            yield _record_of(value, "line", number)
 
 
 def _stream_document(stream: BinaryIO) -> Iterator[Item]:
@@ -193,7 +198,7 @@ def _stream_records(stream: BinaryIO) -> Iterator[Item]:
     index = 0
     try:
         for index, item in enumerate(ijson.items(stream, "Records.item", use_float=True), start=1):
-            yield _record_of(item, f"record {index}")
+            yield _record_of(item, "record", index)
     except ijson.JSONError as error:
         yield Problem(f"record {index + 1}", "not-json", f"JSON breaks off after {index} records: {error}")
     if index == 0:

@@ -23,9 +23,13 @@ def distinct_identities(records: list[dict[str, Any]]) -> set[str]:
     return {normalize(record).event_id for record in records}
 
 
-def write_log_file(path: Path, records: list[Any], compress: bool = True) -> Path:
-    """A CloudTrail log file: `{"Records": [...]}`, gzipped like every delivered file."""
+def log_file(records: list[Any], compress: bool = True) -> bytes:
+    """The bytes of a CloudTrail log file: `{"Records": [...]}`, gzipped like every delivered file."""
     body = orjson.dumps({"Records": records})
+    return gzip.compress(body, mtime=0) if compress else body
+
+
+def write_log_file(path: Path, records: list[Any], compress: bool = True) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(gzip.compress(body, mtime=0) if compress else body)
+    path.write_bytes(log_file(records, compress))
     return path

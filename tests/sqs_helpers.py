@@ -3,7 +3,6 @@ bodies a trail bucket sends, in each of its shapes."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import uuid
 from dataclasses import dataclass
@@ -12,7 +11,6 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import boto3
-import orjson
 import pytest
 
 AWS_ENVIRONMENT = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -29,10 +27,6 @@ def use_test_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 def log_key(account: str, region: str, delivered: datetime, suffix: str = "a1B2") -> str:
     return (f"AWSLogs/{account}/CloudTrail/{region}/{delivered:%Y/%m/%d}/"
             f"{account}_CloudTrail_{region}_{delivered:%Y%m%dT%H%MZ}_{suffix}.json.gz")
-
-
-def log_file(records: list[dict[str, Any]]) -> bytes:
-    return gzip.compress(orjson.dumps({"Records": records}), mtime=0)
 
 
 @dataclass

@@ -20,8 +20,8 @@ import pytest
 from tattletrail.ingest import IngestSummary
 from tattletrail.sources.follow import follow, list_from
 from tattletrail.stores.duckdb import DuckDBStore
-from tests.cloudtrail_files import corpus_records, distinct_identities
-from tests.sqs_helpers import log_file, log_key, use_test_credentials
+from tests.cloudtrail_files import corpus_records, distinct_identities, log_file
+from tests.sqs_helpers import log_key, use_test_credentials
 
 RECORDS = corpus_records()
 ACCOUNT = "111122223333"

@@ -21,8 +21,8 @@ from tattletrail.sources.s3 import s3_client
 from tattletrail.sources.sqs import BatchOutcome, QueueWorker, sqs_client
 from tattletrail.sources.sqs_workers import QueueDepthPoller
 from tattletrail.stores.duckdb import DuckDBStore
-from tests.cloudtrail_files import corpus_records, distinct_identities
-from tests.sqs_helpers import TrailQueue, log_file, log_key, make_trail_queue, s3_event, use_test_credentials
+from tests.cloudtrail_files import corpus_records, distinct_identities, log_file
+from tests.sqs_helpers import TrailQueue, log_key, make_trail_queue, s3_event, use_test_credentials
 
 RECORDS = corpus_records()
 DELIVERED = datetime(2026, 11, 23, 10, 5)

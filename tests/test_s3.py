@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import subprocess
 import sys
@@ -16,14 +15,13 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import boto3
-import orjson
 import pytest
 
 from tattletrail.ingest import IngestSummary, ingest
 from tattletrail.sources.base import LogObject, SourceError
 from tattletrail.sources.s3 import KeyFilter, s3_objects
 from tattletrail.stores.duckdb import DuckDBStore
-from tests.cloudtrail_files import corpus_records, distinct_identities
+from tests.cloudtrail_files import corpus_records, distinct_identities, log_file
 
 PLAIN, ORG = "111111111111", "222222222222"  # ORG's files sit in an organization trail's folder
 REGIONS = ("us-east-1", "eu-west-1")
@@ -37,10 +35,6 @@ def log_key(account: str, region: str, delivered: datetime, folder: str = "Cloud
     org = "o-exampleorg1/" if account == ORG else ""
     return (f"trail/AWSLogs/{org}{account}/{folder}/{region}/{delivered:%Y/%m/%d}/"
             f"{account}_{folder}_{region}_{delivered:%Y%m%dT%H%MZ}_{suffix}.json.gz")
-
-
-def log_file(records: list[dict[str, Any]]) -> bytes:
-    return gzip.compress(orjson.dumps({"Records": records}), mtime=0)
 
 
 @dataclass

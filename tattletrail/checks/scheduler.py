@@ -35,13 +35,13 @@ class WallClock(SystemClock):
         stop.wait(seconds)
 
 
-class ClockedJob(schedule.Job):
-    """A `schedule` job on an injected clock, due on a fixed grid; passes its due time to the job."""
+class InjectedClockJob(schedule.Job):
+    """A `schedule` job that reads an injected clock and passes its due time to the job; a
+    subclass says when it is due next (`_schedule_next_run`)."""
 
-    def __init__(self, interval: timedelta, scheduler: schedule.Scheduler, clock: SleepingClock) -> None:
-        super().__init__(int(interval.total_seconds()), scheduler)
-        self.unit = "seconds"
-        self.period = interval
+    def __init__(self, interval: int, unit: str, scheduler: schedule.Scheduler, clock: SleepingClock) -> None:
+        super().__init__(interval, scheduler)
+        self.unit = unit
         self.clock = clock
 
     @property
@@ -54,6 +54,14 @@ class ClockedJob(schedule.Job):
         self.last_run = self.clock.now()
         self._schedule_next_run()
         return result
+
+
+class ClockedJob(InjectedClockJob):
+    """Due on a fixed grid: start, start + interval, …"""
+
+    def __init__(self, interval: timedelta, scheduler: schedule.Scheduler, clock: SleepingClock) -> None:
+        super().__init__(int(interval.total_seconds()), "seconds", scheduler, clock)
+        self.period = interval
 
     def _schedule_next_run(self) -> None:
         now = self.clock.now()

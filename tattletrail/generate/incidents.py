@@ -14,7 +14,7 @@ from typing import Any
 from tattletrail.event import actor_of
 from tattletrail.generate.assets import Assets
 from tattletrail.generate.identities import (CLI_AGENTS, CONSOLE_AGENTS, Account, Ids, Session,
-                                             console_user_identity, iam_user_identity, sso_identity)
+                                             iam_user_identity, sso_identity)
 from tattletrail.generate.records import access_denied, api_record, console_login, event_time
 
 KINDS = ("default-route-deleted", "ingress-open-to-world", "iam-user-created", "console-login-without-mfa",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from tattletrail.query.parse import QueryError
-from tattletrail.query.tree import And, Exists, Match, Node, Not, Or, Range
+from tattletrail.query.tree import And, Match, Node, Not, Or, Range
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "mappings" / "cloudtrail-template.json"
 

@@ -68,26 +68,25 @@ class All:
 Node = Union[Match, Range, Exists, And, Or, Not, All]
 
 
+def leaves_of(node: Node) -> list[Match | Range | Exists]:
+    """Every field test and bare term of the query, in order of appearance."""
+    if isinstance(node, (Match, Range, Exists)):
+        return [node]
+    if isinstance(node, (And, Or)):
+        return [found for operand in node.operands for found in leaves_of(operand)]
+    if isinstance(node, Not):
+        return leaves_of(node.operand)
+    return []
+
+
 def fields_of(node: Node) -> list[tuple[str, int]]:
     """Every field the query names, with its column, in order of appearance."""
-    if isinstance(node, (Match, Range, Exists)):
-        return [(node.field, node.column)] if node.field else []
-    if isinstance(node, (And, Or)):
-        return [found for operand in node.operands for found in fields_of(operand)]
-    if isinstance(node, Not):
-        return fields_of(node.operand)
-    return []
+    return [(leaf.field, leaf.column) for leaf in leaves_of(node) if leaf.field]
 
 
 def matches_of(node: Node) -> list[Match]:
     """Every `field:value` and bare term of the query, in order of appearance."""
-    if isinstance(node, Match):
-        return [node]
-    if isinstance(node, (And, Or)):
-        return [found for operand in node.operands for found in matches_of(operand)]
-    if isinstance(node, Not):
-        return matches_of(node.operand)
-    return []
+    return [leaf for leaf in leaves_of(node) if isinstance(leaf, Match)]
 
 
 def unescape(pattern: str) -> str:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import schedule
 
 from tattletrail.alert import Alert, report_alert
+from tattletrail.checks.scheduler import InjectedClockJob
 from tattletrail.config import ReportSchedule
 from tattletrail.report.model import build_report, iso
 from tattletrail.stores.base import Store
@@ -52,25 +53,12 @@ def send_report(store: Store, settings: ReportSchedule, dispatcher: Dispatcher,
     return alert, deliver(alert, settings.destinations, dispatcher)
 
 
-class DailyReportJob(schedule.Job):
-    """A `schedule` job due every day at the report's local time, on an injected clock."""
+class DailyReportJob(InjectedClockJob):
+    """Due every day at the report's local time, on the checker's clock."""
 
     def __init__(self, settings: ReportSchedule, scheduler: schedule.Scheduler, clock: SleepingClock) -> None:
-        super().__init__(1, scheduler)
-        self.unit = "days"
+        super().__init__(1, "days", scheduler, clock)
         self.settings = settings
-        self.clock = clock
-
-    @property
-    def should_run(self) -> bool:
-        return self.clock.now() >= self.next_run
-
-    def run(self) -> Any:
-        due = self.next_run
-        result = self.job_func(due=due)
-        self.last_run = self.clock.now()
-        self._schedule_next_run()
-        return result
 
     def _schedule_next_run(self) -> None:
         after = self.clock.now() if self.next_run is None else max(self.next_run, self.clock.now())

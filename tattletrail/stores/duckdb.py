@@ -21,8 +21,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from tattletrail.event import Event
-from tattletrail.stores.base import (Batch, DoctorCheck, LedgerEntry, QuarantineEntry, SetupStep, Stats,
+from tattletrail.stores.base import (Batch, DoctorCheck, QuarantineEntry, SetupStep, Stats,
                                      WriteResult)
 
 # Columns of `events`: the event's identity and times, CloudTrail's common fields by their own
