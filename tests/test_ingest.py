@@ -11,6 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+import tattletrail.ingest
 from tattletrail.ingest import ingest
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.duckdb import DuckDBStore
@@ -55,6 +56,40 @@ def test_incomplete_records_land_marked_and_twice_ingested_once(store: DuckDBSto
     stats = store.stats()
     assert stats.events == len(honeybucket) + 5
     assert stats.incomplete == len(honeybucket) + 5
+
+
+def test_an_event_delivered_again_in_a_later_batch_is_stored_once(store: DuckDBStore, tmp_path: Path):
+    records = corpus_records()
+    untimed = [{k: v for k, v in record.items() if k != "eventTime"} for record in records[:4]]
+    write_log_file(tmp_path / "logs" / "a.json.gz", records + untimed)
+    write_log_file(tmp_path / "logs" / "b.json.gz", records[::-1] + untimed)  # delivered again, in other batches
+    summary = ingest(local_objects(tmp_path / "logs"), store, batch_events=7)
+    read = 2 * (len(records) + 4)  # parser-samples repeats one eventID: 410 distinct of 411
+    assert (summary.ingested, summary.duplicates) == (414, read - 414)
+    assert store.stats().events == 414
+
+
+def test_a_record_reusing_an_event_id_at_another_time_is_kept_beside_the_first(store: DuckDBStore, tmp_path: Path):
+    # CloudTrail re-delivers an event with its own eventTime; a record that reuses an eventID with
+    # another time is not that event again, and dropping it could hide tampering
+    record = corpus_records("parser-samples.jsonl")[0]
+    other = {**record, "eventTime": "2001-01-01T00:00:00Z"}
+    write_log_file(tmp_path / "logs" / "a.json.gz", [record, other, record])
+    summary = ingest(local_objects(tmp_path / "logs"), store)
+    assert (summary.ingested, summary.duplicates) == (2, 1)
+
+
+def test_a_new_store_keeps_records_compressed_with_zstd_and_no_key_index(store: DuckDBStore, tmp_path: Path):
+    write_log_file(tmp_path / "logs" / "a.json.gz", corpus_records())
+    ingest(local_objects(tmp_path / "logs"), store)
+    with store.connect(read_only=False) as connection:
+        connection.execute("CHECKPOINT")
+        compressions = {row[0] for row in connection.execute(
+            "SELECT compression FROM pragma_storage_info('events') WHERE column_name = 'record' "
+            "AND segment_type = 'VARCHAR'").fetchall()}
+        keys = connection.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'events' "
+                                  "AND constraint_type = 'PRIMARY KEY'").fetchone()[0]
+    assert compressions == {"ZSTD"} and keys == 0
 
 
 def test_ingesting_the_same_files_twice_leaves_the_same_events(store: DuckDBStore, tmp_path: Path):
@@ -154,26 +189,37 @@ def test_store_url_comes_from_the_environment_then_the_config_file(tmp_path: Pat
 
 
 class WatchedStore(DuckDBStore):
-    """The real store, noting what each write transaction carried."""
+    """The real store, noting the batches it prepared and what each write transaction carried."""
+
+    transaction_events = 40
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
-        self.writes: list[tuple[int, list[str]]] = []
+        self.prepared: list[int] = []
+        self.transactions: list[tuple[int, list[str]]] = []
 
-    def write(self, batch):  # type: ignore[no-untyped-def]
-        self.writes.append((len(batch.events), [entry.source for entry in batch.ledger]))
-        return super().write(batch)
+    def prepare(self, batch):  # type: ignore[no-untyped-def]
+        self.prepared.append(len(batch.events))
+        return super().prepare(batch)
+
+    def write_prepared(self, parts):  # type: ignore[no-untyped-def]
+        self.transactions.append((sum(len(part) for part in parts),
+                                  [entry.source for part in parts for entry in part.ledger]))
+        return super().write_prepared(parts)
 
 
-def test_a_big_file_is_written_in_bounded_batches_and_ledgered_with_its_last_events(tmp_path: Path):
+def test_a_big_file_is_read_in_bounded_batches_and_ledgered_with_its_last_events(tmp_path: Path, monkeypatch):
     records = corpus_records()[:95]
     big = write_log_file(tmp_path / "logs" / "big.json.gz", records)
     store = WatchedStore(tmp_path / "events.duckdb")
-    summary = ingest(local_objects(big), store, batch_events=20)
+    monkeypatch.setattr(tattletrail.ingest, "READ_BATCH_EVENTS", 20)
+    summary = ingest(local_objects(big), store)
     assert summary.ingested == len(distinct_identities(records))
-    assert max(size for size, _ in store.writes) <= 20 and len(store.writes) >= 5
-    ledgered_in = [index for index, (_, sources) in enumerate(store.writes) if sources]
-    assert ledgered_in == [len(store.writes) - 1]  # not before the file's last events are stored
+    # batches of at most 20 events become Arrow tables at once; transactions join them up to 40
+    assert max(store.prepared) <= 20 and len(store.prepared) >= 5
+    assert [size for size, _ in store.transactions] == [40, 40, 15]
+    ledgered_in = [index for index, (_, sources) in enumerate(store.transactions) if sources]
+    assert ledgered_in == [len(store.transactions) - 1]  # not before the file's last events are stored
 
 
 def test_reading_a_store_that_is_not_there_is_an_error_not_an_empty_store(tmp_path: Path):

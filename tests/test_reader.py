@@ -29,6 +29,20 @@ def test_records_file_gzipped_gives_back_every_record_unchanged():
     assert records_only(items) == RECORDS
 
 
+def test_gzip_of_several_members_and_trailing_bytes_is_read_like_gunzip_reads_it():
+    # `cat a.gz b.gz` is one valid gzip file; bytes after the last member are ignored, as gunzip does
+    lines = [orjson.dumps(record) + b"\n" for record in RECORDS]
+    content = b"".join(gzip.compress(line) for line in lines) + b"\x00\x00 trailing"
+    assert records_only(read(content)) == RECORDS
+
+
+def test_a_corrupt_small_gzip_is_quarantined_whole():
+    content = bytearray(gzip.compress(orjson.dumps({"Records": RECORDS})))
+    content[len(content) // 2] ^= 0xFF
+    items = read(bytes(content))
+    assert [(item.location, item.reason) for item in items] == [("file", "truncated-gzip")]
+
+
 def test_gzip_is_detected_by_magic_bytes_not_by_name():
     assert records_only(read(gzip.compress(orjson.dumps({"Records": RECORDS})), name="plain.json")) == RECORDS
     assert records_only(read(orjson.dumps({"Records": RECORDS}), name="looks-zipped.json.gz")) == RECORDS

@@ -33,8 +33,9 @@ def ingest_command(
     until: Optional[str] = typer.Option(None, help="S3: only log files before this time."),
     profile: Optional[str] = typer.Option(None, help="S3: AWS profile (default: standard boto3 credentials)."),
     endpoint_url: Optional[str] = typer.Option(None, help="S3: endpoint URL (S3-compatible storage, tests)."),
-    batch_events: int = typer.Option(BATCH_EVENTS, min=1, help="Events per write transaction; "
-                                     "the store is free for readers between two."),
+    batch_events: Optional[int] = typer.Option(BATCH_EVENTS, min=1, help="Events per write transaction (default: "
+                                               "120,000 embedded, 20,000 OpenSearch); the store is free for "
+                                               "readers between two."),
     sqs: Optional[str] = typer.Option(None, "--sqs", help="Read the files an SQS queue announces, until stopped."),
     workers: int = typer.Option(1, min=1, help="SQS: worker processes sharing the queue."),
     visibility_timeout: Optional[int] = typer.Option(None, min=1, help="SQS: seconds (default: the queue's)."),

@@ -59,7 +59,7 @@ def run_sqs(settings: Any, *, workers: int, drain: bool, metrics_port: int | Non
 
 
 def run_follow(uri: str, store: Any, *, every: str, lookback: str, since: datetime | None, s3_options: dict[str, Any],
-               batch_events: int, metrics_port: int | None, rules_dir: str | None, no_rules: bool) -> IngestSummary:
+               batch_events: int | None, metrics_port: int | None, rules_dir: str | None, no_rules: bool) -> IngestSummary:
     from tattletrail.cli.rules import rules_for_ingest
     from tattletrail.sources.follow import follow
     from tattletrail.timespec import parse_duration
@@ -85,7 +85,7 @@ def run_follow(uri: str, store: Any, *, every: str, lookback: str, since: dateti
 def run_continuous(sources: list[str], store: Any, *, sqs: str | None, workers: int, drain: bool,
                    visibility_timeout: int | None, wait_seconds: int, follow: bool, every: str, lookback: str,
                    since: datetime | None, accounts: list[str], regions: list[str], profile: str | None,
-                   endpoint_url: str | None, batch_events: int, metrics_port: int | None,
+                   endpoint_url: str | None, batch_events: int | None, metrics_port: int | None,
                    rules_dir: str | None = None, no_rules: bool = False) -> IngestSummary:
     """`ingest --sqs` or `ingest s3://… --follow`: checks the combination, then runs until stopped."""
     import typer

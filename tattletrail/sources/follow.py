@@ -28,7 +28,7 @@ RoundReport = Callable[[IngestSummary, "datetime | None"], None]
 
 def follow(uri: str, store: Store, stop: threading.Event, *, every: timedelta, lookback: timedelta = timedelta(hours=1),
            since: datetime | None = None, s3_options: dict[str, Any] | None = None,
-           batch_events: int = BATCH_EVENTS, on_round: RoundReport | None = None,
+           batch_events: int | None = BATCH_EVENTS, on_round: RoundReport | None = None,
            rounds: int | None = None, rules: Any = None, alerter: Any = None) -> IngestSummary:
     """Ingest `uri` every `every` until `stop` is set (or after `rounds` rounds); the totals.
 

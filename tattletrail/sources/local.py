@@ -12,22 +12,24 @@ def local_objects(path: str | Path) -> Iterator[LogObject]:
     """Every file at `path` in name order; hidden files and folders (`.git`, `.DS_Store`) are left out."""
     root = Path(path).expanduser()
     if root.is_file():
-        yield _object(root)
+        yield _object(root.resolve())
         return
     if not root.is_dir():
         raise SourceError(f"{root}: no such file or folder")
+    # The folder is resolved once, and a file only when it is a link: resolving every file cost a
+    # third of a millisecond each.
+    root = root.resolve()
     for file in sorted(root.rglob("*")):
         relative = file.relative_to(root).parts
         if file.is_file() and not any(part.startswith(".") for part in relative):
-            yield _object(file)
+            yield _object(file.resolve() if file.is_symlink() else file)
 
 
 def _object(file: Path) -> LogObject:
     status = file.stat()
-    resolved = file.resolve()
     return LogObject(
-        uri=str(resolved),
+        uri=str(file),
         etag=f"{status.st_size}-{status.st_mtime_ns}",
         size=status.st_size,
-        open=lambda: open(resolved, "rb"),
+        open=lambda: open(file, "rb"),
     )

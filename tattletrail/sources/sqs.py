@@ -82,7 +82,7 @@ class QueueWorker:
 
     def __init__(self, queue_url: str, store: Store, *, sqs: Any, s3: Any, keys: KeyFilter = KeyFilter(),
                  visibility_timeout: int | None = None, wait_seconds: int = 10,
-                 batch_events: int = BATCH_EVENTS, batch_messages: int = BATCH_MESSAGES,
+                 batch_events: int | None = BATCH_EVENTS, batch_messages: int = BATCH_MESSAGES,
                  on_batch: BatchReport | None = None, rules: Any = None, alerter: Any = None) -> None:
         self.queue_url = queue_url
         self.store = store

@@ -38,7 +38,7 @@ class QueueSettings:
     endpoint_url: str | None = None
     visibility_timeout: int | None = None
     wait_seconds: int = 10
-    batch_events: int = BATCH_EVENTS
+    batch_events: int | None = BATCH_EVENTS
     score: bool = True  # threat rules at ingest, as `tattletrail ingest` (False: --no-rules)
     rules_dir: str | None = None
 

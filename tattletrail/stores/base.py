@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ContextManager, Protocol
+from typing import TYPE_CHECKING, Any, ContextManager, Protocol, runtime_checkable
 
 from tattletrail.event import Event
 
@@ -118,6 +118,19 @@ class Store(Protocol):
 
     def doctor(self) -> list["DoctorCheck"]:
         """Check that the store is reachable, set up and writable; each failure says how to fix it."""
+
+
+@runtime_checkable
+class JoinsBatches(Protocol):
+    """A store whose transactions cost more than their rows (the embedded store). The ingester
+    hands it each batch to `prepare` as soon as it is read, so the batch's Python objects can go,
+    and writes prepared batches together, up to `transaction_events`, in one transaction."""
+
+    transaction_events: int
+
+    def prepare(self, batch: Batch) -> Any: ...
+
+    def write_prepared(self, parts: list[Any]) -> WriteResult: ...
 
 
 @dataclass
