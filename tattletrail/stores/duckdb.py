@@ -26,10 +26,11 @@ from tattletrail.stores.base import (Batch, DoctorCheck, QuarantineEntry, SetupS
 # Columns of `events`: the event's identity and times, CloudTrail's common fields by their own
 # meaning, the derived fields, and the original record (JSON text) for everything else.
 #
-# No PRIMARY KEY: DuckDB keeps a key's index whole in memory (2 GB at 1M events) and checks it row
-# by row. An event is identified by (event_time, event_id) instead, checked per batch against the
-# stored events of the batch's time span (see INSERT_EVENTS in stores/duckdb_write.py); CloudTrail gives a re-delivered
-# event its eventTime again, and a record reusing an eventID with another time is kept, not lost.
+# No PRIMARY KEY: DuckDB checks a key's index row by row on insert (a third of a write's time)
+# and loads it into memory. An event is identified by (event_time, event_id) instead, checked
+# per batch against the stored events of the batch's time span (INSERT_EVENTS in
+# stores/duckdb_write.py). CloudTrail re-delivers an event with its own eventTime; a record that
+# reuses an eventID at another time is kept, not lost. A file made with the key keeps it (harmless).
 # The records are compressed with zstd: a quarter of the default's size, and faster to write.
 EVENT_COLUMNS: dict[str, str] = {
     "event_id": "VARCHAR",

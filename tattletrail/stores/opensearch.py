@@ -6,7 +6,7 @@ Layout, for prefix `tattletrail` (see opensearch_connection.py for the URL):
     tattletrail-quarantine       unreadable files and records, and documents the cluster refused
 
 A write sends the batch's events with `create` (an identity already stored answers 409: a
-duplicate, as INSERT OR IGNORE on the embedded store), then its quarantine entries, then, only
+duplicate, as on the embedded store), then its quarantine entries, then, only
 once both are acknowledged, its ledger entries; then it refreshes what it touched so a read right
 after sees the batch, as on the embedded store. Bulk semantics: opensearch_bulk.py.
 """
