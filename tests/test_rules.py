@@ -332,6 +332,20 @@ def test_rescore_writes_only_changed_verdicts_and_respects_the_window(tmp_path: 
     assert ids(store, "_exists_:threat_rules") == {"describe", "late-describe"}
 
 
+def test_rescore_scores_each_of_two_events_sharing_an_event_id_by_its_own_record(tmp_path: Path):
+    # the same eventID at another time is another event (stores/duckdb.py): each keeps its own verdict
+    untimed = {key: value for key, value in DESCRIBE.items() if key not in ("eventTime", "eventID")}
+    twin = {**ROUTE, "eventName": "DescribeRouteTables", "eventTime": "2026-12-01T00:00:00Z"}
+    store, _ = ingested(tmp_path, [ROUTE, twin, untimed, DESCRIBE], None)
+    summary = rescore(store, PACK, page=1)
+    assert summary.examined == 4
+    with store.connect() as connection:
+        levels = connection.execute("SELECT event_name, threat_level FROM events WHERE event_id = ? "
+                                    "ORDER BY event_time", [ROUTE["eventID"]]).fetchall()
+    assert levels == [("DeleteRoute", "critical"), ("DescribeRouteTables", "info")]
+    assert rescore(store, PACK, page=1).changed == 0
+
+
 def test_rescore_on_opensearch_updates_documents_in_their_index(opensearch_url: str, tmp_path: Path):
     from tests.opensearch_helpers import fresh_store
 

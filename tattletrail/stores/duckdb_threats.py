@@ -1,7 +1,8 @@
 """Rescoring on the embedded store: stored events page by page, and their threat columns updated.
 
-Pages go by event_id (keyset), so an update between two pages never moves an event to a page
-already read; each update is one short write transaction, like an ingest batch.
+Pages go by (event_id, event_time), an event's identity (keyset), so an update between two pages
+never moves an event to a page already read; each update is one short write transaction, like an
+ingest batch.
 """
 
 from __future__ import annotations
@@ -17,19 +18,24 @@ from tattletrail.stores.duckdb_search import DOCUMENT_COLUMNS, document_of_row
 if TYPE_CHECKING:
     from tattletrail.stores.duckdb import DuckDBStore
 
-# (where the event is: its event_id here, level, rule names, annotations)
+# (where the event is: its (event_id, event_time) here, level, rule names, annotations)
 ThreatUpdate = tuple[Any, str, list[str], list[str]]
 
-_UPDATES = pa.schema([("event_id", pa.string()), ("threat_level", pa.string()), ("threat_score", pa.int8()),
+# Stands for "no event_time" in the keyset (sorts first).
+_UNTIMED = datetime(1, 1, 1)
+
+_UPDATES = pa.schema([("event_id", pa.string()), ("event_time", pa.timestamp("us")),
+                      ("threat_level", pa.string()), ("threat_score", pa.int8()),
                       ("threat_rules", pa.list_(pa.string())), ("annotations", pa.list_(pa.string()))])
 
 
 def threat_pages(store: DuckDBStore, since: datetime | None, until: datetime | None,
                  page: int) -> Iterator[list[tuple[Any, dict[str, Any]]]]:
-    """(event_id, document) for every stored event in [since, until), `page` at a time."""
-    after = ""
+    """((event_id, event_time), document) for every stored event in [since, until), `page` at a time."""
+    after: tuple[str, datetime] = ("", _UNTIMED)
     while True:
-        conditions, parameters = ["event_id > ?"], [after]
+        conditions = [f"(event_id > ? OR (event_id = ? AND coalesce(event_time, TIMESTAMP '{_UNTIMED}') > ?))"]
+        parameters: list[Any] = [after[0], after[0], after[1]]
         if since is not None:
             conditions.append("event_time >= ?")
             parameters.append(since)
@@ -38,19 +44,21 @@ def threat_pages(store: DuckDBStore, since: datetime | None, until: datetime | N
             parameters.append(until)
         with store.connect() as connection:
             rows = connection.execute(
-                f"SELECT {DOCUMENT_COLUMNS} FROM events WHERE {' AND '.join(conditions)} ORDER BY event_id LIMIT ?",
+                f"SELECT {DOCUMENT_COLUMNS} FROM events WHERE {' AND '.join(conditions)} "
+                "ORDER BY event_id, event_time NULLS FIRST LIMIT ?",
                 [*parameters, page]).fetchall()
         if not rows:
             return
-        yield [(row[0], document_of_row(row)) for row in rows]
-        after = rows[-1][0]
+        yield [((row[0], row[1]), document_of_row(row)) for row in rows]
+        after = (rows[-1][0], rows[-1][1] or _UNTIMED)
 
 
 def update_threats(store: DuckDBStore, updates: list[ThreatUpdate]) -> int:
     if not updates:
         return 0
     table = pa.table([
-        [event_id for event_id, *_ in updates],
+        [where[0] for where, *_ in updates],
+        [where[1] for where, *_ in updates],
         [level for _, level, _, _ in updates],
         [THREAT_LEVELS.index(level) for _, level, _, _ in updates],
         [list(rules) for _, _, rules, _ in updates],
@@ -61,6 +69,6 @@ def update_threats(store: DuckDBStore, updates: list[ThreatUpdate]) -> int:
         connection.execute(
             "UPDATE events SET threat_level = u.threat_level, threat_score = u.threat_score, "
             "threat_rules = u.threat_rules, annotations = u.annotations FROM threat_updates u "
-            "WHERE events.event_id = u.event_id")
+            "WHERE events.event_id = u.event_id AND events.event_time IS NOT DISTINCT FROM u.event_time")
         connection.unregister("threat_updates")
     return len(updates)
