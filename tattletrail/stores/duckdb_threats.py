@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Iterator
 import pyarrow as pa
 
 from tattletrail.event import THREAT_LEVELS
-from tattletrail.stores.duckdb_search import DOCUMENT_COLUMNS, document_of_row
+from tattletrail.query.tree import All
+from tattletrail.stores.duckdb_search import DOCUMENT_COLUMNS, document_of_row, where
 
 if TYPE_CHECKING:
     from tattletrail.stores.duckdb import DuckDBStore
@@ -33,20 +34,14 @@ def threat_pages(store: DuckDBStore, since: datetime | None, until: datetime | N
                  page: int) -> Iterator[list[tuple[Any, dict[str, Any]]]]:
     """((event_id, event_time), document) for every stored event in [since, until), `page` at a time."""
     after: tuple[str, datetime] = ("", _UNTIMED)
+    window = where(All(), since, until)
     while True:
-        conditions = [f"(event_id > ? OR (event_id = ? AND coalesce(event_time, TIMESTAMP '{_UNTIMED}') > ?))"]
-        parameters: list[Any] = [after[0], after[0], after[1]]
-        if since is not None:
-            conditions.append("event_time >= ?")
-            parameters.append(since)
-        if until is not None:
-            conditions.append("event_time < ?")
-            parameters.append(until)
         with store.connect() as connection:
             rows = connection.execute(
-                f"SELECT {DOCUMENT_COLUMNS} FROM events WHERE {' AND '.join(conditions)} "
+                f"SELECT {DOCUMENT_COLUMNS} FROM events WHERE {window.sql} AND (event_id > ? OR "
+                f"(event_id = ? AND coalesce(event_time, TIMESTAMP '{_UNTIMED}') > ?)) "
                 "ORDER BY event_id, event_time NULLS FIRST LIMIT ?",
-                [*parameters, page]).fetchall()
+                [*window.parameters, after[0], after[0], after[1], page]).fetchall()
         if not rows:
             return
         yield [((row[0], row[1]), document_of_row(row)) for row in rows]
