@@ -27,6 +27,7 @@ WHOLE_GZIP_LIMIT = 16 * 1024 * 1024
 # Keys that only CloudTrail records have (at least one of them is in every real record).
 CLOUDTRAIL_KEYS = ("eventVersion", "eventID", "eventName", "eventTime", "eventSource", "userIdentity")
 SAMPLE_BYTES = 300
+READ_CHUNK = 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -65,18 +66,24 @@ def read_records(name: str, stream: BinaryIO) -> Iterator[Item]:
 
 
 def _read(stream: BinaryIO) -> Iterator[Item]:
-    head = stream.read(2)
-    raw: BinaryIO = _prefixed(head, stream)
-    guard = None
-    if head == GZIP_MAGIC:
-        compressed = raw.read(WHOLE_GZIP_LIMIT + 1)
-        whole = _inflate_whole(compressed) if len(compressed) <= WHOLE_GZIP_LIMIT else None
+    start = _read_at_most(stream, WHOLE_GZIP_LIMIT + 1)
+    if len(start) <= WHOLE_GZIP_LIMIT:  # the whole object: the common case, read without streams
+        if start[:2] == GZIP_MAGIC:
+            whole = _inflate_whole(start)
+        else:
+            whole = start if len(start) <= IN_MEMORY_LIMIT else None
         if whole is not None:
-            raw = io.BytesIO(whole)
-        else:  # big, broken or odd: streamed, so memory stays bounded and a break is found where it is
-            guard = _Gunzip(_prefixed(compressed, raw))
-            raw = io.BufferedReader(guard, buffer_size=1024 * 1024)
-    prefix = raw.read(IN_MEMORY_LIMIT + 1)
+            if not whole or whole.isspace():
+                yield Problem("file", "empty", "the file has no content")
+            else:
+                yield from _parse_document(whole)
+            return
+    raw: BinaryIO = _prefixed(start, stream)
+    guard = None
+    if start[:2] == GZIP_MAGIC:  # big, broken or odd: streamed, so memory stays bounded, breaks found where they are
+        guard = _Gunzip(raw)
+        raw = io.BufferedReader(guard, buffer_size=1024 * 1024)
+    prefix = _read_at_most(raw, IN_MEMORY_LIMIT + 1)
     if guard and guard.error and len(prefix) <= IN_MEMORY_LIMIT:
         # A small file is parsed whole, so a broken one is quarantined whole: the complete file,
         # when it is delivered again with a new ETag, is read again.
@@ -92,6 +99,19 @@ def _read(stream: BinaryIO) -> Iterator[Item]:
     if guard and guard.error:
         yield Problem("file", "truncated-gzip",
                       f"gzip stream ends early or is corrupt; the records before the break were kept: {guard.error}")
+
+
+def _read_at_most(stream: BinaryIO, limit: int) -> bytes:
+    """Up to `limit` bytes, read a megabyte at a time: read(limit) would allocate all of `limit`
+    for every file, however small (16 MB per file cost more than reading it)."""
+    chunks, size = [], 0
+    while size < limit:
+        chunk = stream.read(min(READ_CHUNK, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _inflate_whole(compressed: bytes) -> bytes | None:

@@ -152,3 +152,11 @@ def test_big_truncated_file_keeps_what_was_read_and_names_the_break(small_memory
     kept = [item for item in items if isinstance(item, dict)]
     assert len(kept) > 100 and kept == records[: len(kept)]
     assert [item.reason for item in items[len(kept):]] == ["not-json", "truncated-gzip"]
+
+
+def test_a_file_read_in_many_chunks_is_read_whole(monkeypatch):
+    monkeypatch.setattr(reader, "READ_CHUNK", 100)  # objects are read a chunk at a time, up to a limit
+    records = RECORDS * 5
+    for content in (gzip.compress(orjson.dumps({"Records": records})), orjson.dumps({"Records": records})):
+        assert len(content) > 300
+        assert records_only(read(content)) == records
