@@ -70,8 +70,10 @@ def generate(events: int) -> Path:
     return trail
 
 
-def run_phase(name: str, trail: Path, database: Path) -> tuple[float, int, int]:
-    """Seconds, peak RSS in bytes, and events counted, for one phase in a fresh process."""
+def run_phase(name: str, trail: Path, database: Path) -> tuple[float, int, int, float]:
+    """Seconds, peak RSS in bytes, events counted, and CPU seconds (user + system, every thread:
+    what neighbours on a shared machine disturb less than the wall clock), for one phase in a
+    fresh process."""
     database.unlink(missing_ok=True)
     Path(f"{database}.wal").unlink(missing_ok=True)
     started = time.perf_counter()
@@ -82,7 +84,7 @@ def run_phase(name: str, trail: Path, database: Path) -> tuple[float, int, int]:
     elapsed = time.perf_counter() - started
     if status != 0:
         raise SystemExit(f"phase {name} failed with status {status}")
-    return elapsed, usage.ru_maxrss * 1024, int(output.split()[-1])
+    return elapsed, usage.ru_maxrss * 1024, int(output.split()[-1]), usage.ru_utime + usage.ru_stime
 
 
 def big_file(trail: Path, megabytes: int) -> Path:
@@ -129,12 +131,15 @@ def measure_big_file(trail: Path, megabytes: int, runs: int) -> None:
           f"{measured[0][2] / seconds:,.0f} events/s (median of {runs})")
 
 
-def run_jq(trail: Path) -> tuple[float, int]:
+def run_jq(trail: Path) -> tuple[float, int, float]:
     started = time.perf_counter()
+    before = os.times()
     command = (f"find {trail} -name '*.json.gz' ! -name '*CloudTrail-Digest*' -print0 | xargs -0 zcat "
                "| jq -n '[inputs.Records | length] | add'")
     output = subprocess.run(command, shell=True, capture_output=True, text=True, check=True).stdout
-    return time.perf_counter() - started, int(output.strip())
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return time.perf_counter() - started, int(output.strip()), cpu
 
 
 def main() -> None:
@@ -148,29 +153,32 @@ def main() -> None:
     if arguments.big_file_mb:
         measure_big_file(trail, arguments.big_file_mb, arguments.runs)
     database = OUT / "bench.duckdb"
-    results: dict[str, list[tuple[float, int, int]]] = {name: [] for name in (*PHASES, "jq")}
+    results: dict[str, list[tuple[float, int, int, float]]] = {name: [] for name in (*PHASES, "jq")}
     for run in range(arguments.runs):
         for name in PHASES:
             results[name].append(run_phase(name, trail, database))
             print(f"run {run + 1} {name}: {results[name][-1][0]:.1f}s", file=sys.stderr)
-        seconds, count = run_jq(trail)
-        results["jq"].append((seconds, 0, count))
+        seconds, count, cpu = run_jq(trail)
+        results["jq"].append((seconds, 0, count, cpu))
         print(f"run {run + 1} jq: {seconds:.1f}s", file=sys.stderr)
     events = results["floor"][0][2]
-    floor = statistics.median(seconds for seconds, _, _ in results["floor"])
+    floor = statistics.median(run[0] for run in results["floor"])
+    floor_cpu = statistics.median(run[3] for run in results["floor"])
     store_size = database.stat().st_size
     print(f"\n{events:,} events in {sum(1 for _ in trail.rglob('*.json.gz')):,} files "
           f"({sum(f.stat().st_size for f in trail.rglob('*.json.gz')) / 1e6:,.0f} MB gzipped); "
           f"medians of {arguments.runs} runs; DuckDB file {store_size / 1e6:,.0f} MB "
           f"({store_size / events:,.0f} bytes/event)\n")
-    print("| phase | seconds | events/s | share of parse floor | peak RSS |")
-    print("|---|---:|---:|---:|---:|")
+    print("| phase | seconds | events/s | share of parse floor | CPU seconds | share of floor's CPU | peak RSS |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, runs in results.items():
-        seconds = statistics.median(s for s, _, _ in runs)
+        seconds = statistics.median(run[0] for run in runs)
+        cpu = statistics.median(run[3] for run in runs)
         counted = runs[0][2]
         assert counted == events, f"{name} counted {counted} events, the floor {events}"
-        rss = f"{statistics.median(r for _, r, _ in runs) / 1e6:,.0f} MB" if name != "jq" else "-"
-        print(f"| {name} | {seconds:.1f} | {events / seconds:,.0f} | {floor / seconds:.0%} | {rss} |")
+        rss = f"{statistics.median(run[1] for run in runs) / 1e6:,.0f} MB" if name != "jq" else "-"
+        print(f"| {name} | {seconds:.1f} | {events / seconds:,.0f} | {floor / seconds:.0%} | {cpu:.1f} | "
+              f"{floor_cpu / cpu:.0%} | {rss} |")
 
 
 if __name__ == "__main__":
