@@ -219,9 +219,12 @@ def test_a_worker_killed_in_the_middle_of_a_file_loses_nothing_and_duplicates_no
     command = ["ingest", "--sqs", trail.queue_url, "--endpoint-url", trail.endpoint, "--wait-seconds", "1",
                "--store", f"duckdb:///{database}", "--batch-events", "2000", "--json"]
     DuckDBStore(database)  # created before two processes race to create it
+    created = database.stat().st_size
 
     first = tattletrail(*command)
-    until(lambda: DuckDBStore(database).stats().events > 0, timeout=120, what="the first worker's first batch")
+    # The file grows when the first batch is committed. Watched without opening it: a reader can wait
+    # out every one of the worker's short write transactions, and see the file only once all is written.
+    until(lambda: database.stat().st_size > created, timeout=120, what="the first worker's first batch")
     first.send_signal(signal.SIGKILL)
     first.wait()
     partial = DuckDBStore(database).stats()
