@@ -15,17 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from tattletrail.alert import Alert
 from tattletrail.destinations import Dispatcher, dispatcher_from_config
-from tattletrail.destinations.delivery import DELIVERED, IN_FLIGHT, QUEUED
+from tattletrail.destinations.delivery import DELIVERED, DELIVERY_WAIT, KEPT
 from tattletrail.destinations.outbox import default_outbox_path
 
 if TYPE_CHECKING:
     from tattletrail.config import Config
 
 log = logging.getLogger("tattletrail.checker")
-
-# How long a check run waits for its destinations: one still trying after that finishes in the
-# background (the outbox records its outcome), so a hung destination can't stall the checker.
-DELIVERY_WAIT = 30.0
 
 
 @dataclass(frozen=True)
@@ -38,7 +34,7 @@ class Delivery:
     @property
     def queued(self) -> bool:
         """Not delivered yet, but kept in the outbox and retried: not a failure."""
-        return self.outcome in (QUEUED, IN_FLIGHT)
+        return self.outcome in KEPT
 
 
 def deliver(alert: Alert, names: list[str] | tuple[str, ...], dispatcher: Dispatcher) -> list[Delivery]:

@@ -26,7 +26,7 @@ from tattletrail.checks.scheduler import Checker, WallClock
 from tattletrail.checks.state import StateFile, default_state_path
 from tattletrail.cli.output import USER_ERRORS, console, errors, option_json, option_store, print_json, table
 from tattletrail.config import Config, ConfigError, default_store_url, load_config
-from tattletrail.query import QueryError, parse_query, surprises
+from tattletrail.query import QueryError, surprises
 from tattletrail.stores import Store, open_store
 from tattletrail.timespec import parse_duration
 
@@ -167,7 +167,7 @@ def validate_command(directory: Optional[Path] = typer.Argument(None, help="Chec
     path = checks_directory(directory)
     checks = load_checks(path)
     for check in checks:
-        for surprise in surprises(parse_query(check.query)):
+        for surprise in surprises(check.tree):
             errors.print(f"warning: check {check.name!r}: {surprise}", highlight=False, markup=False)
     config = load_config()
     known = {"stdout", *config.destinations}

@@ -28,6 +28,11 @@ log = logging.getLogger("tattletrail.delivery")
 Result = TypeVar("Result")
 
 DELIVERED, QUEUED, FAILED, EXPIRED, IN_FLIGHT = "delivered", "queued", "failed", "expired", "in-flight"
+# Not delivered yet, but kept in the outbox and retried: not a failure.
+KEPT = (QUEUED, IN_FLIGHT)
+# How long a run (a check pass, an ingest batch's rule alerts) waits for its destinations; one still
+# trying after that finishes in the background and the outbox records how it went.
+DELIVERY_WAIT = 30.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,10 @@ class DeliveryResult:
     @property
     def ok(self) -> bool:
         return self.outcome == DELIVERED
+
+    @property
+    def kept(self) -> bool:
+        return self.outcome in KEPT
 
 
 @dataclass(frozen=True)

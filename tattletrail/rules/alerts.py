@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Iterable
 from tattletrail.alert import Alert, SampleEvent, Status
 from tattletrail.config import ConfigError
 from tattletrail.destinations import Dispatcher
-from tattletrail.destinations.delivery import IN_FLIGHT, QUEUED
+from tattletrail.destinations.delivery import DELIVERY_WAIT
 from tattletrail.event import Event
 from tattletrail.rules.ruleset import CompiledRule
 
@@ -30,9 +30,6 @@ STATUS_BY_LEVEL = {"critical": Status.CRITICAL, "high": Status.CRITICAL, "medium
                    "low": Status.WARNING, "info": Status.WARNING}
 
 RuleHit = tuple[CompiledRule, Event]
-# How long one batch's alerts may hold up the ingest; a destination still trying after that
-# finishes in the background and the outbox records how it went.
-DELIVERY_WAIT = 30.0
 
 
 @dataclass
@@ -68,11 +65,10 @@ class RuleAlerter:
                 if result.ok:
                     self.delivery.sent += 1
                     continue
-                kept = result.outcome in (QUEUED, IN_FLIGHT)
-                self.delivery.queued += kept
+                self.delivery.queued += result.kept
                 why = result.error or "still being attempted"
                 self.delivery.failed.append(f"{rule.name} → {result.destination}: "
-                                            f"{'queued in the outbox, retried later: ' if kept else ''}{why}")
+                                            f"{'queued in the outbox, retried later: ' if result.kept else ''}{why}")
 
     def close(self) -> None:
         """Wait for deliveries still trying (their retries' waits cut short; the outbox keeps the rest)."""

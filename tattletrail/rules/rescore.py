@@ -37,8 +37,9 @@ def rescore(store: Store, rules: RuleSet, since: datetime | None = None, until: 
         updates = []
         for where, document in events:
             # As at ingest: the rules see the event, not the verdict or the ingest time stored with it.
-            seen = {key: value for key, value in document.items() if key != "ingest_time"}
-            verdict = rules.evaluate({**seen, **UNSCORED})
+            seen = {**document, **UNSCORED}
+            seen.pop("ingest_time", None)
+            verdict = rules.evaluate(seen)
             summary.examined += 1
             summary.levels[verdict.level] += 1
             summary.rules.update(verdict.rules)
