@@ -18,7 +18,6 @@ from werkzeug import Request, Response
 
 from tattletrail.cli import app
 from tattletrail.dashboards import FLAVORS, DashboardsImportError, Target, import_objects
-from tattletrail.dashboards.importer import multipart_body
 
 ROOT = Path(__file__).resolve().parents[1]
 OPENSEARCH_FILE = ROOT / "kibana" / "opensearch-dashboards.ndjson"
@@ -158,14 +157,6 @@ def test_unauthorized_says_which_credentials_to_give(httpserver: HTTPServer):
         {"statusCode": 401, "error": "Unauthorized", "message": "Authentication required"}, status=401)
     with pytest.raises(DashboardsImportError, match="401: Authentication required; give --user"):
         import_objects(Target(httpserver.url_for("/"), FLAVORS["opensearch"]), "{}\n")
-
-
-def test_the_multipart_boundary_never_occurs_in_the_content_and_is_stable():
-    content = OPENSEARCH_FILE.read_bytes()
-    body, content_type = multipart_body(content)
-    boundary = content_type.split("boundary=")[1]
-    assert boundary.encode() not in content and body.count(boundary.encode()) == 2
-    assert multipart_body(content) == (body, content_type)
 
 
 def test_cli_import_prints_the_summary_and_sends_credentials_from_the_environment(httpserver: HTTPServer):

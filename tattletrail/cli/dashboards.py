@@ -70,13 +70,17 @@ def import_command(
                                            "to keep it out of the process list.", show_default=False),
     wait: float = typer.Option(120.0, "--wait", help="Seconds to keep retrying while Dashboards starts "
                                "(connection refused, 5xx)."),
+    ca_certs: Optional[Path] = typer.Option(None, "--ca-certs", exists=True, dir_okay=False,
+                                            help="PEM file of a private CA to trust (default: $REQUESTS_CA_BUNDLE, "
+                                            "else the system's). Proxies: $HTTPS_PROXY, $NO_PROXY."),
     as_json: bool = option_json(),
 ) -> None:
     """Import the saved objects through the saved-objects API (overwriting earlier imports).
     Exits 1 if any object was refused."""
     chosen = _flavor(flavor)
     ndjson = file.read_text(encoding="utf-8") if file else render_ndjson(saved_objects(load_searches(), chosen, prefix))
-    target = Target(url, chosen, space=space, user=user, password=password)
+    target = Target(url, chosen, space=space, user=user, password=password,
+                    ca_certs=str(ca_certs) if ca_certs else None)
     try:
         result = import_objects(target, ndjson, wait=wait)
     except DashboardsImportError as error:

@@ -2,24 +2,21 @@
 
 Dashboards answers 503 ("server is not ready yet") or refuses connections for a while after it
 starts — in docker-compose the import runs right then — so connection failures and 5xx are retried
-until a deadline. Any other status is final. The clock and the sleep are passed in, so tests wait
+until a deadline. The upload is `requests`' own multipart `files=`; proxies and a CA bundle come
+from the environment (or `ca_certs`), as for the HTTP destinations. Any other status is final. The clock and the sleep are passed in, so tests wait
 for nothing.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-import socket
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import quote, urlsplit
 
 from tattletrail.dashboards.export import Flavor
+from tattletrail.httpclient import HttpClient, Unreachable
 
 UPLOAD_NAME = "tattletrail.ndjson"  # the API insists on the .ndjson extension
 FIRST_PAUSE, LONGEST_PAUSE = 1.0, 10.0
@@ -62,6 +59,7 @@ class Target:
     user: str | None = None
     password: str | None = None
     timeout: float = 30.0
+    ca_certs: str | None = None   # a private CA's PEM bundle; else REQUESTS_CA_BUNDLE or the system's
 
     def endpoint(self) -> str:
         base = self.url.rstrip("/")
@@ -81,13 +79,21 @@ def import_objects(target: Target, ndjson: str, *, wait: float = 120.0,
     if urlsplit(target.url).scheme not in ("http", "https") or not urlsplit(target.url).netloc:
         raise DashboardsImportError(f"{target.url!r}: give the Dashboards URL with its scheme, "
                                     "e.g. http://localhost:5601")
-    body, content_type = multipart_body(ndjson.encode())
+    client, upload = HttpClient(target.ca_certs), ndjson.encode()
+    try:
+        return _import_until(client, target, upload, wait, sleep, clock)
+    finally:
+        client.close()
+
+
+def _import_until(client: HttpClient, target: Target, upload: bytes, wait: float,
+                  sleep: Callable[[float], None], clock: Callable[[], float]) -> ImportResult:
     deadline, pause, attempts = clock() + wait, FIRST_PAUSE, 0
     while True:
         attempts += 1
         try:
-            status, answer = _post(target, body, content_type)
-        except _Retriable as problem:
+            status, answer = _post(client, target, upload)
+        except Unreachable as problem:
             why = str(problem)
         else:
             if status < 500:
@@ -100,37 +106,12 @@ def import_objects(target: Target, ndjson: str, *, wait: float = 120.0,
         pause = min(pause * 2, LONGEST_PAUSE)
 
 
-def multipart_body(ndjson: bytes) -> tuple[bytes, str]:
-    """A multipart/form-data body with the one `file` field the API reads. The boundary is drawn
-    from the content's hash, so it can't occur in it and the same objects give the same bytes."""
-    boundary = "tattletrail-" + hashlib.sha256(ndjson).hexdigest()[:32]
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{UPLOAD_NAME}\"\r\n"
-            "Content-Type: application/ndjson\r\n\r\n").encode()
-    return head + ndjson + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
-
-
-class _Retriable(Exception):
-    pass
-
-
-def _post(target: Target, body: bytes, content_type: str) -> tuple[int, bytes]:
-    headers = {"Content-Type": content_type, target.flavor.xsrf_header: "true", "User-Agent": "tattletrail"}
-    if target.user is not None:
-        token = base64.b64encode(f"{target.user}:{target.password or ''}".encode()).decode()
-        headers["Authorization"] = f"Basic {token}"
-    request = urllib.request.Request(target.endpoint(), data=body, method="POST", headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=target.timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-    except (TimeoutError, socket.timeout):
-        raise _Retriable(f"no answer from {target.host()} within {target.timeout:g} s") from None
-    except urllib.error.URLError as error:
-        reason = error.reason
-        raise _Retriable(f"can't reach {target.host()}: {getattr(reason, 'strerror', None) or reason}") from None
-    except (ConnectionError, OSError) as error:
-        raise _Retriable(f"connection to {target.host()} failed: {error.strerror or type(error).__name__}") from None
+def _post(client: HttpClient, target: Target, ndjson: bytes) -> tuple[int, bytes]:
+    auth = (target.user, target.password or "") if target.user is not None else None
+    response = client.post(target.endpoint(), timeout=target.timeout, auth=auth, host=target.host(),
+                           headers={target.flavor.xsrf_header: "true"},
+                           files={"file": (UPLOAD_NAME, ndjson, "application/ndjson")})
+    return response.status_code, response.content
 
 
 def _result(status: int, answer: bytes, target: Target, attempts: int) -> ImportResult:

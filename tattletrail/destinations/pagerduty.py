@@ -15,6 +15,7 @@ from tattletrail.destinations import http
 from tattletrail.destinations.content import summarize
 from tattletrail.destinations.settings import PagerDutySettings
 from tattletrail.destinations.templates import render
+from tattletrail.httpclient import HttpClient
 
 MAX_SUMMARY = 1024
 MAX_SAMPLES = 20
@@ -24,6 +25,7 @@ class PagerDutyDestination:
     def __init__(self, name: str, settings: PagerDutySettings) -> None:
         self.name = name
         self.settings = settings
+        self._client = HttpClient(settings.ca_certs)  # one session: a burst of alerts reuses the connection
 
     def send(self, alert: Alert) -> None:
         events = pagerduty_events(alert, self.settings)
@@ -32,7 +34,7 @@ class PagerDutyDestination:
         routing_key = self.settings.secret_source("routing_key").reveal()  # type: ignore[union-attr]  # required at load
         for event in events:
             body = orjson.dumps({"routing_key": routing_key, **event})
-            http.post(self.settings.url, body, {"Content-Type": "application/json"}, self.settings.timeout)
+            http.post(self._client, self.settings.url, body, {"Content-Type": "application/json"}, self.settings.timeout)
 
 
 def pagerduty_events(alert: Alert, settings: PagerDutySettings) -> list[dict[str, Any]]:

@@ -55,6 +55,20 @@ def _one_of(settings: DestinationSettings, field: str, required: bool = True) ->
                          f"or {field}_file with a path)")
 
 
+def _existing_file(path: Path | None) -> Path | None:
+    if path is not None and not path.is_file():
+        raise ValueError(f"{path}: no such file (ca_certs is a PEM bundle of the CA certificates to trust)")
+    return path
+
+
+class HttpSettings(DestinationSettings):
+    """What every destination that speaks HTTP has: a private CA to trust. Proxies come from the
+    standard environment variables (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), as for any HTTP client."""
+
+    ca_certs: Annotated[Path | None, AfterValidator(_existing_file)] = Field(
+        None, description="PEM file of CA certificates to trust instead of the system's (a private CA)")
+
+
 class StdoutSettings(DestinationSettings):
     type: Literal["stdout"]
 
@@ -67,7 +81,7 @@ class JsonLinesSettings(DestinationSettings):
         return str(self.path)
 
 
-class SlackSettings(DestinationSettings):
+class SlackSettings(HttpSettings):
     type: Literal["slack"]
     url: SecretReference | None = None          # the incoming webhook URL is itself the secret
     url_file: Path | None = None
@@ -83,7 +97,7 @@ class SlackSettings(DestinationSettings):
         return f"webhook URL from {self.secret_source('url')}"
 
 
-class WebhookSettings(DestinationSettings):
+class WebhookSettings(HttpSettings):
     type: Literal["webhook"]
     url: str                                    # may contain ${VAR} references, expanded at use
     headers: dict[str, str] = {}                # values may contain ${VAR} references
@@ -132,7 +146,7 @@ class SesSettings(DestinationSettings):
         return f"{self.sender} → {', '.join(self.to)}"
 
 
-class PagerDutySettings(DestinationSettings):
+class PagerDutySettings(HttpSettings):
     type: Literal["pagerduty"]
     routing_key: SecretReference | None = None  # the Events API v2 integration key
     routing_key_file: Path | None = None

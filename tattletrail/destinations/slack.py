@@ -15,6 +15,7 @@ from tattletrail.destinations import http
 from tattletrail.destinations.content import AlertSummary, summarize
 from tattletrail.destinations.settings import SlackSettings
 from tattletrail.destinations.templates import render
+from tattletrail.httpclient import HttpClient
 
 MAX_BLOCKS = 50
 MAX_HEADER = 150
@@ -29,11 +30,12 @@ class SlackDestination:
     def __init__(self, name: str, settings: SlackSettings) -> None:
         self.name = name
         self.settings = settings
+        self._client = HttpClient(settings.ca_certs)  # one session: a burst of alerts reuses the connection
 
     def send(self, alert: Alert) -> None:
         message = slack_message(alert, self.settings)
         url = self.settings.secret_source("url").reveal()  # type: ignore[union-attr]  # required at load
-        http.post(url, orjson.dumps(message), {"Content-Type": "application/json"}, self.settings.timeout)
+        http.post(self._client, url, orjson.dumps(message), {"Content-Type": "application/json"}, self.settings.timeout)
 
 
 def slack_message(alert: Alert, settings: SlackSettings) -> dict[str, Any]:

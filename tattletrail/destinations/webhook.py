@@ -19,6 +19,7 @@ from tattletrail.destinations import http
 from tattletrail.destinations.secrets import expand
 from tattletrail.destinations.settings import WebhookSettings
 from tattletrail.destinations.templates import render
+from tattletrail.httpclient import HttpClient
 
 SIGNATURE_HEADER = "X-Tattletrail-Signature"
 TIMESTAMP_HEADER = "X-Tattletrail-Timestamp"
@@ -29,6 +30,7 @@ class WebhookDestination:
     def __init__(self, name: str, settings: WebhookSettings, clock: Callable[[], float] = time.time) -> None:
         self.name = name
         self.settings = settings
+        self._client = HttpClient(settings.ca_certs)  # one session: a burst of alerts reuses the connection
         self._clock = clock
 
     def send(self, alert: Alert) -> None:
@@ -44,7 +46,7 @@ class WebhookDestination:
         secret = settings.secret_source("secret")
         if secret is not None:
             headers.update(signature_headers(secret.reveal(), body, int(self._clock())))
-        http.post(expand(settings.url), body, headers, settings.timeout)
+        http.post(self._client, expand(settings.url), body, headers, settings.timeout)
 
 
 def signature_headers(secret: str, body: bytes, timestamp: int) -> dict[str, str]:
