@@ -95,8 +95,10 @@ def _root_reason(error: BaseException) -> str:
         if id(current) in seen:
             continue
         seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return f"certificate verify failed: {current.verify_message}"
         if isinstance(current, ssl.SSLError):
-            return str(getattr(current, "verify_message", None) or current.reason or "TLS error")
+            return str(current.reason or "TLS error")
         if isinstance(current, OSError) and current.strerror:
             best = current.strerror
         stack += [item for item in (current.__cause__, current.__context__, getattr(current, "reason", None),
