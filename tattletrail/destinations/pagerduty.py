@@ -34,7 +34,8 @@ class PagerDutyDestination:
         routing_key = self.settings.secret_source("routing_key").reveal()  # type: ignore[union-attr]  # required at load
         for event in events:
             body = orjson.dumps({"routing_key": routing_key, **event})
-            http.post(self._client, self.settings.url, body, {"Content-Type": "application/json"}, self.settings.timeout)
+            http.post(self._client, self.settings.url, body, {"Content-Type": "application/json"},
+                      self.settings.timeout)
 
 
 def pagerduty_events(alert: Alert, settings: PagerDutySettings) -> list[dict[str, Any]]:
