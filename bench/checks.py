@@ -33,10 +33,12 @@ from tattletrail.alert import Alert
 from tattletrail.checks.model import Check, load_checks
 from tattletrail.checks.runner import Runner
 from tattletrail.checks.state import StateFile
+from tattletrail.destinations.delivery import Dispatcher
 from tattletrail.stores.duckdb import DuckDBStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from query import prepare  # noqa: E402  (bench/query.py: the same generated trail and store)
+from common import run_header  # noqa: E402  (bench/common.py)
 
 PACK = Path(__file__).resolve().parents[1] / "checks"
 
@@ -67,6 +69,7 @@ def main() -> None:
     parser.add_argument("--checks", type=Path, default=PACK)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/tattletrail-bench"))
     options = parser.parse_args()
+    print(run_header())
 
     _, generated = prepare(options)
     ingested = generated.path
@@ -83,12 +86,13 @@ def main() -> None:
         state = StateFile(Path(scratch) / "state.sqlite", store.url)
         names = {name for check in checks for name in check.destinations.everywhere()}
         clock = FixedClock(now)
-        runner = Runner(store, state=state, destinations={name: Discard(name) for name in names}, clock=clock)
-        cold = run_pack(runner, checks)
-        steady = []
-        for _ in range(options.runs):
-            clock.moment += timedelta(minutes=1)
-            steady.append(run_pack(runner, checks))
+        with Dispatcher({name: Discard(name) for name in names}, Path(scratch) / "outbox.sqlite") as dispatcher:
+            runner = Runner(store, state=state, dispatcher=dispatcher, clock=clock)
+            cold = run_pack(runner, checks)
+            steady = []
+            for _ in range(options.runs):
+                clock.moment += timedelta(minutes=1)
+                steady.append(run_pack(runner, checks))
     bulk_store = DuckDBStore(ingested)
     with bulk_store.connect() as connection:
         bulk_now = connection.execute("SELECT max(ingest_time) FROM events").fetchone()[0] + timedelta(seconds=1)

@@ -22,8 +22,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from common import run_header  # noqa: E402  (bench/common.py)
+
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "out"
+# The generated trails are kept here between runs ($TATTLETRAIL_BENCH_OUT moves them, e.g. for the smoke test).
+OUT = Path(os.environ.get("TATTLETRAIL_BENCH_OUT") or ROOT / "bench" / "out")
 
 PHASES = {
     "floor": """
@@ -149,6 +152,7 @@ def main() -> None:
     parser.add_argument("--big-file-mb", type=int, default=0,
                         help="also measure memory on one file of this many MB (uncompressed)")
     arguments = parser.parse_args()
+    print(run_header())
     trail = generate(arguments.events)
     if arguments.big_file_mb:
         measure_big_file(trail, arguments.big_file_mb, arguments.runs)

@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+from common import run_header  # noqa: E402  (bench/common.py)
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import OUT, ROOT, generate  # noqa: E402  (bench/ingest.py: the cached trail)
 
@@ -116,6 +118,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="also profile one tattletrail phase (pyinstrument)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON too")
     arguments = parser.parse_args()
+    print(run_header())
     trail = generate(arguments.events)
     server = None
     if arguments.url:

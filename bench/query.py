@@ -26,6 +26,7 @@ from tattletrail.searches import load_searches
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.duckdb import DuckDBStore
 from tattletrail.stores.duckdb_search import where
+from common import run_header  # noqa: E402  (bench/common.py)
 
 # The same questions in jq, over one CloudTrail record (`.`); $p is the saved search's parameter.
 JQ_FILTERS: dict[str, str] = {
@@ -77,6 +78,7 @@ def main() -> None:
     parser.add_argument("--store", type=Path, help="measure this existing DuckDB file instead (e.g. the 10M "
                         "store bench/checks.py builds); implies --no-jq")
     options = parser.parse_args()
+    print(run_header())
 
     if options.store:
         logs, store, options.no_jq = Path("/nonexistent"), DuckDBStore(options.store), True

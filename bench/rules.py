@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import run_header  # noqa: E402  (bench/common.py)
 from ingest import OUT, ROOT, generate  # noqa: E402  (bench/ingest.py: the cached trail)
 
 PROGRAM = """
@@ -66,6 +67,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=300_000)
     parser.add_argument("--runs", type=int, default=5)
     arguments = parser.parse_args()
+    print(run_header())
     trail = generate(arguments.events)
     database = OUT / "bench-rules.duckdb"
     seconds: dict[tuple[str, str, str], list[float]] = {case: [] for case in CASES}

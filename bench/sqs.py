@@ -32,9 +32,10 @@ from typing import Any
 
 import boto3
 import orjson
+from common import run_header  # noqa: E402  (bench/common.py)
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "out"
+OUT = Path(os.environ.get("TATTLETRAIL_BENCH_OUT") or ROOT / "bench" / "out")
 sys.path.insert(0, str(ROOT))
 FEED_AHEAD = 200
 ENVIRONMENT = {**os.environ, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
@@ -165,6 +166,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--latency-files", type=int, default=10)
     arguments = parser.parse_args()
+    print(run_header())
     os.environ.update(ENVIRONMENT)
     trail = generate(arguments.events)
     moto, endpoint = start_moto()

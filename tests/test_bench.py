@@ -1,0 +1,42 @@
+"""Every benchmark script runs, at a tiny size, in `make test`: a benchmark that nobody runs rots
+(bench/checks.py once crashed on a changed constructor for weeks). The numbers are not checked —
+they mean nothing at this size on a shared machine — only that each script finishes and prints
+its table."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+SMOKE_RUNS = {
+    "ingest.py": ["--events", "2000", "--runs", "1"],
+    "rules.py": ["--events", "2000", "--runs", "1"],
+    "query.py": ["--events", "2000", "--days", "1", "--runs", "1", "--no-jq"],
+    "checks.py": ["--events", "2000", "--days", "1", "--runs", "1"],
+    "opensearch.py": ["--events", "1000", "--runs", "1"],
+    "sqs.py": ["--events", "300", "--runs", "1", "--workers", "1", "--latency-files", "1"],
+}
+
+
+def test_every_bench_script_has_a_smoke_run():
+    assert {path.name for path in BENCH.glob("*.py") if not path.name.startswith("_")} <= set(SMOKE_RUNS) | {
+        "common.py"}, "a new bench script needs its tiny run here"
+
+
+@pytest.mark.parametrize("script", sorted(SMOKE_RUNS))
+def test_bench_script_runs_at_a_tiny_size(script: str, tmp_path: Path):
+    arguments = list(SMOKE_RUNS[script])
+    if "--days" in arguments:          # query.py and checks.py keep their trail and store in --workdir
+        arguments += ["--workdir", str(tmp_path / "work")]
+    environment = {**os.environ, "TATTLETRAIL_BENCH_OUT": str(tmp_path / "out"),
+                   "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH.parent), os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, str(BENCH / script), *arguments], capture_output=True, text=True,
+                            timeout=300, cwd=tmp_path, env=environment)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "|---" in result.stdout, f"{script} printed no table:\n{result.stdout[-2000:]}"
