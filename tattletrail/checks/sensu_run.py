@@ -16,20 +16,21 @@ from tattletrail.checks.model import Check
 from tattletrail.checks.sensu import (PluginOptions, PluginResult, PluginWindow, check_fields, count_on_store,
                                       not_found_verdict, plugin_window, verdict)
 from tattletrail.checks.sensu_cluster import IndexNotFound, count_on_cluster, kibana_link
-from tattletrail.stores import Store, open_store
+from tattletrail.stores import Store
 
 NO_WINDOW = ("no --minutes-previous (or --hours/--days/--weeks/--months-previous): like the plugin, no query is "
              "sent and every document is counted; -q is not used")
 
 
-def run(options: PluginOptions, now: datetime, default_store_url: Callable[[], str]) -> PluginResult:
-    """Count as the plugin would and judge the count; exceptions are the caller's UNKNOWN."""
+def run(options: PluginOptions, now: datetime, open_store: Callable[[str | None], Store]) -> PluginResult:
+    """Count as the plugin would and judge the count; exceptions are the caller's UNKNOWN.
+    `open_store` opens --store (None: the default store)."""
     window = plugin_window(options, now)
     notes = [] if window is not None else [NO_WINDOW]
     if options.store is None and options.written("host"):
         result = _on_cluster(options, window, now)
     else:
-        store = open_store(options.store or default_store_url())
+        store = open_store(options.store)
         try:
             notes += not_applicable(options, store.url)
             with store.reading():
