@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from tattletrail.checks.sensu import PluginArgumentError, PluginOptions, PluginWindow
+from tattletrail.checks.sensu import PluginWindow
+from tattletrail.checks.sensu_flags import PluginArgumentError, PluginOptions
 from tattletrail.stores.base import StoreUnavailable
 from tattletrail.stores.opensearch_connection import ENV_PASSWORD, make_client, parse_store_url
 

@@ -21,7 +21,8 @@ from typing import Any
 import yaml
 
 from tattletrail.checks.model import Check, duration_text
-from tattletrail.checks.sensu import PLUGIN, PluginArgumentError, check_fields, parse_arguments
+from tattletrail.checks.sensu import check_fields
+from tattletrail.checks.sensu_flags import PLUGIN, PluginArgumentError, parse_arguments
 from tattletrail.config import ConfigError
 
 PLUGIN_COMMANDS = {PLUGIN, PLUGIN.removesuffix(".rb")}

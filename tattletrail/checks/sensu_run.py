@@ -13,8 +13,9 @@ from typing import Callable
 from tattletrail.checks.evaluate import Window
 from tattletrail.checks.explore import explore
 from tattletrail.checks.model import Check
-from tattletrail.checks.sensu import (PluginOptions, PluginResult, PluginWindow, check_fields, count_on_store,
-                                      not_found_verdict, plugin_window, verdict)
+from tattletrail.checks.sensu import (PluginResult, PluginWindow, check_fields, count_on_store, not_found_verdict,
+                                      plugin_window, verdict)
+from tattletrail.checks.sensu_flags import PluginOptions
 from tattletrail.checks.sensu_cluster import IndexNotFound, count_on_cluster, kibana_link
 from tattletrail.stores import Store
 

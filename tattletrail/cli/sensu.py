@@ -16,7 +16,8 @@ from typing import Optional
 import typer
 
 from tattletrail.alert import Status
-from tattletrail.checks.sensu import CHECK_NAME, FLAGS, PLUGIN, PluginArgumentError, parse_arguments
+from tattletrail.checks.sensu import CHECK_NAME
+from tattletrail.checks.sensu_flags import FLAGS, PLUGIN, PluginArgumentError, parse_arguments
 from tattletrail.checks.sensu_convert import convert_checks, write_checks
 from tattletrail.checks.sensu_run import run
 from tattletrail.cli.output import USER_ERRORS, console, errors, option_json, print_json, store_from
