@@ -3,6 +3,8 @@ OpenSearch store, and a Logstash-style cluster at -h (osmem) — with the clock 
 
 from __future__ import annotations
 
+import re
+import shlex
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -191,3 +193,22 @@ def test_a_check_from_the_seed_has_the_same_meaning() -> None:
     keys = check_fields(options)
     assert keys == {"query": "eventName:Authorize*", "window": timedelta(minutes=30), "direction": "below",
                     "critical": 1, "warning": 100, "count_by": "event_time"}
+
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "checks.md"
+
+
+def test_the_docs_list_every_flag_and_their_examples_parse() -> None:
+    from tattletrail.checks.sensu_flags import FLAGS, format_flags_table
+
+    text = DOCS.read_text()
+    assert format_flags_table() in text, "regenerate the flags table in docs/checks.md from format_flags_table()"
+    assert len(format_flags_table().splitlines()) == len(FLAGS) + 2
+    sensu_go = re.search(r"command: >-\n((?:    .*\n)+)", text).group(1)
+    options = parse_arguments(shlex.split(" ".join(sensu_go.split()))[3:])
+    assert (options.query, options.search_field, options.invert, options.warn, options.crit) == (
+        "Authorize*", "eventName", True, 100, 1)
+    nagios = re.search(r"command_line  (.*)\n", text).group(1)
+    nagios = nagios.replace("$ARG1$", "Authorize*").replace("$ARG2$", "eventName").replace("$ARG3$", "30")
+    options = parse_arguments(shlex.split(nagios.replace("$ARG4$", "100").replace("$ARG5$", "1"))[3:])
+    assert (options.minutes_previous, options.warn, options.crit) == (30, 100, 1)
