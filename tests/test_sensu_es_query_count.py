@@ -212,3 +212,14 @@ def test_the_docs_list_every_flag_and_their_examples_parse() -> None:
     nagios = nagios.replace("$ARG1$", "Authorize*").replace("$ARG2$", "eventName").replace("$ARG3$", "30")
     options = parse_arguments(shlex.split(nagios.replace("$ARG4$", "100").replace("$ARG5$", "1"))[3:])
     assert (options.minutes_previous, options.warn, options.crit) == (30, 100, 1)
+
+
+def test_a_field_the_store_never_saw_is_said_not_silently_counted_as_zero(tmp_path: Path) -> None:
+    path = tmp_path / "events.duckdb"
+    store = DuckDBStore(path)
+    store_records(store, window_records(T, 1), T - timedelta(minutes=1))
+    store.close()
+    options = parse_arguments(arguments(f"-q Authorize* -f eventNme --minutes-previous 30 --store duckdb:///{path}"))
+    result = run(options, T, lambda url: DuckDBStore(path))
+    assert result.count == 0
+    assert "field 'eventNme' was never seen in the store (did you mean eventName" in " ".join(result.notes)

@@ -14,9 +14,11 @@ from tattletrail.checks.evaluate import Window
 from tattletrail.checks.explore import explore
 from tattletrail.checks.model import Check
 from tattletrail.checks.sensu import (PluginResult, PluginWindow, check_fields, count_on_store, not_found_verdict,
-                                      plugin_window, verdict)
+                                      plugin_window, store_tree, verdict)
 from tattletrail.checks.sensu_flags import PluginOptions
 from tattletrail.checks.sensu_cluster import IndexNotFound, count_on_cluster, kibana_link
+from tattletrail.query.fields import closest_fields, mapped_kinds
+from tattletrail.query.tree import Node, fields_of
 from tattletrail.stores import Store
 
 NO_WINDOW = ("no --minutes-previous (or --hours/--days/--weeks/--months-previous): like the plugin, no query is "
@@ -36,6 +38,7 @@ def run(options: PluginOptions, now: datetime, open_store: Callable[[str | None]
             notes += not_applicable(options, store.url)
             with store.reading():
                 count = count_on_store(options, store, window)
+                notes += unseen_fields(store_tree(options, window), store)
             link = _dashboards_link(options, store, window)
             if options.kibana_url is not None and link is None:
                 notes.append(f"--kibana-url: no Dashboards in front of {store.url}; no link")
@@ -64,6 +67,22 @@ def not_applicable(options: PluginOptions, store_url: str) -> list[str]:
         "; to query an Elasticsearch/OpenSearch as the plugin did, give -h HOST"
     return [f"not applicable to the store {store_url}: {', '.join(flags)} (the events are counted in the store)"
             f"{hint}"]
+
+
+def unseen_fields(tree: Node, store: Store) -> list[str]:
+    """A field the store has never seen matches nothing, so a check on it would say OK forever:
+    say so. Fields of the mapping are known without asking the store."""
+    named = [name for name, _ in fields_of(tree) if name not in mapped_kinds()]
+    if not named:
+        return []
+    known = store.field_names() | set(mapped_kinds())
+    notes = []
+    for name in dict.fromkeys(named):
+        if name not in known:
+            close = closest_fields(name, known)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            notes.append(f"field {name!r} was never seen in the store{hint}: it matches nothing")
+    return notes
 
 
 def _cluster_notes(options: PluginOptions) -> list[str]:
