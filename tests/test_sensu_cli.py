@@ -169,3 +169,12 @@ def test_convert_sensu_refuses_an_unknown_flag_naming_the_check_and_writes_nothi
     assert result.returncode == 2
     assert f"{source}: check 'typo': unrecognized arguments: --minute-previous 5 --crtical 3" in result.stderr
     assert not (tmp_path / "converted").exists()
+
+
+def test_convert_sensu_refuses_an_interval_that_is_not_seconds(tmp_path: Path) -> None:
+    source = tmp_path / "checks.json"
+    source.write_text(json.dumps({"checks": {"slow": {
+        "command": "check-es-query-count.rb -q 'eventName:x' --minutes-previous 5", "interval": "5m"}}}))
+    result = run_cli("check", "convert-sensu", str(source), "--out", str(tmp_path / "converted"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "check 'slow': interval must be a whole number of seconds (1 or more), not '5m'" in result.stderr

@@ -57,8 +57,8 @@ def read_sensu_checks(path: Path) -> dict[str, dict[str, Any]]:
     if not isinstance(checks, dict):
         raise ConfigError(f'{path}: expected Sensu 1.x checks, {{"checks": {{"NAME": {{"command": …}}}}}}')
     for name, definition in checks.items():
-        if not isinstance(definition, dict) or not isinstance(definition.get("command"), str):
-            raise ConfigError(f"{path}: check {name!r}: needs a \"command\" (text)")
+        if not isinstance(definition, dict):
+            raise ConfigError(f"{path}: check {name!r}: expected a mapping of attributes, not {definition!r}")
     return checks
 
 
@@ -79,6 +79,9 @@ def convert_checks(path: Path) -> list[Conversion]:
 
 def convert_check(path: Path, sensu_name: str, definition: dict[str, Any]) -> Conversion:
     conversion = Conversion(sensu_name)
+    if not isinstance(definition.get("command"), str):
+        conversion.skipped = "no command (an extension check?)"
+        return conversion
     try:
         tokens = shlex.split(definition["command"])
     except ValueError as error:
@@ -101,6 +104,11 @@ def convert_check(path: Path, sensu_name: str, definition: dict[str, Any]) -> Co
     except PluginArgumentError as error:
         conversion.skipped = str(error)
         return conversion
+    for key in ("interval", "occurrences", "refresh"):
+        value = definition.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ConfigError(f"{path}: check {sensu_name!r}: {key} must be a whole number of "
+                              f"{'seconds' if key != 'occurrences' else 'runs'} (1 or more), not {value!r}")
     conversion.name = check_name(sensu_name)
     if conversion.name != sensu_name:
         conversion.notes.append(f"named {conversion.name} (check names are lowercase letters, digits and -)")
