@@ -223,3 +223,22 @@ def test_a_field_the_store_never_saw_is_said_not_silently_counted_as_zero(tmp_pa
     result = run(options, T, lambda url: DuckDBStore(path))
     assert result.count == 0
     assert "field 'eventNme' was never seen in the store (did you mean eventName" in " ".join(result.notes)
+
+
+def test_kibana_url_gives_a_link_where_there_is_something_to_open(place: tuple[Callable, str]) -> None:
+    opener, where = place
+    options = parse_arguments(arguments(f"-q Authorize* -f eventName --minutes-previous 30 -w 1 -c 10 "
+                                        f"--kibana-url http://dashboards.example.com:5601 {where}"))
+    result = run(options, T, opener)
+    assert result.status is Status.WARNING
+    if where.startswith("--store duckdb"):
+        assert result.message == "Query count (5) was above warning threshold. "
+        assert any("--kibana-url: no Dashboards in front of duckdb:///" in note for note in result.notes)
+    elif where.startswith("--store"):  # our OpenSearch store: its Dashboards' Discover, on the counted events
+        assert result.message.startswith("Query count (5) was above warning threshold. Kibana logs: "
+                                          "http://dashboards.example.com:5601/app/discover#/?_g=(time:(from:"
+                                          "%272026-11-20T15:30:00Z%27,to:%272026-11-20T16:00:00Z%27))")
+        assert "(eventName:Authorize%2A)%20AND%20event_time:" in result.message
+    else:  # the plugin's own link
+        assert result.message.startswith("Query count (5) was above warning threshold. Kibana logs: "
+                                          "http://dashboards.example.com:5601/#/discover?_g=(refreshInterval:")

@@ -42,9 +42,6 @@ class PluginWindow:
     start: datetime
     end: datetime
 
-    def text(self) -> str:
-        return f"({_iso_z(self.start)}, {_iso_z(self.end)})"
-
 
 def plugin_window(options: PluginOptions, now: datetime) -> PluginWindow | None:
     """The window the plugin asks for, or None when no *-previous flag is given: then the plugin
@@ -211,10 +208,6 @@ def not_found_verdict(options: PluginOptions, reason: str) -> PluginResult:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds")
-
-
-def _iso_z(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds") + "Z"
 
 
 # The same meaning as a check file ---------------------------------------------------------------------
