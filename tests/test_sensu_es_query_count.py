@@ -242,3 +242,13 @@ def test_kibana_url_gives_a_link_where_there_is_something_to_open(place: tuple[C
     else:  # the plugin's own link
         assert result.message.startswith("Query count (5) was above warning threshold. Kibana logs: "
                                           "http://dashboards.example.com:5601/#/discover?_g=(refreshInterval:")
+
+
+def test_a_404_from_the_cluster_is_ok_unless_inverted_as_in_the_plugin() -> None:
+    from tattletrail.checks.sensu import not_found_verdict
+
+    plain = not_found_verdict(parse_arguments(arguments("-q x -c 1")), "index_not_found_exception")
+    assert plain.line() == "ESQueryCount OK: No results found, count was below thresholds|count=0;0;1;0;"
+    inverted = not_found_verdict(parse_arguments(arguments("-q x -c 1 --invert")), "index_not_found_exception")
+    assert (inverted.status, inverted.line()) == (
+        Status.UNKNOWN, "ESQueryCount UNKNOWN: Check failed to run: index_not_found_exception")
