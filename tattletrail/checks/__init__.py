@@ -7,6 +7,7 @@
     runner.py    one run of one check: observe, evaluate, deliver, save
     scheduler.py the checker daemon (schedule), on an injectable clock
     replay.py    `check test --replay`
+    sensu*.py    Sensu's check-es-query-count.rb as a command (`check es-query-count`) and converter
 """
 
 from __future__ import annotations

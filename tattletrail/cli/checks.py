@@ -34,6 +34,9 @@ check_app = typer.Typer(help="Run, test, list and validate checks.", no_args_is_
 
 
 def register(app: typer.Typer) -> None:
+    from tattletrail.cli import sensu  # check es-query-count, check convert-sensu
+
+    sensu.register(check_app)
     app.add_typer(check_app, name="check")
     app.command("checker")(checker_command)
 
