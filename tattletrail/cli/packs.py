@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from tattletrail.cli.output import console, option_json, print_json
-from tattletrail.packs import config_directory, init_packs
+from tattletrail.packs import PACKS, init_packs, pack_folder
 
 
 def register(app: typer.Typer) -> None:
@@ -29,10 +29,10 @@ def init_command(
         return
     for path in written:
         console.print(f"{path}: {sum(1 for _ in path.iterdir())} files", highlight=False, markup=False)
-    if folder is None or folder.expanduser().resolve() == config_directory().resolve():
-        console.print("Tattletrail reads these now, instead of the shipped packs.", highlight=False)
-        return
-    name = folder.expanduser()
-    console.print(f"To use them: --checks {name / 'checks'}, --rules {name / 'rules'}, --searches "
-                  f"{name / 'searches'}, or `checks:`, `rules:` and `searches:` in the config file.",
-                  highlight=False, markup=False)
+    for name, path in zip(PACKS, written):
+        in_force = pack_folder(name)
+        if in_force.path.resolve() == path.resolve():
+            console.print(f"Tattletrail now reads {name} from {path}.", highlight=False, markup=False)
+        else:
+            console.print(f"To use these {name}: --{name} {path}, or `{name}: {path}` in the config file "
+                          f"(now: {in_force.describe()}).", highlight=False, markup=False)
