@@ -122,20 +122,26 @@ def test_installed_wheel_runs_every_command_from_outside_the_repository(installe
     assert "index template tt-wheel-events" in {step["name"] for step in json.loads(setup.stdout)["steps"]}
 
 
-@pytest.mark.parametrize("command, noun", [(("check", "list"), "checks"), (("rules", "list"), "rules"),
-                                           (("searches",), "searches")])
+LISTS = {"checks": ("check", "list"), "rules": ("rules", "list"), "searches": ("searches",)}
+
+
 def test_installed_wheel_says_which_pack_it_reads_and_init_makes_it_the_users(
-        installed: Path, elsewhere: dict[str, str], tmp_path: Path, command: tuple[str, ...], noun: str):
-    shipped = run(installed, elsewhere, tmp_path, *command)
-    assert shipped.returncode == 0, shipped.stderr
-    first = shipped.stdout.splitlines()[0]
-    assert re.fullmatch(rf"\d+ {noun} from (\S+) \(the pack shipped with Tattletrail\)", first), first
-    assert Path(first.split(" from ")[1].split(" (")[0]).is_relative_to(installed.parent)
+        installed: Path, elsewhere: dict[str, str], tmp_path: Path):
+    counts = {}
+    for noun, command in LISTS.items():
+        listed = run(installed, elsewhere, tmp_path, *command)
+        assert listed.returncode == 0, listed.stderr
+        first = listed.stdout.splitlines()[0]
+        found = re.fullmatch(rf"(\d+) {noun} from (\S+) \(the pack shipped with Tattletrail\)", first)
+        assert found and Path(found.group(2)).is_relative_to(installed.parent), first
+        counts[noun] = found.group(1)
 
     made = run(installed, elsewhere, tmp_path, "init")
-    assert made.returncode == 0 and f"{tmp_path / 'config' / 'tattletrail' / noun}:" in made.stdout, made.stderr
-    own = run(installed, elsewhere, tmp_path, *command)
-    assert own.stdout.splitlines()[0] == first.split(" from ")[0] + \
-        f" from {tmp_path / 'config' / 'tattletrail' / noun} (your config directory)"
+    assert made.returncode == 0, made.stderr
+    home = tmp_path / "config" / "tattletrail"
+    for noun, command in LISTS.items():
+        assert f"Tattletrail now reads {noun} from {home / noun}." in made.stdout, made.stdout
+        own = run(installed, elsewhere, tmp_path, *command)
+        assert own.stdout.splitlines()[0] == f"{counts[noun]} {noun} from {home / noun} (your config directory)"
     again = run(installed, elsewhere, tmp_path, "init")
     assert again.returncode == 2 and "already exists" in again.stderr and "--force" in again.stderr
