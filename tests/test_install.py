@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from tattletrail import packs
 from tests.opensearch_helpers import store_url as opensearch_store_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,6 +80,7 @@ def test_the_wheel_carries_the_packs_and_mappings_and_complete_metadata(built: d
     with zipfile.ZipFile(built["wheel"]) as wheel:
         names = wheel.namelist()
         metadata = wheel.read(next(name for name in names if name.endswith(".dist-info/METADATA"))).decode()
+    assert tuple(SHIPPED) == packs.SHIPPED  # setup.py's list, the door's list and this one agree
     for folder, suffix in SHIPPED.items():
         expected = sorted(path.name for path in (ROOT / folder).iterdir() if path.name.endswith(suffix))
         inside = sorted(name.rsplit("/", 1)[1] for name in names if name.startswith(f"tattletrail/shipped/{folder}/"))
