@@ -1,19 +1,28 @@
 # Tattletrail as a container: `docker compose up` runs it (see docker-compose.yml and docs/opensearch.md).
-# The whole build context is copied (.dockerignore leaves out the virtualenv, tests, bench, docs): the
-# data folders the code reads beside the package (mappings/, searches/, checks/, rules/) come along
-# whichever of them exist, and an editable install keeps them where the code looks for them.
+# Two stages: the first builds the wheel from the build context (.dockerignore leaves out the virtualenv,
+# tests, bench, docs), the second installs that wheel and nothing of the source. The wheel carries the
+# shipped packs and mappings as package data (tattletrail/shipped/, see setup.py and tattletrail/packs.py),
+# so the image reads them exactly as a `pipx install` does. A user's own packs go in the config directory
+# (/home/tattletrail/.config/tattletrail/{checks,rules,searches}, e.g. from `tattletrail init`).
+FROM python:3.12-slim AS wheel
+
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY . .
+RUN pip wheel --no-deps --wheel-dir /wheels .
+
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-WORKDIR /app
-
-COPY . .
-RUN pip install -e . \
+COPY --from=wheel /wheels /wheels
+RUN pip install /wheels/tattletrail-*.whl \
+ && rm -rf /wheels \
  && useradd --create-home --uid 10001 tattletrail \
  && mkdir -p /data /home/tattletrail/.local/share/tattletrail /home/tattletrail/.config/tattletrail \
  && chown -R tattletrail /data /home/tattletrail/.local /home/tattletrail/.config
 
 USER tattletrail
+WORKDIR /data
 ENV TATTLETRAIL_STORE=duckdb:///data/events.duckdb
 ENTRYPOINT ["tattletrail"]
 CMD ["--help"]

@@ -34,13 +34,14 @@ from tattletrail.checks.model import Check, load_checks
 from tattletrail.checks.runner import Runner
 from tattletrail.checks.state import StateFile
 from tattletrail.destinations.delivery import Dispatcher
+from tattletrail.packs import shipped
 from tattletrail.stores.duckdb import DuckDBStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from query import prepare  # noqa: E402  (bench/query.py: the same generated trail and store)
 from common import run_header  # noqa: E402  (bench/common.py)
 
-PACK = Path(__file__).resolve().parents[1] / "checks"
+PACK = shipped("checks")
 
 
 class Discard:

@@ -74,6 +74,8 @@ class CheckerSettings(Strict):
 class Config(Strict):
     store: str | None = None  # a store URL; TATTLETRAIL_STORE overrides it
     rules: str | None = None  # a directory of rule files instead of the pack (--rules overrides it)
+    checks: str | None = None  # a directory of checks instead of the pack (--checks overrides it)
+    searches: str | None = None  # a directory of saved searches instead of the pack (--searches overrides it)
     dashboards_url: str | None = None  # OpenSearch Dashboards base URL: alerts link to Discover
     # name → one typed model per `type` (stdout, jsonl, slack, webhook, sns, ses, pagerduty)
     destinations: dict[str, AnyDestinationSettings] = {}

@@ -14,15 +14,15 @@ parameters and queries that don't parse are errors naming the file and line.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from tattletrail.config import ConfigError, Strict, load_yaml, validate
+from tattletrail.packs import PACK_ENV, PackFolder, pack_folder, shipped
 from tattletrail.query import QueryError, parse_query
 
-PACK = Path(__file__).resolve().parents[1] / "searches"
-ENV_SEARCHES = "TATTLETRAIL_SEARCHES"  # more directories, separated by os.pathsep
+PACK = shipped("searches")
+ENV_SEARCHES = PACK_ENV["searches"]
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SPECIAL = set('+-=&|><!(){}[]^"~*?:\\/ ')
 
@@ -69,13 +69,21 @@ def escape_value(value: str) -> str:
     return "".join("\\" + char if char in _SPECIAL or char.isspace() else char for char in value)
 
 
-def search_directories() -> list[Path]:
-    extra = [Path(part) for part in os.environ.get(ENV_SEARCHES, "").split(os.pathsep) if part]
-    return [PACK, *extra]
+def searches_folder(given: str | Path | None = None) -> PackFolder:
+    """--searches, else $TATTLETRAIL_SEARCHES, else `searches:` in the config, else
+    <config dir>/searches, else the shipped pack (tattletrail/packs.py decides, for every pack alike)."""
+    return pack_folder("searches", given)
+
+
+def search_directories(given: str | Path | None = None) -> list[Path]:
+    folder = searches_folder(given).path
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: no such folder of saved searches")
+    return [folder]
 
 
 def load_searches(directories: list[Path] | None = None) -> dict[str, SavedSearch]:
-    """Every saved search in these directories (the pack and $TATTLETRAIL_SEARCHES), by name."""
+    """Every saved search in these directories (default: the folder in force, see searches_folder), by name."""
     found: dict[str, SavedSearch] = {}
     origins: dict[str, Path] = {}
     for directory in directories if directories is not None else search_directories():

@@ -7,6 +7,17 @@ from typing import Iterator
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_user_packs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The tests read the packs of this checkout: not the packs a developer keeps in their config
+    directory (`tattletrail init`) or names in $TATTLETRAIL_CHECKS/_RULES/_SEARCHES."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config-home")))
+        for name in ("TATTLETRAIL_CHECKS", "TATTLETRAIL_RULES", "TATTLETRAIL_SEARCHES"):
+            patch.delenv(name, raising=False)
+        yield
+
+
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """A real moto server (S3, SQS, ...) on a free local port, started once per session: its URL.

@@ -13,24 +13,24 @@
 from __future__ import annotations
 
 import difflib
-import os
 from pathlib import Path
 
 from tattletrail.checks.model import Check, load_checks
 from tattletrail.config import ConfigError
+from tattletrail.packs import PACK_ENV, PackFolder, pack_folder, shipped
 
-ENV_CHECKS = "TATTLETRAIL_CHECKS"
-PACK = Path(__file__).resolve().parents[2] / "checks"
+ENV_CHECKS = PACK_ENV["checks"]
+PACK = shipped("checks")
+
+
+def checks_folder(given: str | Path | None = None) -> PackFolder:
+    """--checks, else $TATTLETRAIL_CHECKS, else `checks:` in the config, else <config dir>/checks,
+    else the shipped pack (tattletrail/packs.py decides, for every pack alike)."""
+    return pack_folder("checks", given)
 
 
 def checks_directory(given: str | Path | None = None) -> Path:
-    """--checks, else $TATTLETRAIL_CHECKS, else ./checks if there is one, else the shipped pack."""
-    if given:
-        return Path(given)
-    if os.environ.get(ENV_CHECKS):
-        return Path(os.environ[ENV_CHECKS])
-    local = Path("checks")
-    return local if local.is_dir() else PACK
+    return checks_folder(given).path
 
 
 def select_checks(checks: list[Check], names: list[str] | None) -> list[Check]:
@@ -48,4 +48,4 @@ def select_checks(checks: list[Check], names: list[str] | None) -> list[Check]:
     return chosen
 
 
-__all__ = ["Check", "ENV_CHECKS", "PACK", "checks_directory", "load_checks", "select_checks"]
+__all__ = ["Check", "ENV_CHECKS", "PACK", "checks_directory", "checks_folder", "load_checks", "select_checks"]

@@ -17,7 +17,7 @@ from typing import Any, Iterator, Optional
 import typer
 
 from tattletrail.alert import Status
-from tattletrail.checks import checks_directory, load_checks, select_checks
+from tattletrail.checks import checks_directory, checks_folder, load_checks, select_checks
 from tattletrail.checks.model import Check, Kind, duration_text
 from tattletrail.checks.notify import checker_dispatcher
 from tattletrail.checks.replay import replay
@@ -43,7 +43,8 @@ def register(app: typer.Typer) -> None:
 
 def option_checks() -> Any:
     return typer.Option(None, "--checks", help="A directory (or file) of checks (default: $TATTLETRAIL_CHECKS, "
-                        "./checks, else the shipped pack).")
+                        "`checks:` in the config file, the checks/ folder of your config directory, else the "
+                        "shipped pack).")
 
 
 def option_state() -> Any:
@@ -143,11 +144,14 @@ def test_command(
 
 @check_app.command("list")
 def list_command(checks_dir: Optional[Path] = option_checks(), as_json: bool = option_json()) -> None:
-    """Every check: kind, window, interval, thresholds, groups, destinations, enabled."""
-    checks = load_checks(checks_directory(checks_dir))
+    """Every check: kind, window, interval, thresholds, groups, destinations, enabled; and the
+    folder they were read from."""
+    folder = checks_folder(checks_dir)
+    checks = load_checks(folder.path)
     if as_json:
         print_json([check.model_dump(mode="json") for check in checks])
         return
+    console.print(f"{len(checks)} {folder.describe()}", highlight=False, markup=False)
     console.print(table(None, ["name", "kind", "window", "every", "warning", "critical", "group_by", "enabled",
                                "description"], [_row(check) for check in checks]))
 

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tattletrail.config import ConfigError, default_store_url
+from tattletrail.packs import PackError
 from tattletrail.stores import Store, StoreURLError, duckdb_path, open_store
 from tattletrail.timespec import TimeSpecError
 
@@ -21,7 +22,7 @@ console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 errors = Console(stderr=True, soft_wrap=True)
 
 # Library errors whose message is the whole story: one clear line and exit code 2, no traceback.
-USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, StoreURLError, TimeSpecError)
+USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, PackError, StoreURLError, TimeSpecError)
 
 
 @contextmanager

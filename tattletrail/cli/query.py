@@ -17,7 +17,7 @@ from tattletrail.query import QueryError, parse_query, surprises
 from tattletrail.query.fields import closest_fields, mapped_kinds
 from tattletrail.query.python import leaf_text, values_at
 from tattletrail.query.tree import Node, fields_of
-from tattletrail.searches import SavedSearch, find_search, load_searches, parse_arguments
+from tattletrail.searches import SavedSearch, find_search, load_searches, parse_arguments, search_directories, searches_folder
 from tattletrail.stores import Store
 from tattletrail.timespec import parse_duration, parse_instant, zone
 
@@ -53,6 +53,12 @@ def option_saved() -> Any:
                         "arguments are then its parameters as name=value.")
 
 
+def option_searches() -> Any:
+    return typer.Option(None, "--searches", help="A folder of saved searches (default: $TATTLETRAIL_SEARCHES, "
+                        "`searches:` in the config file, the searches/ folder of your config directory, else the "
+                        "shipped pack).")
+
+
 def search_command(
     words: list[str] = typer.Argument(None, metavar="QUERY", help="A Lucene query, e.g. "
                                       "'eventName:ConsoleLogin AND NOT additionalEventData.MFAUsed:Yes'."),
@@ -62,13 +68,14 @@ def search_command(
     limit: int = typer.Option(100, "--limit", help="At most this many events, newest first."),
     output_format: str = typer.Option("table", "--format", help="table, json, jsonl or csv."),
     store: Optional[str] = option_store(), saved: Optional[str] = option_saved(),
+    searches_dir: Optional[str] = option_searches(),
 ) -> None:
     """Find events: newest first, who did what, when and where."""
     if output_format not in FORMATS:
         raise typer.BadParameter(f"{output_format!r}: use one of {', '.join(FORMATS)}", param_hint="--format")
     with query_errors():
         target = store_from(store)
-        tree = query_of(words, saved, target)
+        tree = query_of(words, saved, target, searches_dir)
         window = time_window(since, until, tz)
         documents = target.search(tree, since=window[0], until=window[1], limit=limit)
     columns = [(name, name) for name in fields.split(",") if name] if fields else DEFAULT_COLUMNS
@@ -82,11 +89,12 @@ def count_command(
     interval: Optional[str] = typer.Option(None, "--interval", help="Count per time bucket, e.g. 1h, 15m, 1d: "
                                            "a histogram."),
     as_json: bool = option_json(), store: Optional[str] = option_store(), saved: Optional[str] = option_saved(),
+    searches_dir: Optional[str] = option_searches(),
 ) -> None:
     """How many events match; per field value with --by, over time with --interval."""
     with query_errors():
         target = store_from(store)
-        tree = query_of(words, saved, target)
+        tree = query_of(words, saved, target, searches_dir)
         window = time_window(since, until, tz)
         counted = target.count(tree, since=window[0], until=window[1], by=by,
                                interval=parse_duration(interval) if interval else None)
@@ -100,13 +108,15 @@ def count_command(
         console.print(histogram(counted.buckets, tz), highlight=False, markup=False)
 
 
-def searches_command(as_json: bool = option_json()) -> None:
-    """List the saved searches: name, parameters and what each finds."""
+def searches_command(searches_dir: Optional[str] = option_searches(), as_json: bool = option_json()) -> None:
+    """List the saved searches: name, parameters and what each finds; and the folder they were read from."""
     with query_errors():
-        searches = load_searches()
+        folder = searches_folder(searches_dir)
+        searches = load_searches(search_directories(folder.path))
     if as_json:
         print_json([search.model_dump() for search in searches.values()])
         return
+    console.print(f"{len(searches)} {folder.describe()}", highlight=False, markup=False)
     console.print(table(None, ["name", "parameters", "description"],
                         [(search.name, describe_params(search), search.description)
                          for search in sorted(searches.values(), key=lambda found: found.name)]))
@@ -118,11 +128,12 @@ def describe_params(search: SavedSearch) -> str:
 
 # The library calls behind the commands ---------------------------------------------------------------
 
-def query_of(words: list[str] | None, saved: str | None, store: Store) -> Node:
+def query_of(words: list[str] | None, saved: str | None, store: Store, searches_dir: str | None = None) -> Node:
     """The query the command line asks for, parsed and checked; warns about never-seen fields."""
     words = words or []
     if saved:
-        text = find_search(saved).render(parse_arguments(words))
+        searches = load_searches(search_directories(searches_dir))
+        text = find_search(saved, searches).render(parse_arguments(words))
     else:
         text = " ".join(words)
     tree = parse_query(text)

@@ -9,19 +9,39 @@ import typer
 
 from tattletrail.cli.output import console, option_json, option_store, print_json, store_from, table
 from tattletrail.config import load_config
-from tattletrail.rules import LEVELS, RuleSet, load_rules
+from tattletrail.rules import LEVELS, RuleSet, load_rule_files, load_rules, rules_folder
 from tattletrail.rules.alerts import RuleAlerter, alerter_for
 from tattletrail.rules.rescore import RescoreSummary, rescore
 from tattletrail.timespec import parse_instant
 
 
+rules_app = typer.Typer(help="List the threat rules.", no_args_is_help=True)
+
+
 def register(app: typer.Typer) -> None:
     app.command("rescore")(rescore_command)
+    app.add_typer(rules_app, name="rules")
 
 
 def option_rules() -> Any:
-    return typer.Option(None, "--rules", help="Directory of rule files (default: `rules:` in the config file, "
-                        "else the pack shipped with Tattletrail).")
+    return typer.Option(None, "--rules", help="Directory of rule files (default: $TATTLETRAIL_RULES, `rules:` in "
+                        "the config file, the rules/ folder of your config directory, else the pack shipped with "
+                        "Tattletrail).")
+
+
+@rules_app.command("list")
+def list_command(rules_dir: Optional[str] = option_rules(), as_json: bool = option_json()) -> None:
+    """Every rule: level, name, enabled, description; and the folder they were read from."""
+    folder = rules_folder(rules_dir)
+    loaded = load_rule_files([folder.path])
+    if as_json:
+        print_json([{**rule.rule.model_dump(mode="json"), "origin": rule.origin} for rule in loaded])
+        return
+    console.print(f"{len(loaded)} {folder.describe()}", highlight=False, markup=False)
+    ranked = sorted(loaded, key=lambda rule: (-rule.score, rule.name))
+    console.print(table(None, ["level", "name", "enabled", "description"],
+                        [(rule.rule.level, rule.name, "yes" if rule.rule.enabled else "no", rule.rule.description)
+                         for rule in ranked]))
 
 
 def rules_for_ingest(directory: str | None, no_rules: bool) -> tuple[RuleSet | None, RuleAlerter | None]:

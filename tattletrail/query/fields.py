@@ -17,10 +17,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Iterable
 
+from tattletrail.packs import mapping_file
 from tattletrail.query.parse import QueryError
 from tattletrail.query.tree import And, Match, Node, Not, Or, Range
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "mappings" / "cloudtrail-template.json"
+TEMPLATE = mapping_file("cloudtrail-template.json")
 
 
 class Kind(Enum):

@@ -13,18 +13,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tattletrail.config import Config, load_config
+from tattletrail.config import Config
+from tattletrail.packs import PackFolder, pack_folder
 from tattletrail.rules.model import LEVELS, PACK, THREAT_FIELDS, LoadedRule, Rule, load_rule_files, score_of
 from tattletrail.rules.ruleset import (CLEAN, INDEX_FIELDS, NO_THREAT, CompiledRule, RuleSet, Verdict,
                                        required_event_names, required_values)
 
 
+def rules_folder(directory: str | Path | None = None, config: Config | None = None) -> PackFolder:
+    """--rules DIR, else $TATTLETRAIL_RULES, else `rules:` in the config file, else <config dir>/rules,
+    else the pack shipped with Tattletrail (tattletrail/packs.py decides, for every pack alike)."""
+    return pack_folder("rules", directory, config)
+
+
 def rules_directory(directory: str | Path | None = None, config: Config | None = None) -> Path:
-    """--rules DIR, else `rules:` in the config file, else the pack shipped with Tattletrail."""
-    if directory is not None:
-        return Path(directory)
-    config = config or load_config()
-    return Path(config.rules).expanduser() if config.rules else PACK
+    return rules_folder(directory, config).path
 
 
 def load_rules(directory: str | Path | None = None, config: Config | None = None) -> RuleSet:
@@ -32,5 +35,5 @@ def load_rules(directory: str | Path | None = None, config: Config | None = None
 
 
 __all__ = ["CLEAN", "LEVELS", "NO_THREAT", "PACK", "THREAT_FIELDS", "CompiledRule", "LoadedRule", "Rule",
-           "RuleSet", "Verdict", "load_rule_files", "load_rules", "required_event_names", "required_values", "rules_directory", "INDEX_FIELDS",
+           "RuleSet", "Verdict", "load_rule_files", "load_rules", "required_event_names", "required_values", "rules_directory", "rules_folder", "INDEX_FIELDS",
            "score_of"]

@@ -15,11 +15,12 @@ from pydantic import Field
 
 from tattletrail.config import ConfigError, Strict, load_yaml, validate
 from tattletrail.event import THREAT_LEVELS
+from tattletrail.packs import shipped
 from tattletrail.query import QueryError, parse_query
 from tattletrail.query.tree import Node, fields_of
 from tattletrail.rules.annotation import Template, TemplateError, compile_template
 
-PACK = Path(__file__).resolve().parents[2] / "rules"
+PACK = shipped("rules")
 LEVELS = THREAT_LEVELS
 Level = Literal["info", "low", "medium", "high", "critical"]
 # The fields rules write: a rule reading them would depend on the order rules run in.

@@ -13,13 +13,13 @@ import copy
 import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
+from tattletrail.packs import shipped
 from tattletrail.stores.base import DoctorCheck, SetupStep
 from tattletrail.stores.opensearch_connection import ConnectionSettings, Engine
 
-MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
+MAPPINGS = shipped("mappings")
 EVENTS_TEMPLATE = MAPPINGS / "cloudtrail-template.json"
 NO_LIFECYCLE_API = "no handler found"  # what a cluster without the ISM/ILM plugin answers (osmem)
 
