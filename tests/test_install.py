@@ -86,7 +86,7 @@ def test_the_wheel_carries_the_packs_and_mappings_and_complete_metadata(built: d
         inside = sorted(name.rsplit("/", 1)[1] for name in names if name.startswith(f"tattletrail/shipped/{folder}/"))
         assert inside == expected, folder
     assert not [name for name in names if name.startswith(("tests/", "checks/", "bench/"))]
-    for field in ("License-Expression: MIT", "Classifier: Topic :: Security", "Project-URL: Source",
+    for field in ("License-Expression: MIT", "Classifier: Topic :: Security",
                   "Description-Content-Type: text/markdown", "Requires-Python: >=3.11"):
         assert field in metadata, field
     assert "# Tattletrail" in metadata  # the README is the long description
