@@ -13,6 +13,7 @@ from tattletrail.alert import SampleEvent
 from tattletrail.checks.evaluate import Observation, Window
 from tattletrail.checks.model import Check, Kind, TimeField
 from tattletrail.checks.state import CheckState, GroupKey
+from tattletrail.query import parse_query
 from tattletrail.query.tree import And, Match, Node, Or, Range
 from tattletrail.stores import Store
 
@@ -21,6 +22,7 @@ MAX_GROUPS = 1_000
 # A new_value baseline is first read from the store in slices of this length, to learn when each
 # value was last seen; after that the state keeps it up to date.
 BASELINE_SLICE = timedelta(days=1)
+MATCH_ALL = parse_query("*")
 
 
 def window_tree(query: Node, time_field: TimeField, window: Window) -> Node:
@@ -48,6 +50,11 @@ def observe(check: Check, store: Store, window: Window, state: CheckState) -> Ob
     if state.seen is None:
         baseline = read_baseline(check, store, window.start - check.baseline, window.start)
     return Observation(values=values, baseline=baseline)
+
+
+def holds_events(store: Store) -> bool:
+    """Whether the store holds any event at all: an empty store can't vouch that nothing happened."""
+    return store.count(MATCH_ALL).total > 0
 
 
 def count_groups(store: Store, tree: Node, fields: list[str]) -> dict[GroupKey, int]:

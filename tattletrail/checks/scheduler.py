@@ -3,9 +3,12 @@
 `schedule` reads the wall clock itself; ClockedJob makes its jobs read an injected clock instead,
 so tests drive the daemon with a fake clock and never sleep. Runs are due on a fixed grid (start,
 start + interval, …): a late run is logged with its lag and the grid is kept, skipping the slots
-already past (the catch-up window in the state covers what they would have counted). Every cycle
-also retries what the outbox still holds (`retry_deliveries`), so an alert a destination refused
-is delivered once it is back.
+already past (the catch-up window in the state covers what they would have counted).
+
+Delivery runs beside the scheduler, never in it: the daemon's dispatcher waits for nothing (wait 0),
+each destination sends on its own worker thread, so a destination that is down (timeouts, retries
+with backoff) never delays a check. Every cycle hands what the outbox still holds to those workers
+(`retry_deliveries`), so an alert a destination refused is delivered once it is back.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Callable, Protocol
 
 import schedule
 
+from tattletrail.alert import Status
 from tattletrail.checks.model import Check
 from tattletrail.checks.runner import CheckRun, Runner, SystemClock
 
@@ -92,16 +96,18 @@ class Checker:
         lag = (self.clock.now() - due).total_seconds()
         try:
             run = self.runner.run(check)
-        except Exception:  # noqa: BLE001 - e.g. the state file unwritable: say so, retry next interval
-            log.exception("check %s could not run (lag=%.1fs); it runs again at its next interval", check.name, lag)
+        except Exception as error:  # noqa: BLE001 - e.g. the state file unwritable: say so, retry next interval
+            log.error("check %s could not run (lag=%.1fs): %s: %s; it runs again at its next interval",
+                      check.name, lag, type(error).__name__, error)
+            log.debug("check %s could not run", check.name, exc_info=True)
             return
-        queued = [delivery for delivery in run.deliveries if delivery.queued]
         failed = [delivery for delivery in run.deliveries if not delivery.delivered and not delivery.queued]
-        for result in run.results:
-            log.info("%s lag=%.1fs took=%.2fs", result.sensu_line(), lag, run.seconds)
+        for result in run.results:  # UNKNOWN (the store could not answer) is one WARNING line, no traceback
+            level = logging.WARNING if result.status is Status.UNKNOWN else logging.INFO
+            log.log(level, "%s lag=%.1fs took=%.2fs", result.sensu_line(), lag, run.seconds)
         if run.alerts:
-            log.info("check %s: %d alert(s) sent, %d delivery(ies) queued for retry, %d delivery failure(s)",
-                     check.name, len(run.alerts), len(queued), len(failed))
+            log.info("check %s: %d alert(s) handed to delivery, %d delivery failure(s)", check.name,
+                     len(run.alerts), len(failed))
         if self.on_run:
             self.on_run(run, lag)
 
@@ -144,8 +150,9 @@ class Checker:
         try:
             results = dispatcher.retry_pending()
             backlog = dispatcher.backlog()
-        except Exception:  # noqa: BLE001 - e.g. the outbox file locked or unwritable: retried next cycle
-            log.exception("could not retry the outbox %s; trying again next cycle", dispatcher.outbox.path)
+        except Exception as error:  # noqa: BLE001 - e.g. the outbox file locked or unwritable: retried next cycle
+            log.error("could not retry the outbox %s: %s: %s; trying again next cycle", dispatcher.outbox.path,
+                      type(error).__name__, error)
             return
         delivered = sum(result.ok for result in results)
         if delivered:
