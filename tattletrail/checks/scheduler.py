@@ -87,6 +87,7 @@ class Checker:
         self.scheduler = schedule.Scheduler()
         self.on_run = on_run
         self.stop_reason: str | None = None
+        self._silences_in_force: set[str] = set()
         for check in checks:
             if check.enabled:
                 job = ClockedJob(check.interval, self.scheduler, clock)
@@ -118,6 +119,7 @@ class Checker:
         """Run due checks, sleep until the next is due, until `stop()` (or `until()` is true)."""
         log.info("checker started: %d check(s)", len(self.scheduler.jobs))
         while not self.stop_event.is_set() and not until():
+            self.note_silences()
             self.run_pending()
             self.retry_deliveries()
             upcoming = self.next_due()
@@ -140,6 +142,26 @@ class Checker:
                 if self.stop_event.is_set():
                     return
                 job.run()
+
+    def note_silences(self) -> None:
+        """Log each silence (or maintenance window) as it comes into force and as it ends, and drop
+        the ended ones from the state file."""
+        book = self.runner.silences
+        if book is None:
+            return
+        now = self.clock.now()
+        try:
+            in_force = {silence.label for silence in book.in_force(now)}
+            if book.silence_file is not None:
+                book.silence_file.expire(now)
+        except Exception as error:  # noqa: BLE001 - e.g. the state file locked: retried next cycle
+            log.error("could not read the silences: %s: %s; trying again next cycle", type(error).__name__, error)
+            return
+        for label in sorted(in_force - self._silences_in_force):
+            log.info("%s: in force (breaches are recorded, not notified)", label)
+        for label in sorted(self._silences_in_force - in_force):
+            log.info("%s: ended (notifications resume)", label)
+        self._silences_in_force = in_force
 
     def retry_deliveries(self) -> None:
         """Try the outbox again (what earlier cycles, or a previous process, could not deliver)

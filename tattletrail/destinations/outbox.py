@@ -176,6 +176,13 @@ class Outbox:
             connection.execute("COMMIT")
         return [OutboxEntry(alert_from_json(orjson.loads(row[0])), row[1], row[2], row[3], row[4]) for row in rows]
 
+    def pending(self) -> list[OutboxEntry]:
+        """Every alert still waiting for delivery, oldest first (`check status`)."""
+        with self._connection() as connection:
+            rows = connection.execute("SELECT alert, destination, created_at, attempts, last_error FROM outbox "
+                                      "WHERE state = 'pending' ORDER BY created_at, rowid").fetchall()
+        return [OutboxEntry(alert_from_json(orjson.loads(row[0])), row[1], row[2], row[3], row[4]) for row in rows]
+
     def destinations(self) -> list[str]:
         with self._connection() as connection:
             return [row[0] for row in connection.execute(
