@@ -102,6 +102,8 @@ class Checker:
                       check.name, lag, type(error).__name__, error)
             log.debug("check %s could not run", check.name, exc_info=True)
             return
+        if self.on_run:  # first: metrics are up to date when the run's log line appears
+            self.on_run(run, lag)
         failed = [delivery for delivery in run.deliveries if not delivery.delivered and not delivery.queued]
         for result in run.results:  # UNKNOWN (the store could not answer) is one WARNING line, no traceback
             level = logging.WARNING if result.status is Status.UNKNOWN else logging.INFO
@@ -109,8 +111,6 @@ class Checker:
         if run.alerts:
             log.info("check %s: %d alert(s) handed to delivery, %d delivery failure(s)", check.name,
                      len(run.alerts), len(failed))
-        if self.on_run:
-            self.on_run(run, lag)
 
     def next_due(self) -> datetime | None:
         return min((job.next_run for job in self.scheduler.jobs), default=None)
