@@ -54,7 +54,7 @@ def test_check_run_prints_sensu_lines_and_exits_with_the_worst_status(store_url:
     expected = [
         rf"access-denied-burst\[actor=mallory\] WARNING: 4 events in {WINDOW} by ingest_time "
         r"\(warning >= 3, critical >= 6\)\|count=4;3;6",
-        rf"no-cloudtrail-events OK: 33 events in {WINDOW} by ingest_time \(critical < 1\)\|count=33;;1",
+        rf"no-cloudtrail-events OK: 33 events in {WINDOW} by ingest_time \(critical < 1\)\|count=33;;1:",
         rf"new-region WARNING: 1 new awsRegion: ap-east-1 in {WINDOW} by ingest_time \(not seen in the 30d before\)"
         r"\|count=1;1;",
         rf"ingress-open-to-world\[actor=alice\] CRITICAL: 1 event in {WINDOW} by ingest_time \(critical >= 1\)\|count=1;;1",

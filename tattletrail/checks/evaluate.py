@@ -85,6 +85,7 @@ class Result:
     warning: float | None = None
     critical: float | None = None
     new_values: tuple[str, ...] = ()
+    below: bool = False  # direction below: a breach is a count under the threshold
 
     @property
     def label(self) -> str:
@@ -93,9 +94,12 @@ class Result:
         return self.check + "[" + ",".join(f"{name}={value}" for name, value in self.group.items()) + "]"
 
     def sensu_line(self) -> str:
-        """`NAME STATUS: message|count=N;warn;crit` — Nagios plugin output with performance data."""
+        """`NAME STATUS: message|count=N;warn;crit` — Nagios plugin output with performance data.
+        Thresholds are Nagios ranges: `3` for a check above (as Sensu writes it), `1:` (alert
+        under 1) for a check below."""
         count = "U" if self.count is None else str(self.count)
-        perf = f"count={count};{_number(self.warning)};{_number(self.critical)}"
+        suffix = ":" if self.below else ""
+        perf = f"count={count};{_number(self.warning, suffix)};{_number(self.critical, suffix)}"
         return f"{self.label} {self.status.name}: {self.message}|{perf}"
 
     def to_json(self) -> dict[str, object]:
@@ -105,8 +109,8 @@ class Result:
                 "message": self.message, "new_values": list(self.new_values)}
 
 
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+def _number(value: float | None, suffix: str = "") -> str:
+    return "" if value is None else f"{value:g}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,8 @@ def evaluate(check: Check, window: Window, observed: Observation | Failure, stat
     state = copy.deepcopy(state)
     warning, critical = check.thresholds
     if isinstance(observed, Failure):
-        result = Result(check.name, (), {}, Status.UNKNOWN, None, window, observed.reason, warning, critical)
+        result = Result(check.name, (), {}, Status.UNKNOWN, None, window, observed.reason, warning, critical,
+                        below=check.direction is Direction.below)
         notification = _decide(check, state.groups.setdefault((), GroupState()), result, now, silences)
         return Evaluation([result], [notification] if notification else [], state)
 
@@ -154,7 +159,7 @@ def evaluate(check: Check, window: Window, observed: Observation | Failure, stat
             status = Status.OK  # the whole-check line of a grouped check: its groups speak for it
         result = Result(check.name, key, dict(zip(check.group_by, key)), status, count, window,
                         _message(check, count, window, new_values.get(key, ())), warning, critical,
-                        tuple(new_values.get(key, ())))
+                        tuple(new_values.get(key, ())), check.direction is Direction.below)
         results.append(result)
         notification = _decide(check, state.groups.setdefault(key, GroupState()), result, now, silences)
         if notification:

@@ -112,13 +112,19 @@ def samples(store: Store, tree: Node, limit: int) -> tuple[SampleEvent, ...]:
 
 
 def sample_of(document: dict) -> SampleEvent:
-    """An event as an alert shows it: its own eventTime, who, what, on what, where, from where."""
+    """An event as an alert shows it: its own eventTime, who, what, on what, in which account and
+    region, from where, and what the threat rules said of it (`high: …`)."""
     time = document.get("event_time")
+    annotations = [text for text in document.get("annotations") or [] if text]
+    level = document.get("threat_level")
+    annotation = "; ".join(annotations) or None
+    if annotation and level:
+        annotation = f"{level}: {annotation}"
     return SampleEvent(
         event_id=document.get("event_id") or "", time=_parse(time) if time else None,
         actor=document.get("actor"), event_name=document.get("eventName"), resource=document.get("resource"),
         region=document.get("awsRegion"), source_ip=document.get("sourceIPAddress"),
-        error=document.get("errorCode"))
+        error=document.get("errorCode"), annotation=annotation, account=document.get("account"))
 
 
 def _iso(moment: datetime) -> str:

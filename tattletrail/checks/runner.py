@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Protocol
 
-from tattletrail.alert import Alert, Status
+from tattletrail.alert import Alert, SampleEvent, Status
 from tattletrail.checks.evaluate import Evaluation, Failure, Notification, Result, Window, evaluate, window_for
 from tattletrail.checks.explore import explore
 from tattletrail.checks.model import Check, Kind
@@ -120,13 +120,15 @@ class Runner:
 
     def alert_of(self, check: Check, notification: Notification, now: datetime) -> Alert:
         result = notification.result
-        shown = ()
+        shown: tuple[SampleEvent, ...] = ()
+        matching = 0  # events behind the alert: "… and N more" is this minus the samples
         if result.status in (Status.WARNING, Status.CRITICAL):
+            tree = sample_tree(check, result.window, result.key, result.new_values)
             try:
-                shown = samples(self.store, sample_tree(check, result.window, result.key, result.new_values),
-                                check.samples)
-            except Exception:  # noqa: BLE001 - the alert goes out without samples rather than not at all
-                log.warning("check %s: could not read sample events", check.name, exc_info=True)
+                shown = samples(self.store, tree, check.samples)
+                matching = result.count or 0 if check.kind is Kind.count else self.store.count(tree).total
+            except Exception as error:  # noqa: BLE001 - the alert goes out without samples rather than not at all
+                log.warning("check %s: could not read sample events: %s: %s", check.name, type(error).__name__, error)
         explore_url, explore_command = explore(self.store.url, self.dashboards_url, check, result.window,
                                                result.key, result.new_values)
         message = result.message
@@ -138,5 +140,5 @@ class Runner:
             window_start=result.window.start, window_end=result.window.end, query=check.query,
             description=check.description, group=dict(result.group), warning=result.warning,
             critical=result.critical, direction=check.direction.value, message=message, samples=shown,
-            suppressed=notification.suppressed, severity=check.severity, tags=tuple(check.tags),
+            suppressed=max(matching - len(shown), 0), severity=check.severity, tags=tuple(check.tags),
             explore_url=explore_url, explore_command=explore_command, kind="check", created_at=now)
