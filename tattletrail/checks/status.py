@@ -33,8 +33,8 @@ class GroupStatus:
     enabled: bool = True
 
     def to_json(self) -> dict[str, Any]:
-        return {"check": self.check, "group": dict(self.group), "status": self.status.name if self.status else None,
-                "since": _iso(self.since), "last_notified": self.notified.name if self.notified else None,
+        return {"check": self.check, "group": dict(self.group), "status": self.status.name if self.status is not None else None,
+                "since": _iso(self.since), "last_notified": self.notified.name if self.notified is not None else None,
                 "last_notified_at": _iso(self.notified_at), "suppressed": self.suppressed, "silenced": self.silenced,
                 "last_window_end": _iso(self.last_window_end), "enabled": self.enabled,
                 "pending": [{"destination": entry.destination, "status": entry.alert.status.name,
