@@ -379,7 +379,7 @@ def test_status_silence_and_unsilence_at_the_command_line(httpserver: HTTPServer
     assert groups[("mallory",)]["last_notified"] == "CRITICAL" and groups[("mallory",)]["silence"] is None
     assert groups[("mallory",)]["since"] and groups[("mallory",)]["pending"] == []
     text = run_cli("check", "status", "--store", store.url, *common, cwd=tmp_path, env=env).stdout
-    assert re.search(r"ingress-open-to-world\s+actor=ci-deploy\s+CRITICAL\s+\S+ \S+\s+- \(1 silenced since\)\s+"
+    assert re.search(r"ingress-open-to-world\s+actor=ci-deploy\s+CRITICAL\s+\S+ \S+\s+- \(1 silenced since\)\s+-\s+"
                      r"silence of ingress-open-to-world \[actor=ci-deploy\]", text), text
     assert re.search(r"no-cloudtrail-events\s+-\s+never run", text), text
     ended = run_cli("check", "unsilence", "ingress-open-to-world", *state, cwd=tmp_path, env=env)

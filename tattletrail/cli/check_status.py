@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from tattletrail.checks import checks_directory, load_checks, select_checks
 from tattletrail.checks.runner import SystemClock
@@ -63,7 +64,7 @@ def _row(group: GroupStatus) -> tuple[object, ...]:
     pending = ", ".join(f"{entry.alert.status.name} → {entry.destination}" for entry in group.pending) or None
     return (group.check, ", ".join(f"{k}={v}" for k, v in group.group.items()) or None, status,
             f"{group.since:%Y-%m-%d %H:%M}" if group.since else None, notified, pending,
-            group.silence.label if group.silence else None)
+            escape(group.silence.label) if group.silence else None)  # `[actor=…]` is not rich markup
 
 
 @check_app.command("silence")

@@ -139,7 +139,7 @@ def test_command(
         return
     console.print(f"{check.name}: replayed {replayed.start:%Y-%m-%d %H:%M} → {replayed.end:%Y-%m-%d %H:%M} UTC "
                   f"in {replayed.steps:,} steps of {duration_text(replayed.step)} (by event time)", highlight=False)
-    rows = [(change.at, change.result.label, _group_text(change.result.group),
+    rows = [(change.at, change.result.check, _group_text(change.result.group),
              f"{change.previous.name} → {change.result.status.name}",
              change.result.count, ", ".join(change.notify) if change.notify else ("yes" if change.notify == () else "-"),
              change.result.message) for change in replayed.transitions]
