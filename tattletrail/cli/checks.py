@@ -33,7 +33,7 @@ from tattletrail.stores import Store, open_store
 from tattletrail.timespec import parse_duration
 
 # After SIGTERM, how long the daemon waits for a send under way before it exits anyway.
-STOP_WAIT = 1.0
+STOP_WAIT = 0.5
 
 check_app = typer.Typer(help="Run, test, list and validate checks.", no_args_is_help=True)
 
