@@ -40,6 +40,7 @@ class SampleEvent:
     source_ip: str | None
     error: str | None = None
     annotation: str | None = None
+    account: str | None = None
 
     def line(self) -> str:
         """`2026-11-22 16:42:07 DOE1 DeleteRoute rtb-… eu-west-1 from 203.0.113.7 (AccessDenied)`."""
@@ -47,8 +48,8 @@ class SampleEvent:
         parts = [when, self.actor or "?", self.event_name or "?"]
         if self.resource:
             parts.append(f"on {self.resource}")
-        if self.region:
-            parts.append(f"in {self.region}")
+        if self.region or self.account:
+            parts.append("in " + "/".join(part for part in (self.account, self.region) if part))
         if self.source_ip:
             parts.append(f"from {self.source_ip}")
         text = " ".join(parts)
@@ -61,7 +62,8 @@ class SampleEvent:
     def to_json(self) -> dict[str, Any]:
         return {"event_id": self.event_id, "time": _iso(self.time), "actor": self.actor,
                 "eventName": self.event_name, "resource": self.resource, "region": self.region,
-                "sourceIPAddress": self.source_ip, "error": self.error, "annotation": self.annotation}
+                "sourceIPAddress": self.source_ip, "error": self.error, "annotation": self.annotation,
+                "account": self.account}
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,7 @@ def _sample_from_json(document: dict[str, Any]) -> SampleEvent:
         event_id=document["event_id"], time=_parse_iso(document.get("time")), actor=document.get("actor"),
         event_name=document.get("eventName"), resource=document.get("resource"),
         region=document.get("region"), source_ip=document.get("sourceIPAddress"),
-        error=document.get("error"), annotation=document.get("annotation"))
+        error=document.get("error"), annotation=document.get("annotation"), account=document.get("account"))
 
 
 def _parse_iso(text: str | None) -> datetime | None:

@@ -11,12 +11,13 @@ import os
 import re
 import types
 import typing
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
 import platformdirs
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tattletrail.destinations.settings import AnyDestinationSettings
 from tattletrail.timespec import parse_duration, zone
@@ -67,8 +68,32 @@ class ReportSchedule(Strict):
         return text
 
 
+class MaintenanceWindow(Strict):
+    """`checker: maintenance:` — from `start` to `end` (ISO 8601, UTC unless an offset is given) the
+    named checks (all when `checks` is empty), or only their groups with the values in `group`, are
+    evaluated and recorded but not notified."""
+
+    start: datetime
+    end: datetime
+    checks: list[str] = []
+    group: dict[str, str] = {}
+    reason: str = ""
+
+    @field_validator("start", "end")
+    @classmethod
+    def _utc(cls, moment: datetime) -> datetime:
+        return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "MaintenanceWindow":
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end:%Y-%m-%d %H:%M}) must be after start ({self.start:%Y-%m-%d %H:%M})")
+        return self
+
+
 class CheckerSettings(Strict):
     report: ReportSchedule | None = None
+    maintenance: list[MaintenanceWindow] = []
 
 
 class Config(Strict):

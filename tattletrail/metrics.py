@@ -125,6 +125,55 @@ class _RunLag:
         return []
 
 
+class DeliveryMetrics:
+    """For the checker's deliveries: what waits in the outbox (read at scrape time) and how each
+    delivery ended, per destination.
+
+        tattletrail_outbox_pending{destination}                 alerts waiting for delivery
+        tattletrail_outbox_oldest_pending_age_seconds           now minus the oldest still waiting
+        tattletrail_deliveries_total{destination,outcome}       delivered | queued | failed | expired | superseded
+    """
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._dispatcher: Any = None
+        self.outcomes = Counter("tattletrail_deliveries", "Deliveries by destination and outcome (queued: will be "
+                                "retried; expired: given up after max_age; superseded: a newer status replaced it)",
+                                ["destination", "outcome"], registry=registry)
+        registry.register(_Outbox(self))
+
+    def watch(self, dispatcher: Any) -> None:
+        self._dispatcher = dispatcher
+
+    def record_outcome(self, result: Any) -> None:
+        self.outcomes.labels(result.destination, result.outcome).inc()
+
+
+class _Outbox:
+    def __init__(self, metrics: DeliveryMetrics) -> None:
+        self._metrics = metrics
+
+    def collect(self) -> Any:
+        from prometheus_client.core import GaugeMetricFamily
+
+        pending = GaugeMetricFamily("tattletrail_outbox_pending", "Alerts waiting in the outbox, by destination",
+                                    labels=["destination"])
+        oldest = GaugeMetricFamily("tattletrail_outbox_oldest_pending_age_seconds",
+                                   "Now minus when the oldest alert still waiting was queued (0: none waits)")
+        dispatcher = self._metrics._dispatcher
+        backlog = dispatcher.backlog() if dispatcher is not None else None
+        for destination, count in sorted((backlog.pending if backlog else {}).items()):
+            pending.add_metric([destination], count)
+        waited = self._metrics._clock() - _timestamp(backlog.oldest_pending) if backlog and backlog.oldest_pending \
+            else 0.0
+        oldest.add_metric([], max(waited, 0.0))
+        yield pending
+        yield oldest
+
+    def describe(self) -> Any:
+        return []
+
+
 def _later(current: float | None, candidate: datetime | None) -> float | None:
     if candidate is None:
         return current

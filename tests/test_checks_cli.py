@@ -37,9 +37,13 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return store.url
 
 
+# The code under test is this checkout's, whatever the venv has installed.
+CODE = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+
 def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "tattletrail", *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=cwd, env={"COLUMNS": "200", "PATH": "/usr/bin", **(env or {})})
+                          cwd=cwd, env={"COLUMNS": "200", "PATH": "/usr/bin", **CODE, **(env or {})})
 
 
 def test_check_run_prints_sensu_lines_and_exits_with_the_worst_status(store_url: str, tmp_path: Path) -> None:
@@ -50,7 +54,7 @@ def test_check_run_prints_sensu_lines_and_exits_with_the_worst_status(store_url:
     expected = [
         rf"access-denied-burst\[actor=mallory\] WARNING: 4 events in {WINDOW} by ingest_time "
         r"\(warning >= 3, critical >= 6\)\|count=4;3;6",
-        rf"no-cloudtrail-events OK: 33 events in {WINDOW} by ingest_time \(critical < 1\)\|count=33;;1",
+        rf"no-cloudtrail-events OK: 33 events in {WINDOW} by ingest_time \(critical < 1\)\|count=33;;1:",
         rf"new-region WARNING: 1 new awsRegion: ap-east-1 in {WINDOW} by ingest_time \(not seen in the 30d before\)"
         r"\|count=1;1;",
         rf"ingress-open-to-world\[actor=alice\] CRITICAL: 1 event in {WINDOW} by ingest_time \(critical >= 1\)\|count=1;;1",
@@ -120,7 +124,7 @@ def test_check_list_and_validate(tmp_path: Path) -> None:
         "access-denied-burst", "no-cloudtrail-events", "new-region", "ingress-open-to-world"]
     assert json.loads(listed.stdout)[0]["window"] == "30m"
     table = run_cli("check", "list", "--checks", str(FIXTURES), cwd=tmp_path).stdout
-    assert re.search(r"ingress-open-to-world\s+count\s+30m\s+1m\s+-\s+>= 1\s+actor\s+yes", table), table
+    assert re.search(r"ingress-open-to-world\s+count\s+30m\s+1m\s+-\s+>= 1\s+actor\s+1\s+1h\s+alerts\s+yes", table), table
     config = tmp_path / "tattletrail.yml"
     config.write_text("destinations:\n  alerts:\n    type: stdout\n")
     valid = run_cli("check", "validate", str(FIXTURES), cwd=tmp_path, env={"TATTLETRAIL_CONFIG": str(config)})
@@ -166,7 +170,7 @@ def test_checker_stops_cleanly_on_sigterm_and_serves_metrics(store_url: str, tmp
         [sys.executable, "-m", "tattletrail", "checker", "--checks", str(FIXTURES), "--store", store_url,
          "--state", str(tmp_path / "state.sqlite"), "--metrics-port", str(port)], cwd=tmp_path,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={"PATH": "/usr/bin", "TATTLETRAIL_CONFIG": "/dev/null", "TATTLETRAIL_OUTBOX": str(tmp_path / "outbox.sqlite")})
+        env={"PATH": "/usr/bin", **CODE, "TATTLETRAIL_CONFIG": "/dev/null", "TATTLETRAIL_OUTBOX": str(tmp_path / "outbox.sqlite")})
     try:
         seen = []
         for line in checker.stderr:  # type: ignore[union-attr]

@@ -88,7 +88,7 @@ def test_no_events_for_an_hour_is_critical(store: Any) -> None:
     [result] = Runner(store, clock=FakeClock(later)).run(CHECKS["no-cloudtrail-events"]).results
     assert (result.status, result.count) == (Status.CRITICAL, 0)
     assert result.sensu_line() == ("no-cloudtrail-events CRITICAL: 0 events in [2026-11-20T17:00:00Z, "
-                                   "2026-11-20T18:00:00Z) by ingest_time (critical < 1)|count=0;;1")
+                                   "2026-11-20T18:00:00Z) by ingest_time (critical < 1)|count=0;;1:")
 
 
 def dispatcher_to(tmp_path: Path, **destinations: Destination) -> Dispatcher:

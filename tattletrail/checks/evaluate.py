@@ -10,9 +10,11 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Sequence
 
 from tattletrail.alert import Status
 from tattletrail.checks.model import Check, Direction, Kind, TimeField, duration_text
+from tattletrail.checks.silence import Silence, covering
 from tattletrail.checks.state import CheckState, GroupKey, GroupState
 
 # After a long outage the catch-up window reaches back at most this far.
@@ -56,6 +58,11 @@ class Observation:
     # new_value, first run only: values seen before the window, with when they were last seen
     baseline: dict[GroupKey, dict[str, datetime]] | None = None
 
+    @property
+    def is_empty(self) -> bool:
+        """Nothing matched at all (a reason to ask whether the store holds anything)."""
+        return not any(self.counts.values()) and not any(self.values.values()) and not any((self.baseline or {}).values())
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -78,6 +85,7 @@ class Result:
     warning: float | None = None
     critical: float | None = None
     new_values: tuple[str, ...] = ()
+    below: bool = False  # direction below: a breach is a count under the threshold
 
     @property
     def label(self) -> str:
@@ -86,9 +94,12 @@ class Result:
         return self.check + "[" + ",".join(f"{name}={value}" for name, value in self.group.items()) + "]"
 
     def sensu_line(self) -> str:
-        """`NAME STATUS: message|count=N;warn;crit` — Nagios plugin output with performance data."""
+        """`NAME STATUS: message|count=N;warn;crit` — Nagios plugin output with performance data.
+        Thresholds are Nagios ranges: `3` for a check above (as Sensu writes it), `1:` (alert
+        under 1) for a check below."""
         count = "U" if self.count is None else str(self.count)
-        perf = f"count={count};{_number(self.warning)};{_number(self.critical)}"
+        suffix = ":" if self.below else ""
+        perf = f"count={count};{_number(self.warning, suffix)};{_number(self.critical, suffix)}"
         return f"{self.label} {self.status.name}: {self.message}|{perf}"
 
     def to_json(self) -> dict[str, object]:
@@ -98,8 +109,8 @@ class Result:
                 "message": self.message, "new_values": list(self.new_values)}
 
 
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+def _number(value: float | None, suffix: str = "") -> str:
+    return "" if value is None else f"{value:g}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -120,13 +131,15 @@ class Evaluation:
 
 
 def evaluate(check: Check, window: Window, observed: Observation | Failure, state: CheckState,
-             now: datetime) -> Evaluation:
-    """One run of one check. `state` is not changed; the new state is returned."""
+             now: datetime, silences: Sequence[Silence] = ()) -> Evaluation:
+    """One run of one check. `state` is not changed; the new state is returned. A result that a
+    silence covers is evaluated and recorded like any other, but not notified."""
     state = copy.deepcopy(state)
     warning, critical = check.thresholds
     if isinstance(observed, Failure):
-        result = Result(check.name, (), {}, Status.UNKNOWN, None, window, observed.reason, warning, critical)
-        notification = _decide(check, state.groups.setdefault((), GroupState()), result, now)
+        result = Result(check.name, (), {}, Status.UNKNOWN, None, window, observed.reason, warning, critical,
+                        below=check.direction is Direction.below)
+        notification = _decide(check, state.groups.setdefault((), GroupState()), result, now, silences)
         return Evaluation([result], [notification] if notification else [], state)
 
     if check.kind is Kind.new_value:
@@ -146,9 +159,9 @@ def evaluate(check: Check, window: Window, observed: Observation | Failure, stat
             status = Status.OK  # the whole-check line of a grouped check: its groups speak for it
         result = Result(check.name, key, dict(zip(check.group_by, key)), status, count, window,
                         _message(check, count, window, new_values.get(key, ())), warning, critical,
-                        tuple(new_values.get(key, ())))
+                        tuple(new_values.get(key, ())), check.direction is Direction.below)
         results.append(result)
-        notification = _decide(check, state.groups.setdefault(key, GroupState()), result, now)
+        notification = _decide(check, state.groups.setdefault(key, GroupState()), result, now, silences)
         if notification:
             notifications.append(notification)
     state.groups = {key: group for key, group in state.groups.items()
@@ -157,10 +170,20 @@ def evaluate(check: Check, window: Window, observed: Observation | Failure, stat
     return Evaluation(results, notifications, state)
 
 
-def _decide(check: Check, group: GroupState, result: Result, now: datetime) -> Notification | None:
-    """Update one group's state with its new status; the notification it calls for, if any."""
+def _decide(check: Check, group: GroupState, result: Result, now: datetime,
+            silences: Sequence[Silence] = ()) -> Notification | None:
+    """Update one group's state with its new status; the notification it calls for, if any (none
+    while silenced: what was last notified stays as it was, so the end of the silence tells)."""
     status = result.status
+    if group.status is not status or group.since is None:
+        group.since = now
     group.status = status
+    return _notification(check, group, result, now, silences)
+
+
+def _notification(check: Check, group: GroupState, result: Result, now: datetime,
+                  silences: Sequence[Silence]) -> Notification | None:
+    status = result.status
     if status is Status.UNKNOWN and not check.destinations.unknown:
         return None  # nobody asked to hear about outages: keep what was told as it was
     if status is Status.OK:
@@ -170,7 +193,7 @@ def _decide(check: Check, group: GroupState, result: Result, now: datetime) -> N
         if check.kind is Kind.new_value:  # each new value is an event, not a condition: no RECOVERY
             group.notified, group.suppressed = Status.OK, 0
             return None
-        return _notify(check, group, result, now, tuple(check.destinations.everywhere()))
+        return _notify(check, group, result, now, tuple(check.destinations.everywhere()), silences)
     if status is not Status.UNKNOWN:
         group.consecutive += 1
         if group.consecutive < check.occurrences:
@@ -179,13 +202,16 @@ def _decide(check: Check, group: GroupState, result: Result, now: datetime) -> N
     if status is group.notified and not due:
         group.suppressed += 1
         return None
-    return _notify(check, group, result, now, tuple(check.destinations.for_status(status)))
+    return _notify(check, group, result, now, tuple(check.destinations.for_status(status)), silences)
 
 
 def _notify(check: Check, group: GroupState, result: Result, now: datetime,
-            destinations: tuple[str, ...]) -> Notification:
+            destinations: tuple[str, ...], silences: Sequence[Silence] = ()) -> Notification | None:
+    if covering(silences, check.name, result.group, now) is not None:
+        group.silenced += 1
+        return None
     notification = Notification(result, group.notified, group.suppressed, destinations)
-    group.notified, group.notified_at, group.suppressed = result.status, now, 0
+    group.notified, group.notified_at, group.suppressed, group.silenced = result.status, now, 0, 0
     return notification
 
 

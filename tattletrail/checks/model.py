@@ -19,11 +19,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
+from pydantic import BeforeValidator, Field, PlainSerializer, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from tattletrail.alert import Status
 from tattletrail.config import ConfigError, Strict, load_yaml, validate
 from tattletrail.query import QueryError, parse_query
+from tattletrail.query.catalogue import catalogue
 from tattletrail.query.tree import Node
 from tattletrail.timespec import TimeSpecError, parse_duration
 
@@ -120,8 +122,8 @@ class Check(Strict):
     query: str = "*"
     window: Duration = timedelta(minutes=30)
     interval: Duration = timedelta(seconds=60)
-    warning: float | None = None
-    critical: float | None = None
+    warning: float | None = Field(default=None, ge=0)
+    critical: float | None = Field(default=None, ge=0)
     direction: Direction = Direction.above
     group_by: list[str] = []
     occurrences: int = Field(default=1, ge=1)
@@ -159,9 +161,27 @@ class Check(Strict):
             escalates = self.critical >= self.warning if self.direction is Direction.above else \
                 self.critical <= self.warning
             if not escalates:
-                raise ValueError(f"critical ({self.critical:g}) must be {'>=' if self.direction is Direction.above else '<='}"
-                                 f" warning ({self.warning:g}) for direction {self.direction.value}")
+                raise key_error(("critical",), self.critical,
+                                f"critical ({self.critical:g}) must be {'>=' if self.direction is Direction.above else '<='}"
+                                f" warning ({self.warning:g}) for direction {self.direction.value}")
+        self._known_fields()
         return self
+
+    def _known_fields(self) -> None:
+        """Every field named (query, group_by, field) is in the field catalogue: a misspelt field
+        would match nothing and keep the check OK forever."""
+        fields = catalogue()
+        try:
+            tree = self.tree
+        except QueryError:
+            return  # said with the query's line by load_checks
+        for name, _ in fields.unknown_in(tree):
+            raise key_error(("query",), self.query, fields.problem(name) or "")
+        for index, name in enumerate(self.group_by):
+            if not fields.known(name):
+                raise key_error(("group_by", index), name, fields.problem(name) or "")
+        if self.field is not None and not fields.known(self.field):
+            raise key_error(("field",), self.field, fields.problem(self.field) or "")
 
     @property
     def tree(self) -> Node:
@@ -192,6 +212,13 @@ class Check(Strict):
         """What the persisted state depends on: change it and the state starts afresh."""
         return "\0".join([self.kind.value, self.query, ",".join(self.group_by), self.field or "",
                           self.count_by.value])
+
+
+def key_error(location: tuple[str | int, ...], value: Any, message: str) -> ValidationError:
+    """A validation error located at one key, so the file's error names that key's line."""
+    detail = InitErrorDetails(type=PydanticCustomError("check", message.replace("{", "{{").replace("}", "}}")),
+                              loc=location, input=value)
+    return ValidationError.from_exception_data("Check", [detail])
 
 
 @lru_cache(maxsize=4096)

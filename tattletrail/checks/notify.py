@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tattletrail.alert import Alert
 from tattletrail.destinations import Dispatcher, dispatcher_from_config
-from tattletrail.destinations.delivery import DELIVERED, DELIVERY_WAIT, KEPT
+from tattletrail.destinations.delivery import DELIVERED, DELIVERY_WAIT, IN_FLIGHT, KEPT
 from tattletrail.destinations.outbox import default_outbox_path
 
 if TYPE_CHECKING:
@@ -37,11 +37,17 @@ class Delivery:
         return self.outcome in KEPT
 
 
-def deliver(alert: Alert, names: list[str] | tuple[str, ...], dispatcher: Dispatcher) -> list[Delivery]:
+def deliver(alert: Alert, names: list[str] | tuple[str, ...], dispatcher: Dispatcher,
+            stream: str | None = None) -> list[Delivery]:
+    """Hand an alert to the dispatcher; `stream` (a check and group) lets it supersede an older
+    undelivered alert of the same stream. In the daemon (wait 0) every delivery is in flight here:
+    its outcome is logged by the dispatcher when it is known."""
     outcomes = []
-    for result in dispatcher.deliver(alert, names):
+    for result in dispatcher.deliver(alert, names, stream):
         delivery = Delivery(result.destination, result.ok, result.error, result.outcome)
-        if delivery.queued:
+        if delivery.outcome == IN_FLIGHT:
+            log.debug("alert %s handed to %s's delivery worker", alert.title, delivery.destination)
+        elif delivery.queued:
             log.warning("alert %s queued for %s (kept in the outbox, retried later): %s", alert.title,
                         delivery.destination, delivery.error or "still being attempted")
         elif not delivery.delivered:

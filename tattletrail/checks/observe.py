@@ -13,6 +13,7 @@ from tattletrail.alert import SampleEvent
 from tattletrail.checks.evaluate import Observation, Window
 from tattletrail.checks.model import Check, Kind, TimeField
 from tattletrail.checks.state import CheckState, GroupKey
+from tattletrail.query import parse_query
 from tattletrail.query.tree import And, Match, Node, Or, Range
 from tattletrail.stores import Store
 
@@ -21,6 +22,7 @@ MAX_GROUPS = 1_000
 # A new_value baseline is first read from the store in slices of this length, to learn when each
 # value was last seen; after that the state keeps it up to date.
 BASELINE_SLICE = timedelta(days=1)
+MATCH_ALL = parse_query("*")
 
 
 def window_tree(query: Node, time_field: TimeField, window: Window) -> Node:
@@ -48,6 +50,11 @@ def observe(check: Check, store: Store, window: Window, state: CheckState) -> Ob
     if state.seen is None:
         baseline = read_baseline(check, store, window.start - check.baseline, window.start)
     return Observation(values=values, baseline=baseline)
+
+
+def holds_events(store: Store) -> bool:
+    """Whether the store holds any event at all: an empty store can't vouch that nothing happened."""
+    return store.count(MATCH_ALL).total > 0
 
 
 def count_groups(store: Store, tree: Node, fields: list[str]) -> dict[GroupKey, int]:
@@ -105,13 +112,19 @@ def samples(store: Store, tree: Node, limit: int) -> tuple[SampleEvent, ...]:
 
 
 def sample_of(document: dict) -> SampleEvent:
-    """An event as an alert shows it: its own eventTime, who, what, on what, where, from where."""
+    """An event as an alert shows it: its own eventTime, who, what, on what, in which account and
+    region, from where, and what the threat rules said of it (`high: …`)."""
     time = document.get("event_time")
+    annotations = [text for text in document.get("annotations") or [] if text]
+    level = document.get("threat_level")
+    annotation = "; ".join(annotations) or None
+    if annotation and level:
+        annotation = f"{level}: {annotation}"
     return SampleEvent(
         event_id=document.get("event_id") or "", time=_parse(time) if time else None,
         actor=document.get("actor"), event_name=document.get("eventName"), resource=document.get("resource"),
         region=document.get("awsRegion"), source_ip=document.get("sourceIPAddress"),
-        error=document.get("errorCode"))
+        error=document.get("errorCode"), annotation=annotation, account=document.get("account"))
 
 
 def _iso(moment: datetime) -> str:

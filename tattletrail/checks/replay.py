@@ -70,6 +70,9 @@ def replay(check: Check, store: Store, span: timedelta, now: datetime) -> Replay
     while moment <= end:
         window = Window(moment - check.window, moment)
         observed = Observation(counts=counts_at(window)) if counts_at else observe(check, store, window, state)
+        if check.kind is Kind.new_value and not any((state.seen or {}).values()):
+            observed = _learn_without_history(observed, window)
+            state.seen = None  # evaluate takes the learned baseline as what was seen
         evaluation = evaluate(check, window, observed, state, moment)
         state = evaluation.state
         notified = {notification.result.key: notification.destinations for notification in evaluation.notifications}
@@ -84,6 +87,15 @@ def replay(check: Check, store: Store, span: timedelta, now: datetime) -> Replay
         moment += step
         taken += 1
     return Replay(check, end - span, end, step, taken, transitions, notifications)
+
+
+def _learn_without_history(observed: Observation, window: Window) -> Observation:
+    """A new_value replay step before any history (the store's events begin inside the replay):
+    with nothing seen before, nothing can be called new; the first values seen become the baseline."""
+    if any((observed.baseline or {}).values()):
+        return observed
+    learned = {key: {value: window.end for value in values} for key, values in observed.values.items()}
+    return Observation(values=observed.values, baseline=learned)
 
 
 def _histogram_counts(check: Check, store: Store, start: datetime, end: datetime,

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Protocol
 
-from tattletrail.alert import Alert, Status
+from tattletrail.alert import Alert, SampleEvent, Status
 from tattletrail.checks.evaluate import Evaluation, Failure, Notification, Result, Window, evaluate, window_for
 from tattletrail.checks.explore import explore
-from tattletrail.checks.model import Check
+from tattletrail.checks.model import Check, Kind
 from tattletrail.checks.notify import Delivery, deliver
-from tattletrail.checks.observe import observe, sample_tree, samples
+from tattletrail.checks.observe import holds_events, observe, sample_tree, samples
+from tattletrail.checks.silence import SilenceBook
 from tattletrail.checks.state import CheckState, StateFile
 from tattletrail.destinations import Dispatcher
 from tattletrail.stores import Store
@@ -69,12 +70,13 @@ class CheckRun:
 class Runner:
     def __init__(self, store: Store, *, state: StateFile | None = None,
                  dispatcher: Dispatcher | None = None, dashboards_url: str | None = None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, silences: SilenceBook | None = None) -> None:
         self.store = store
         self.state = state
         self.dispatcher = dispatcher
         self.dashboards_url = dashboards_url
         self.clock = clock or SystemClock()
+        self.silences = silences
 
     @property
     def notifies(self) -> bool:
@@ -85,14 +87,16 @@ class Runner:
         now = self.clock.now()
         state = self.state.load(check.name, check.fingerprint) if self.state else CheckState(check.fingerprint)
         window = window_for(check, now, state.last_end if self.notifies else None)
-        evaluation = evaluate(check, window, self._observe(check, window, state), state, now)
+        silences = self.silences.in_force(now) if self.silences else []
+        evaluation = evaluate(check, window, self._observe(check, window, state), state, now, silences)
         run = CheckRun(check, window, evaluation.results)
         if self.notifies:
             assert self.dispatcher is not None
             for notification in evaluation.notifications:
                 alert = self.alert_of(check, notification, now)
                 run.alerts.append(alert)
-                run.deliveries.extend(deliver(alert, notification.destinations, self.dispatcher))
+                stream = alert.dedup_key if check.kind is Kind.count else None  # new values are events
+                run.deliveries.extend(deliver(alert, notification.destinations, self.dispatcher, stream))
             if self.state:
                 self.state.save(check.name, evaluation.state)
         run.seconds = time.perf_counter() - started
@@ -100,7 +104,11 @@ class Runner:
 
     def _observe(self, check: Check, window: Window, state: CheckState):
         try:
-            return observe(check, self.store, window, state)
+            observed = observe(check, self.store, window, state)
+            if observed.is_empty and not holds_events(self.store):
+                return Failure(f"the store {self.store.url} holds no events: nothing was ingested there, so no "
+                               "check can say OK (run `tattletrail ingest`, or check --store)")
+            return observed
         except Exception as error:  # noqa: BLE001 - any store or query failure is UNKNOWN, never OK
             log.debug("check %s: the store failed", check.name, exc_info=True)
             return Failure(f"the store could not answer: {type(error).__name__}: {error}".rstrip(": "))
@@ -112,13 +120,15 @@ class Runner:
 
     def alert_of(self, check: Check, notification: Notification, now: datetime) -> Alert:
         result = notification.result
-        shown = ()
+        shown: tuple[SampleEvent, ...] = ()
+        matching = 0  # events behind the alert: "… and N more" is this minus the samples
         if result.status in (Status.WARNING, Status.CRITICAL):
+            tree = sample_tree(check, result.window, result.key, result.new_values)
             try:
-                shown = samples(self.store, sample_tree(check, result.window, result.key, result.new_values),
-                                check.samples)
-            except Exception:  # noqa: BLE001 - the alert goes out without samples rather than not at all
-                log.warning("check %s: could not read sample events", check.name, exc_info=True)
+                shown = samples(self.store, tree, check.samples)
+                matching = result.count or 0 if check.kind is Kind.count else self.store.count(tree).total
+            except Exception as error:  # noqa: BLE001 - the alert goes out without samples rather than not at all
+                log.warning("check %s: could not read sample events: %s: %s", check.name, type(error).__name__, error)
         explore_url, explore_command = explore(self.store.url, self.dashboards_url, check, result.window,
                                                result.key, result.new_values)
         message = result.message
@@ -130,5 +140,5 @@ class Runner:
             window_start=result.window.start, window_end=result.window.end, query=check.query,
             description=check.description, group=dict(result.group), warning=result.warning,
             critical=result.critical, direction=check.direction.value, message=message, samples=shown,
-            suppressed=notification.suppressed, severity=check.severity, tags=tuple(check.tags),
+            suppressed=max(matching - len(shown), 0), severity=check.severity, tags=tuple(check.tags),
             explore_url=explore_url, explore_command=explore_command, kind="check", created_at=now)

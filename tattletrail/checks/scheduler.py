@@ -3,9 +3,12 @@
 `schedule` reads the wall clock itself; ClockedJob makes its jobs read an injected clock instead,
 so tests drive the daemon with a fake clock and never sleep. Runs are due on a fixed grid (start,
 start + interval, …): a late run is logged with its lag and the grid is kept, skipping the slots
-already past (the catch-up window in the state covers what they would have counted). Every cycle
-also retries what the outbox still holds (`retry_deliveries`), so an alert a destination refused
-is delivered once it is back.
+already past (the catch-up window in the state covers what they would have counted).
+
+Delivery runs beside the scheduler, never in it: the daemon's dispatcher waits for nothing (wait 0),
+each destination sends on its own worker thread, so a destination that is down (timeouts, retries
+with backoff) never delays a check. Every cycle hands what the outbox still holds to those workers
+(`retry_deliveries`), so an alert a destination refused is delivered once it is back.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Callable, Protocol
 
 import schedule
 
+from tattletrail.alert import Status
 from tattletrail.checks.model import Check
 from tattletrail.checks.runner import CheckRun, Runner, SystemClock
 
@@ -83,6 +87,7 @@ class Checker:
         self.scheduler = schedule.Scheduler()
         self.on_run = on_run
         self.stop_reason: str | None = None
+        self._silences_in_force: set[str] = set()
         for check in checks:
             if check.enabled:
                 job = ClockedJob(check.interval, self.scheduler, clock)
@@ -92,18 +97,20 @@ class Checker:
         lag = (self.clock.now() - due).total_seconds()
         try:
             run = self.runner.run(check)
-        except Exception:  # noqa: BLE001 - e.g. the state file unwritable: say so, retry next interval
-            log.exception("check %s could not run (lag=%.1fs); it runs again at its next interval", check.name, lag)
+        except Exception as error:  # noqa: BLE001 - e.g. the state file unwritable: say so, retry next interval
+            log.error("check %s could not run (lag=%.1fs): %s: %s; it runs again at its next interval",
+                      check.name, lag, type(error).__name__, error)
+            log.debug("check %s could not run", check.name, exc_info=True)
             return
-        queued = [delivery for delivery in run.deliveries if delivery.queued]
-        failed = [delivery for delivery in run.deliveries if not delivery.delivered and not delivery.queued]
-        for result in run.results:
-            log.info("%s lag=%.1fs took=%.2fs", result.sensu_line(), lag, run.seconds)
-        if run.alerts:
-            log.info("check %s: %d alert(s) sent, %d delivery(ies) queued for retry, %d delivery failure(s)",
-                     check.name, len(run.alerts), len(queued), len(failed))
-        if self.on_run:
+        if self.on_run:  # first: metrics are up to date when the run's log line appears
             self.on_run(run, lag)
+        failed = [delivery for delivery in run.deliveries if not delivery.delivered and not delivery.queued]
+        for result in run.results:  # UNKNOWN (the store could not answer) is one WARNING line, no traceback
+            level = logging.WARNING if result.status is Status.UNKNOWN else logging.INFO
+            log.log(level, "%s lag=%.1fs took=%.2fs", result.sensu_line(), lag, run.seconds)
+        if run.alerts:
+            log.info("check %s: %d alert(s) handed to delivery, %d delivery failure(s)", check.name,
+                     len(run.alerts), len(failed))
 
     def next_due(self) -> datetime | None:
         return min((job.next_run for job in self.scheduler.jobs), default=None)
@@ -112,6 +119,7 @@ class Checker:
         """Run due checks, sleep until the next is due, until `stop()` (or `until()` is true)."""
         log.info("checker started: %d check(s)", len(self.scheduler.jobs))
         while not self.stop_event.is_set() and not until():
+            self.note_silences()
             self.run_pending()
             self.retry_deliveries()
             upcoming = self.next_due()
@@ -135,6 +143,26 @@ class Checker:
                     return
                 job.run()
 
+    def note_silences(self) -> None:
+        """Log each silence (or maintenance window) as it comes into force and as it ends, and drop
+        the ended ones from the state file."""
+        book = self.runner.silences
+        if book is None:
+            return
+        now = self.clock.now()
+        try:
+            in_force = {silence.label for silence in book.in_force(now)}
+            if book.silence_file is not None:
+                book.silence_file.expire(now)
+        except Exception as error:  # noqa: BLE001 - e.g. the state file locked: retried next cycle
+            log.error("could not read the silences: %s: %s; trying again next cycle", type(error).__name__, error)
+            return
+        for label in sorted(in_force - self._silences_in_force):
+            log.info("%s: in force (breaches are recorded, not notified)", label)
+        for label in sorted(self._silences_in_force - in_force):
+            log.info("%s: ended (notifications resume)", label)
+        self._silences_in_force = in_force
+
     def retry_deliveries(self) -> None:
         """Try the outbox again (what earlier cycles, or a previous process, could not deliver)
         and say what still waits. A failure here is logged, never fatal: the next cycle retries."""
@@ -144,8 +172,9 @@ class Checker:
         try:
             results = dispatcher.retry_pending()
             backlog = dispatcher.backlog()
-        except Exception:  # noqa: BLE001 - e.g. the outbox file locked or unwritable: retried next cycle
-            log.exception("could not retry the outbox %s; trying again next cycle", dispatcher.outbox.path)
+        except Exception as error:  # noqa: BLE001 - e.g. the outbox file locked or unwritable: retried next cycle
+            log.error("could not retry the outbox %s: %s: %s; trying again next cycle", dispatcher.outbox.path,
+                      type(error).__name__, error)
             return
         delivered = sum(result.ok for result in results)
         if delivered:

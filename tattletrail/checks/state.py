@@ -33,6 +33,8 @@ class GroupState:
     notified: Status = Status.OK  # the last status notified; OK means nothing is outstanding
     notified_at: datetime | None = None
     suppressed: int = 0  # repeats held back by `refresh` since the last notification
+    since: datetime | None = None  # when `status` began
+    silenced: int = 0  # notifications held back by a silence or maintenance window since the last one
 
     @property
     def is_quiet(self) -> bool:
@@ -55,7 +57,8 @@ class CheckState:
             "last_end": _text(self.last_end),
             "groups": [{"key": list(key), "status": group.status.name, "consecutive": group.consecutive,
                         "notified": group.notified.name, "notified_at": _text(group.notified_at),
-                        "suppressed": group.suppressed} for key, group in self.groups.items()],
+                        "suppressed": group.suppressed, "since": _text(group.since),
+                        "silenced": group.silenced} for key, group in self.groups.items()],
             "seen": None if self.seen is None else [
                 {"key": list(key), "values": {value: _text(when) for value, when in values.items()}}
                 for key, values in self.seen.items()],
@@ -65,7 +68,8 @@ class CheckState:
     def from_json(cls, document: dict[str, Any]) -> "CheckState":
         groups = {tuple(item["key"]): GroupState(
             status=Status[item["status"]], consecutive=item["consecutive"], notified=Status[item["notified"]],
-            notified_at=_time(item["notified_at"]), suppressed=item["suppressed"]) for item in document["groups"]}
+            notified_at=_time(item["notified_at"]), suppressed=item["suppressed"], since=_time(item.get("since")),
+            silenced=item.get("silenced", 0)) for item in document["groups"]}
         seen = None if document.get("seen") is None else {
             tuple(item["key"]): {value: _time(when) for value, when in item["values"].items()}
             for item in document["seen"]}
@@ -122,6 +126,12 @@ class StateFile:
             return CheckState(fingerprint=fingerprint)
         state = CheckState.from_json(orjson.loads(row[0]))
         return state if state.fingerprint == fingerprint else CheckState(fingerprint=fingerprint)
+
+    def saved(self) -> dict[str, CheckState]:
+        """Every check's saved state for this store, by check name (`check status`)."""
+        rows = self._connect().execute("SELECT check_name, state FROM check_state WHERE store = ?",
+                                       (self.store_url,)).fetchall()
+        return {name: CheckState.from_json(orjson.loads(text)) for name, text in rows}
 
     def save(self, check_name: str, state: CheckState) -> None:
         with self._connect() as connection:  # one transaction

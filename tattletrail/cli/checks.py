@@ -20,20 +20,26 @@ from tattletrail.alert import Status
 from tattletrail.checks import checks_directory, checks_folder, load_checks, select_checks
 from tattletrail.checks.model import Check, Kind, duration_text
 from tattletrail.checks.notify import checker_dispatcher
+from tattletrail.checks.silence import SilenceBook, SilenceFile
 from tattletrail.checks.replay import replay
 from tattletrail.checks.runner import FixedClock, Runner, SystemClock
 from tattletrail.checks.scheduler import Checker, WallClock
 from tattletrail.checks.state import StateFile, default_state_path
 from tattletrail.cli.output import USER_ERRORS, console, errors, option_json, option_store, print_json, table
 from tattletrail.config import Config, ConfigError, default_store_url, load_config
+from tattletrail.destinations.delivery import DELIVERY_WAIT
 from tattletrail.query import QueryError, surprises
 from tattletrail.stores import Store, open_store
 from tattletrail.timespec import parse_duration
+
+# After SIGTERM, how long the daemon waits for a send under way before it exits anyway.
+STOP_WAIT = 0.5
 
 check_app = typer.Typer(help="Run, test, list and validate checks.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
+    from tattletrail.cli import check_status  # noqa: F401 - adds `check status|silence|unsilence`
     from tattletrail.cli import sensu  # check es-query-count, check convert-sensu
 
     sensu.register(check_app)
@@ -67,14 +73,16 @@ def run_command(
     with unknown_on_error():
         config = load_config()
         checks = select_checks(load_checks(checks_directory(checks_dir)), names)
-        target = open_store(store or default_store_url(config))
+        target = open_store(store or default_store_url(config), existing=True)  # the checker never creates one
         runner = make_runner(target, config, state, notify=notify)
     try:
         with target.reading():
             runs = [runner.run(check) for check in checks]
+        if runner.dispatcher is not None:  # cron mode: what earlier runs left in the outbox goes now, once
+            runner.dispatcher.retry_pending()
     finally:
         if runner.dispatcher is not None:
-            runner.dispatcher.close()  # waits for deliveries still trying; their retries' waits are cut short
+            runner.dispatcher.close(timeout=DELIVERY_WAIT)  # bounded: a stuck send stays in the outbox
     results = [result for run in runs for result in run.results]
     if as_json:
         print_json({"results": [result.to_json() for result in results],
@@ -91,8 +99,9 @@ def make_runner(store: Store, config: Config, state: Path | None, notify: bool) 
     path = state or default_state_path()
     state_file = StateFile(path, store.url) if notify or path.exists() else None
     dispatcher = checker_dispatcher(config, path) if notify else None
+    silences = SilenceBook(SilenceFile(path), config.checker.maintenance) if notify else None
     return Runner(store, state=state_file, dispatcher=dispatcher, dashboards_url=config.dashboards_url,
-                  clock=FixedClock(SystemClock().now()))
+                  clock=FixedClock(SystemClock().now()), silences=silences)
 
 
 @contextmanager
@@ -120,7 +129,7 @@ def test_command(
     from datetime import datetime, timezone
 
     check = select_checks(load_checks(checks_directory(checks_dir)), [name])[0]
-    target = open_store(store or default_store_url())
+    target = open_store(store or default_store_url(), existing=True)
     with target.reading():
         replayed = replay(check, target, parse_duration(replay_span), datetime.now(timezone.utc).replace(tzinfo=None))
     if as_json:
@@ -133,27 +142,33 @@ def test_command(
         return
     console.print(f"{check.name}: replayed {replayed.start:%Y-%m-%d %H:%M} → {replayed.end:%Y-%m-%d %H:%M} UTC "
                   f"in {replayed.steps:,} steps of {duration_text(replayed.step)} (by event time)", highlight=False)
-    rows = [(change.at, change.result.label, f"{change.previous.name} → {change.result.status.name}",
+    rows = [(change.at, change.result.check, _group_text(change.result.group),
+             f"{change.previous.name} → {change.result.status.name}",
              change.result.count, ", ".join(change.notify) if change.notify else ("yes" if change.notify == () else "-"),
              change.result.message) for change in replayed.transitions]
     if rows:
-        console.print(table(None, ["time", "check", "status", "count", "notify", "detail"], rows, numeric=["count"]))
+        console.print(table(None, ["time", "check", "group", "status", "count", "notify", "detail"], rows,
+                            numeric=["count"]))
     console.print(f"{len(replayed.transitions)} transition(s), {replayed.notifications} notification(s).",
                   highlight=False)
 
 
+def _group_text(group: dict[str, str]) -> str | None:
+    return ", ".join(f"{name}={value}" for name, value in group.items()) or None
+
+
 @check_app.command("list")
 def list_command(checks_dir: Optional[Path] = option_checks(), as_json: bool = option_json()) -> None:
-    """Every check: kind, window, interval, thresholds, groups, destinations, enabled; and the
-    folder they were read from."""
+    """Every check: kind, window, interval, thresholds, groups, occurrences, refresh, destinations,
+    enabled; and the folder they were read from."""
     folder = checks_folder(checks_dir)
     checks = load_checks(folder.path)
     if as_json:
         print_json([check.model_dump(mode="json") for check in checks])
         return
     console.print(f"{len(checks)} {folder.describe()}", highlight=False, markup=False)
-    console.print(table(None, ["name", "kind", "window", "every", "warning", "critical", "group_by", "enabled",
-                               "description"], [_row(check) for check in checks]))
+    console.print(table(None, ["name", "kind", "window", "every", "warning", "critical", "group_by", "occurrences",
+                               "refresh", "destinations", "enabled", "description"], [_row(check) for check in checks]))
 
 
 def _row(check: Check) -> tuple[Any, ...]:
@@ -163,7 +178,8 @@ def _row(check: Check) -> tuple[Any, ...]:
     return (check.name, kind, duration_text(check.window), duration_text(check.interval),
             f"{operator} {warning:g}" if warning is not None else None,
             f"{operator} {critical:g}" if critical is not None else None,
-            ",".join(check.group_by) or None, "yes" if check.enabled else "no", check.description)
+            ",".join(check.group_by) or None, check.occurrences, duration_text(check.refresh),
+            ", ".join(check.destinations.everywhere()) or None, "yes" if check.enabled else "no", check.description)
 
 
 @check_app.command("validate")
@@ -189,15 +205,16 @@ def validate_command(directory: Optional[Path] = typer.Argument(None, help="Chec
     console.print(f"{len(checks)} check(s) in {path}: valid.", highlight=False)
 
 
-def _serve_check_metrics(port: int | None) -> Any:
-    """The checker's on_run hook that feeds Prometheus, once the metrics endpoint is up (or None)."""
+def _serve_check_metrics(port: int | None) -> tuple[Any, Any]:
+    """The checker's on_run hook and its delivery metrics (the outbox, outcomes per destination)
+    that feed Prometheus, once the metrics endpoint is up (or (None, None))."""
     if port is None:
-        return None
-    from tattletrail.metrics import CheckMetrics, serve_metrics
+        return None, None
+    from tattletrail.metrics import CheckMetrics, DeliveryMetrics, serve_metrics
 
     serve_metrics(port)
     metrics = CheckMetrics()
-    return lambda run, lag: metrics.record_run(run.check.name, int(run.worst), schedule_lag=lag)
+    return (lambda run, lag: metrics.record_run(run.check.name, int(run.worst), schedule_lag=lag)), DeliveryMetrics()
 
 
 def checker_command(checks_dir: Optional[Path] = option_checks(), store: Optional[str] = option_store(),
@@ -211,13 +228,19 @@ def checker_command(checks_dir: Optional[Path] = option_checks(), store: Optiona
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = load_config()
     checks = load_checks(checks_directory(checks_dir))
-    target = open_store(store or default_store_url(config))
+    target = open_store(store or default_store_url(config), existing=True)  # the checker never creates one
     state_path = state or default_state_path()
-    dispatcher = checker_dispatcher(config, state_path)
+    on_run, delivery_metrics = _serve_check_metrics(metrics_port)
+    # wait=0: delivery runs on the destinations' own threads, beside the scheduler, never in it
+    dispatcher = checker_dispatcher(config, state_path, wait=0,
+                                    observer=delivery_metrics.record_outcome if delivery_metrics else None)
+    if delivery_metrics:
+        delivery_metrics.watch(dispatcher)
+    silences = SilenceBook(SilenceFile(state_path), config.checker.maintenance)
     runner = Runner(target, state=StateFile(state_path, target.url), dispatcher=dispatcher,
-                    dashboards_url=config.dashboards_url)
+                    dashboards_url=config.dashboards_url, silences=silences)
     clock = WallClock()
-    checker = Checker(checks, runner, clock, on_run=_serve_check_metrics(metrics_port))
+    checker = Checker(checks, runner, clock, on_run=on_run)
     from tattletrail.report.schedule import schedule_report
 
     schedule_report(checker, config.checker.report, target, dispatcher)
@@ -230,5 +253,5 @@ def checker_command(checks_dir: Optional[Path] = option_checks(), store: Optiona
     try:
         checker.serve()
     finally:
-        dispatcher.close()
+        dispatcher.close(timeout=STOP_WAIT)  # a send stuck in its timeout stays in the outbox for the next start
 

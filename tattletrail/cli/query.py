@@ -14,9 +14,9 @@ import typer
 
 from tattletrail.cli.output import console, errors, option_json, option_store, print_json, store_from, table
 from tattletrail.query import QueryError, parse_query, surprises
-from tattletrail.query.fields import closest_fields, mapped_kinds
+from tattletrail.query.catalogue import catalogue
 from tattletrail.query.python import leaf_text, values_at
-from tattletrail.query.tree import Node, fields_of
+from tattletrail.query.tree import Node
 from tattletrail.searches import SavedSearch, find_search, load_searches, parse_arguments, search_directories, searches_folder
 from tattletrail.stores import Store
 from tattletrail.timespec import parse_duration, parse_instant, zone
@@ -144,16 +144,11 @@ def query_of(words: list[str] | None, saved: str | None, store: Store, searches_
 
 
 def warn_unknown_fields(tree: Node, store: Store) -> None:
-    named = fields_of(tree)
-    if not named:
-        return
-    known = store.field_names() | set(mapped_kinds())
-    for field, _ in named:
-        if field not in known:
-            close = closest_fields(field, known)
-            hint = f" (did you mean {', '.join(close)}?)" if close else ""
-            errors.print(f"warning: field {field!r} was never seen in the store{hint}", highlight=False,
-                         markup=False)
+    """Fields no mapping or CloudTrail record has (the field catalogue: no store sample, so a rare
+    field is never called unknown)."""
+    fields = catalogue()
+    for field, _ in fields.unknown_in(tree):
+        errors.print(f"warning: {fields.problem(field)}", highlight=False, markup=False)
 
 
 def time_window(since: str | None, until: str | None, tz: str | None) -> tuple[datetime | None, datetime | None]:

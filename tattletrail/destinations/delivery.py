@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -23,11 +23,13 @@ from typing import Callable, Iterable, Mapping, TypeVar
 from tattletrail.alert import Alert
 from tattletrail.destinations.base import DeliveryError, Destination
 from tattletrail.destinations.outbox import Outbox, OutboxEntry
+from tattletrail.destinations.workers import Worker
 
 log = logging.getLogger("tattletrail.delivery")
 Result = TypeVar("Result")
 
 DELIVERED, QUEUED, FAILED, EXPIRED, IN_FLIGHT = "delivered", "queued", "failed", "expired", "in-flight"
+SUPERSEDED = "superseded"  # a newer alert of the same check and group took its place before delivery
 # Not delivered yet, but kept in the outbox and retried: not a failure.
 KEPT = (QUEUED, IN_FLIGHT)
 # How long a run (a check pass, an ingest batch's rule alerts) waits for its destinations; one still
@@ -94,10 +96,12 @@ class Dispatcher:
     def __init__(self, destinations: Mapping[str, Destination], outbox_path: Path | str, *,
                  policies: Mapping[str, DeliveryPolicy] | None = None,
                  clock: Callable[[], datetime] = utc_now, sleep: Callable[[float], None] | None = None,
-                 wait: float | None = None) -> None:
+                 wait: float | None = None, observer: Callable[[DeliveryResult], None] | None = None) -> None:
         """`wait` bounds how long `deliver` and `retry_pending` block (None: until every destination
-        has finished its tries); a destination still busy then is reported `in-flight` and finishes
-        in the background, its outcome recorded in the outbox."""
+        has finished its tries; 0: not at all, as the checker daemon does); a destination still busy
+        then is reported `in-flight` and finishes in the background, its outcome recorded in the
+        outbox. `observer` hears every final outcome (delivered, queued, failed, expired,
+        superseded), on the thread that reached it: the checker's metrics."""
         self.destinations = dict(destinations)
         self.outbox = Outbox(outbox_path)
         self._policies = dict(policies or {})
@@ -105,7 +109,8 @@ class Dispatcher:
         self._stopping = threading.Event()
         self._sleep = sleep if sleep is not None else self._stopping.wait
         self._wait = wait
-        self._workers: dict[str, ThreadPoolExecutor] = {}
+        self._observer = observer
+        self._workers: dict[str, Worker] = {}
         self._draining: set[str] = set()   # destinations whose outbox pass is still running
         self._lock = threading.Lock()
 
@@ -115,19 +120,22 @@ class Dispatcher:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def close(self, wait: bool = True) -> None:
-        """Stop the workers; waits between retries are cut short (what is left stays in the outbox)."""
+    def close(self, wait: bool = True, timeout: float | None = None) -> None:
+        """Stop the workers; waits between retries are cut short and queued tasks are not attempted
+        (what is left stays in the outbox). Waits for a send under way at most `timeout` seconds
+        (with `wait`); one still stuck then is abandoned: its row's lease expires and it is retried."""
         self._stopping.set()
-        for worker in self._workers.values():
-            worker.shutdown(wait=wait)
-        if wait:
+        stopped = all([worker.shutdown(timeout if wait else 0) for worker in self._workers.values()])
+        if wait and stopped:
             self.outbox.close()
 
     def policy(self, name: str) -> DeliveryPolicy:
         return self._policies.get(name, DeliveryPolicy())
 
-    def deliver(self, alert: Alert, names: Iterable[str] | None = None) -> list[DeliveryResult]:
-        """Send one alert to each named destination (all configured ones if `names` is None)."""
+    def deliver(self, alert: Alert, names: Iterable[str] | None = None,
+                stream: str | None = None) -> list[DeliveryResult]:
+        """Send one alert to each named destination (all configured ones if `names` is None).
+        With a `stream` the alert supersedes an undelivered older one of that stream (Outbox.add)."""
         names = list(dict.fromkeys(self.destinations if names is None else names))
         now = self._now()
         results: list[DeliveryResult] = []
@@ -139,7 +147,10 @@ class Dispatcher:
                           name, alert.alert_id, alert.check, message)
                 results.append(DeliveryResult(name, alert.alert_id, alert.check, FAILED, error=message))
                 continue
-            self.outbox.add(alert, name, now)
+            for old in self.outbox.add(alert, name, now, stream):
+                log.info("delivery destination=%s alert=%s check=%s outcome=superseded by=%s",
+                         name, old, alert.check, alert.alert_id)
+                self._tell(DeliveryResult(name, old, alert.check, SUPERSEDED))
             futures[name] = self._submit(name, self._deliver_entry, name, alert.alert_id, alert)
         return results + self._collect(futures, alert)
 
@@ -186,8 +197,16 @@ class Dispatcher:
         """Run `task` on the destination's own worker: one at a time per destination, in order."""
         with self._lock:
             if name not in self._workers:
-                self._workers[name] = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"deliver-{name}")
+                self._workers[name] = Worker(f"deliver-{name}")
             return self._workers[name].submit(task, *arguments)
+
+    def _tell(self, result: DeliveryResult) -> DeliveryResult:
+        if self._observer is not None:
+            try:
+                self._observer(result)
+            except Exception:  # noqa: BLE001 - metrics must never stop a delivery
+                log.exception("delivery observer failed")
+        return result
 
     def _drain(self, name: str, alert_ids: list[str]) -> list[DeliveryResult]:
         results: list[DeliveryResult] = []
@@ -213,12 +232,14 @@ class Dispatcher:
         """One delivery of one outbox row: up to `attempts` tries, then back to the outbox.
         None when the row is not there to take (delivered meanwhile, or leased by another dispatcher)."""
         policy = self.policy(name)
+        if self._stopping.is_set():  # stopping: not attempted, it waits in the outbox for the next start
+            return DeliveryResult(name, alert_id, alert.check if alert else "", QUEUED, error="stopping")
         entry = self.outbox.claim(alert_id, name, self._now(), policy.lease)
         if entry is None:
             if alert is None:
                 return None
             return DeliveryResult(name, alert_id, alert.check, QUEUED, error="already in the outbox, retried later")
-        return self._attempt(self.destinations[name], entry, policy)
+        return self._tell(self._attempt(self.destinations[name], entry, policy))
 
     def _attempt(self, destination: Destination, entry: OutboxEntry, policy: DeliveryPolicy) -> DeliveryResult:
         alert, name = entry.alert, entry.destination
@@ -250,6 +271,8 @@ class Dispatcher:
             if last_try:
                 break
             self._sleep(pause)
+            if not self.outbox.is_pending(alert.alert_id, name):  # superseded meanwhile: don't send a stale one
+                return DeliveryResult(name, alert.alert_id, alert.check, SUPERSEDED, tries, time.monotonic() - started)
         later = policy.wait_before(entry.attempts + tries + 1, error, policy.max_outbox_wait)
         self.outbox.defer(alert.alert_id, name, tries, self._now() + later, str(error))
         return DeliveryResult(name, alert.alert_id, alert.check, QUEUED, tries, time.monotonic() - started, str(error))
@@ -262,8 +285,8 @@ class Dispatcher:
                 log.error("delivery destination=%s alert=%s check=%s outcome=expired attempts=%d error=%s "
                           "(undelivered for over %s: given up)", name, entry.alert.alert_id, entry.alert.check,
                           entry.attempts, entry.last_error, policy.max_age)
-                results.append(DeliveryResult(name, entry.alert.alert_id, entry.alert.check, EXPIRED,
-                                              entry.attempts, error=entry.last_error))
+                results.append(self._tell(DeliveryResult(name, entry.alert.alert_id, entry.alert.check, EXPIRED,
+                                                         entry.attempts, error=entry.last_error)))
             if name not in self.destinations:
                 log.warning("outbox holds alerts for destination %r, which is not configured: they wait until "
                             "it is configured again or they are %s old", name, policy.max_age)

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     next_attempt_at REAL NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
+    stream TEXT,                       -- check and group: a newer alert of a stream supersedes an older
     PRIMARY KEY (alert_id, destination)
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
@@ -76,6 +77,9 @@ class Outbox:
             # A commit survives the process being killed (what the outbox is for) without an fsync each.
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.executescript(_SCHEMA)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(outbox)")}
+            if "stream" not in columns:  # an outbox made before streams
+                connection.execute("ALTER TABLE outbox ADD COLUMN stream TEXT")
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
@@ -91,15 +95,33 @@ class Outbox:
         with self._lock:
             self._shared.close()
 
-    def add(self, alert: Alert, destination: str, now: float) -> None:
-        """Queue an alert for a destination. Queuing it again revives a failed or expired row."""
+    def add(self, alert: Alert, destination: str, now: float, stream: str | None = None) -> list[str]:
+        """Queue an alert for a destination. Queuing it again revives a failed or expired row.
+
+        With a `stream` (a check and group whose alerts are states, not events), the alert
+        supersedes what of that stream still waits for this destination: a stale CRITICAL must
+        never arrive after its RECOVERY. Returns the alert ids superseded (removed)."""
         with self._connection() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            superseded = []
+            if stream is not None:
+                superseded = [row[0] for row in connection.execute(
+                    "DELETE FROM outbox WHERE destination = ? AND stream = ? AND state = 'pending' AND alert_id != ? "
+                    "RETURNING alert_id", (destination, stream, alert.alert_id))]
             connection.execute(
-                "INSERT INTO outbox (alert_id, destination, alert, state, created_at, next_attempt_at) "
-                "VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT (alert_id, destination) DO UPDATE SET "
+                "INSERT INTO outbox (alert_id, destination, alert, state, created_at, next_attempt_at, stream) "
+                "VALUES (?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (alert_id, destination) DO UPDATE SET "
                 "state = 'pending', next_attempt_at = excluded.next_attempt_at, created_at = excluded.created_at "
                 "WHERE state != 'pending'",
-                (alert.alert_id, destination, orjson.dumps(alert.to_json()).decode(), now, now))
+                (alert.alert_id, destination, orjson.dumps(alert.to_json()).decode(), now, now, stream))
+            connection.execute("COMMIT")
+        return superseded
+
+    def is_pending(self, alert_id: str, destination: str) -> bool:
+        """Still waiting (not delivered, given up or superseded): worth another try."""
+        with self._connection() as connection:
+            return connection.execute("SELECT 1 FROM outbox WHERE alert_id = ? AND destination = ? AND state = "
+                                      "'pending'", (alert_id, destination)).fetchone() is not None
 
     def claim(self, alert_id: str, destination: str, now: float, lease: float) -> OutboxEntry | None:
         """Take a due row for one delivery (None if it is leased elsewhere, delivered or not due)."""
@@ -122,7 +144,7 @@ class Outbox:
         with self._connection() as connection:
             return connection.execute(
                 "SELECT alert_id, destination FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? "
-                "ORDER BY created_at", (now,)).fetchall()
+                "ORDER BY created_at, rowid", (now,)).fetchall()
 
     def delivered(self, alert_id: str, destination: str) -> None:
         with self._connection() as connection:
@@ -152,6 +174,13 @@ class Outbox:
             connection.execute("UPDATE outbox SET state = 'expired' WHERE destination = ? AND state = 'pending' "
                                "AND created_at < ?", (destination, created_before))
             connection.execute("COMMIT")
+        return [OutboxEntry(alert_from_json(orjson.loads(row[0])), row[1], row[2], row[3], row[4]) for row in rows]
+
+    def pending(self) -> list[OutboxEntry]:
+        """Every alert still waiting for delivery, oldest first (`check status`)."""
+        with self._connection() as connection:
+            rows = connection.execute("SELECT alert, destination, created_at, attempts, last_error FROM outbox "
+                                      "WHERE state = 'pending' ORDER BY created_at, rowid").fetchall()
         return [OutboxEntry(alert_from_json(orjson.loads(row[0])), row[1], row[2], row[3], row[4]) for row in rows]
 
     def destinations(self) -> list[str]:

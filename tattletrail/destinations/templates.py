@@ -41,7 +41,7 @@ def template_context(alert: Alert) -> dict[str, Any]:
 
     summary = summarize(alert, max_samples=len(alert.samples))
     return {"alert": alert, "payload": alert.to_json(), "title": alert.title, "status": summary.status_label,
-            "samples": list(summary.sample_lines), "more": alert.suppressed,
+            "samples": list(summary.sample_lines), "more": summary.more,
             "explore": alert.explore_url or alert.explore_command}
 
 

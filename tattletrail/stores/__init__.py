@@ -13,6 +13,10 @@ class StoreURLError(ValueError):
     """A store URL that names no known store, or names it wrongly."""
 
 
+class StoreMissingError(StoreURLError):
+    """A store asked to exist already (the checker never creates one) that does not."""
+
+
 def duckdb_path(url: str) -> Path:
     """duckdb:///abs/path → /abs/path (duckdb:////abs/path too); duckdb://relative/path → relative/path."""
     path = url.removeprefix("duckdb://")
@@ -21,13 +25,18 @@ def duckdb_path(url: str) -> Path:
     return Path("/" + path.lstrip("/") if path.startswith("/") else path).expanduser()
 
 
-def _duckdb(url: str) -> Store:
+def _duckdb(url: str, existing: bool = False) -> Store:
     from tattletrail.stores.duckdb import DuckDBStore
 
-    return DuckDBStore(duckdb_path(url))
+    path = duckdb_path(url)
+    if existing and not path.is_file():
+        raise StoreMissingError(f"{path}: no store here yet; run `tattletrail ingest SOURCE --store {url}` first "
+                                "(or check the path)")
+    return DuckDBStore(path)
 
 
-def _opensearch(url: str) -> Store:
+def _opensearch(url: str, existing: bool = False) -> Store:
+    """`existing` asks nothing here: a cluster without events is found by the first count."""
     from tattletrail.stores.opensearch import OpenSearchStore
     from tattletrail.stores.opensearch_connection import OpenSearchURLError
 
@@ -37,17 +46,18 @@ def _opensearch(url: str) -> Store:
         raise StoreURLError(str(error)) from None
 
 
-STORES: dict[str, Callable[[str], Store]] = {"duckdb": _duckdb, "opensearch": _opensearch,
+STORES: dict[str, Callable[[str, bool], Store]] = {"duckdb": _duckdb, "opensearch": _opensearch,
                                             "opensearch+https": _opensearch}
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, existing: bool = False) -> Store:
+    """The store at `url`; with `existing`, one that must already be there (never created)."""
     scheme = urlparse(url).scheme
     if scheme not in STORES:
         known = ", ".join(f"{name}://" for name in STORES)
         raise StoreURLError(f"unknown store {url!r}: the URL must start with one of {known}")
-    return STORES[scheme](url)
+    return STORES[scheme](url, existing)
 
 
-__all__ = ["Batch", "LedgerEntry", "QuarantineEntry", "Stats", "Store", "StoreURLError", "WriteResult",
+__all__ = ["Batch", "LedgerEntry", "QuarantineEntry", "Stats", "Store", "StoreMissingError", "StoreURLError", "WriteResult",
            "STORES", "open_store"]
