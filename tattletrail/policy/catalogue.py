@@ -116,10 +116,11 @@ def matching_actions(pattern: str) -> list[str]:
 
 
 @lru_cache(maxsize=4096)
-def wildcard_regex(pattern: str) -> re.Pattern[str]:
-    """IAM's wildcards (* any run, ? one character), case-insensitive as IAM compares action names."""
+def wildcard_regex(pattern: str, ignore_case: bool = True) -> re.Pattern[str]:
+    """IAM's wildcards (* any run, ? one character); action names compare case-insensitively,
+    ARNs and condition values case-sensitively."""
     return re.compile("".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern),
-                      re.IGNORECASE | re.DOTALL)
+                      (re.IGNORECASE if ignore_case else 0) | re.DOTALL)
 
 
 @lru_cache(maxsize=4096)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
 
+from tattletrail.event import parse_event_time
 from tattletrail.policy import catalogue
 from tattletrail.policy.actions import map_event
 from tattletrail.policy.conditions import ConditionKind
@@ -47,8 +48,8 @@ class ActionUsage:
 
     def add(self, document: dict[str, Any], arns: list[str], kinds: list[ConditionKind]) -> None:
         self.calls += 1
-        moment = document.get("event_time")
-        if isinstance(moment, datetime):
+        moment = parse_event_time(document.get("event_time") or document.get("eventTime"))
+        if moment is not None:
             self.first_seen = moment if self.first_seen is None else min(self.first_seen, moment)
             self.last_seen = moment if self.last_seen is None else max(self.last_seen, moment)
         if len(self.example_event_ids) < EXAMPLES:
