@@ -121,8 +121,11 @@ def split_by_size(statements: list[Statement], limit: int, notes: list[str]) -> 
         sid = re.sub(r"[^A-Za-z0-9]", "", statement.service.title()) + str(counters[statement.service])
         body = statement.document(sid)
         if policy_size(_document([body])) > limit:
+            body["Resource"] = widened_resources(statement)
             notes.append(f"{sid}: {len(statement.resources)} resources pass the {limit:,}-character limit alone; "
-                         "widened to Resource *")
+                         f"widened to {len(body['Resource'])} (each resource's id as *)")
+        if policy_size(_document([body])) > limit:
+            notes.append(f"{sid}: still over the limit; widened to Resource *")
             body["Resource"] = "*"
         if current and policy_size(_document([*current, body])) > limit:
             documents.append(_document(current))
@@ -132,6 +135,16 @@ def split_by_size(statements: list[Statement], limit: int, notes: list[str]) -> 
     if len(documents) > 1:
         notes.append(f"split into {len(documents)} policies of at most {limit:,} characters each (attach them all)")
     return documents
+
+
+def widened_resources(statement: Statement) -> list[str]:
+    """Each ARN with its id as * (log-stream:abc → log-stream:*), by the resource type it is of."""
+    templates = [kind.arn for action in statement.actions for kind in catalogue.find_action(action).resource_types]
+    widened = set()
+    for arn in statement.resources:
+        template = next((t for t in templates if catalogue.template_regex(t).fullmatch(arn)), None)
+        widened.add(catalogue.widen_arn(arn, template) if template else arn)
+    return sorted(widened)
 
 
 def _document(statements: list[dict[str, Any]]) -> dict[str, Any]:

@@ -130,13 +130,26 @@ def template_regex(arn_template: str) -> re.Pattern[str]:
     pieces = []
     for index, part in enumerate(parts):
         if part.startswith("${"):
-            # The last part may hold '/' (object keys, role paths, log group names), but a bucket
-            # name never does: arn:aws:s3:::bucket/key is an object, not a bucket.
-            last = index >= len(parts) - 2 and part != "${BucketName}"
-            pieces.append(".+" if last else "aws[a-z-]*" if part == "${Partition}" else "[^:/]*")
+            # Names may hold '/' (object keys, role paths, log group names /aws/lambda/x) and the
+            # last part ':' too, but a bucket name holds neither: arn:aws:s3:::b/k is an object.
+            last = index >= len(parts) - 2
+            pieces.append("aws[a-z-]*" if part == "${Partition}" else "[^:/]+" if part == "${BucketName}"
+                          else ".+" if last else "[^:]*")
         else:
             pieces.append(re.escape(part))
     return re.compile("".join(pieces))
+
+
+def widen_arn(arn: str, arn_template: str) -> str:
+    """The ARN with its last name part (the id) as *: log-stream:abc → log-stream:*, keeping
+    the account, region and parent (the log group) — a deliberate widening when a list of ARNs
+    passes the size limit."""
+    match = template_regex(arn_template).fullmatch(arn)
+    if match is None or not re.search(r"\$\{[^}]+\}$", arn_template):
+        return arn
+    last_part = re.findall(r"\$\{[^}]+\}", arn_template)[-1]
+    head = template_regex(arn_template.removesuffix(last_part)).match(arn)
+    return arn[:head.end()] + "*" if head else arn
 
 
 def template_wildcard(arn_template: str, region: str, account: str) -> str:
