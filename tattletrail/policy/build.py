@@ -14,6 +14,8 @@ from tattletrail.policy.conditions import ConditionKind
 from tattletrail.policy.evidence import ActionUsage, Evidence
 
 # IAM quotas on policy size, counted without whitespace (IAM User Guide, "IAM and AWS STS quotas").
+# EC2 User Guide, "Example policies to control access to the Amazon EC2 API", launching instances.
+EC2_IMPLIED_TYPES = ("network-interface", "security-group", "subnet", "volume")
 SIZE_LIMITS = {"managed": 6_144, "inline-role": 10_240, "inline-user": 2_048, "inline-group": 5_120}
 
 
@@ -58,14 +60,17 @@ def build_policy(evidence: Evidence, narrow_resources: bool, kinds: list[Conditi
     if include_denied:
         usages += [usage for action, usage in evidence.denied.items() if action not in evidence.allowed]
     grouped: dict[tuple[Any, ...], Statement] = {}
+    unknowable: dict[str, list[str]] = {}
     for usage in sorted(usages, key=lambda u: u.action):
         entry = catalogue.find_action(usage.action)
         resources = narrowed_resources(entry, usage, notes) if narrow_resources else ["*"]
-        conditions = action_conditions(entry, usage, kinds, notes)
+        conditions = action_conditions(entry, usage, kinds, unknowable)
         key = (entry.service, tuple(sorted(resources)), orjson.dumps(conditions, option=orjson.OPT_SORT_KEYS))
         if key not in grouped:
             grouped[key] = Statement(entry.service, [], sorted(resources), conditions)
         grouped[key].actions.append(entry.iam_name)
+    notes += [f"no {key} condition on {', '.join(actions)}: the records don't carry its value (a property of "
+              "an existing resource, or a call that had none)" for key, actions in unknowable.items()]
     statements = sorted(grouped.values(), key=lambda s: (s.service, s.resources != ["*"], s.actions))
     return GeneratedPolicy(split_by_size(statements, SIZE_LIMITS[limit_name], notes), notes, limit_name)
 
@@ -83,11 +88,20 @@ def narrowed_resources(entry: catalogue.Action, usage: ActionUsage, notes: list[
     arns = {arn for _, arn in usage.resources}
     touched = {kind for kind, _ in usage.resources}
     for kind in entry.resource_types:
-        # EC2 checks every resource a call names or creates, optional or not (RunInstances: the
-        # subnet, security groups, volumes…); elsewhere an optional type is an alternative.
-        if kind.name not in touched and (kind.required or entry.service == "ec2") and kind.arn != "*":
+        # EC2 checks the network interface, volumes, subnet and security groups a call creates
+        # or uses by default even when the request names none (RunInstances); elsewhere an
+        # optional type is an alternative (an access point instead of a bucket).
+        always = kind.required or (entry.service == "ec2" and kind.name in EC2_IMPLIED_TYPES)
+        if kind.name not in touched and always and kind.arn != "*":
             arns.update(catalogue.template_wildcard(kind.arn, region, account) for region, account in usage.places)
-    return sorted(arns)
+    return without_covered(arns)
+
+
+def without_covered(arns: set[str]) -> list[str]:
+    """The ARNs less those another one's wildcard already covers (instance/i-1 beside instance/*)."""
+    patterns = [arn for arn in arns if "*" in arn]
+    return sorted(arn for arn in arns if not any(
+        other != arn and catalogue.wildcard_regex(other, False).fullmatch(arn) for other in patterns))
 
 
 def _kinds_text(entry: catalogue.Action) -> str:
@@ -96,14 +110,18 @@ def _kinds_text(entry: catalogue.Action) -> str:
 
 
 def action_conditions(entry: catalogue.Action, usage: ActionUsage, kinds: list[ConditionKind],
-                      notes: list[str]) -> dict[str, dict[str, list[str]]]:
+                      unknowable: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
+    """The conditions the calls of one action all meet. A key some call had no value for is left
+    out and recorded in `unknowable` (key → actions), so the notes can say so once per key."""
     conditions: dict[str, dict[str, list[str]]] = {}
+    if entry.iam_name == "iam:PassRole":  # always: pass roles only to the services that were given one
+        conditions["StringEquals"] = {"iam:PassedToService": sorted(usage.event_sources)}
     for kind in kinds:
         if not kind.global_key and not entry.supports_key(kind.key):
             continue
         if usage.calls_without_value[kind.key]:
-            notes.append(f"{entry.iam_name}: no {kind.key} condition — {usage.calls_without_value[kind.key]} of "
-                         f"{usage.calls} calls have no value for it")
+            unknowable.setdefault(kind.key, []).append(f"{entry.iam_name} ({usage.calls_without_value[kind.key]} "
+                                                      f"of {usage.calls} calls)")
             continue
         operator = kind.operator_for(entry.key_on_every_resource(kind.key))
         conditions.setdefault(operator, {})[kind.key] = sorted(usage.condition_values.get(kind.key, ()))

@@ -121,5 +121,7 @@ def requests_of(record: dict[str, Any]) -> list[Request]:
                 for arn, kinds in by_arn.items():
                     if any(kind.key in kinds_.condition_keys for kinds_ in kinds):
                         resource_context.setdefault(arn, {})[kind.key] = value
+        if entry.iam_name == "iam:PassRole":
+            context["iam:PassedToService"] = str(record.get("eventSource"))
         requests.append(Request(entry.iam_name, sorted(by_arn), context, resource_context))
     return requests

@@ -38,6 +38,7 @@ class ActionUsage:
     last_seen: datetime | None = None
     example_event_ids: list[str] = field(default_factory=list)
     event_names: Counter[str] = field(default_factory=Counter)
+    event_sources: set[str] = field(default_factory=set)
     # (resource type, exact ARN) touched; calls that named no ARN of the action's types
     resources: set[tuple[str, str]] = field(default_factory=set)
     calls_without_resource: int = 0
@@ -55,6 +56,7 @@ class ActionUsage:
         if len(self.example_event_ids) < EXAMPLES:
             self.example_event_ids.append(str(document.get("event_id") or document.get("eventID")))
         self.event_names[str(document.get("eventName"))] += 1
+        self.event_sources.add(str(document.get("eventSource")))
         self.places.add((str(document.get("awsRegion") or "*"), str(document.get("account") or "*")))
         entry = catalogue.find_action(self.action)
         matched = [(kind.name, arn) for arn in arns for kind in entry.resource_types

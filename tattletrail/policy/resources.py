@@ -22,6 +22,8 @@ PARAMETER_ARNS: dict[str, ArnBuilder] = {
     "volumeId": lambda v, r, a: f"arn:aws:ec2:{r}:{a}:volume/{v}",
     "snapshotId": lambda v, r, a: f"arn:aws:ec2:{r}::snapshot/{v}",
     "imageId": lambda v, r, a: f"arn:aws:ec2:{r}::image/{v}",
+    "keyName": lambda v, r, a: f"arn:aws:ec2:{r}:{a}:key-pair/{v}",
+    "launchTemplateId": lambda v, r, a: f"arn:aws:ec2:{r}:{a}:launch-template/{v}",
     "bucketName": lambda v, r, a: f"arn:aws:s3:::{v}",
     "roleName": lambda v, r, a: f"arn:aws:iam::{a}:role/{v}",
     "userName": lambda v, r, a: f"arn:aws:iam::{a}:user/{v}",
@@ -54,6 +56,8 @@ def touched_arns(record: dict[str, Any], account: str) -> list[str]:
         for name, value in _parameter_values(parameters):
             if name in PARAMETER_ARNS:
                 found[PARAMETER_ARNS[name](value, region, account)] = None
+            elif name == "resourceId" and (arn := ec2_arn(value, region, account)):  # CreateTags, DeleteTags
+                found[arn] = None
         found.update(dict.fromkeys(_s3_object_arns(parameters)))
         found.update(dict.fromkeys(_ssm_parameter_arns(parameters, record, region, account)))
         stream = parameters.get("logStreamName")
@@ -91,10 +95,23 @@ def _ssm_parameter_arns(parameters: dict[str, Any], record: dict[str, Any], regi
 
 
 def _created_instances(record: dict[str, Any], region: str, account: str) -> Iterator[str]:
-    """RunInstances names its new instances in the response only."""
-    response = record.get("responseElements")
-    if record.get("eventName") != "RunInstances" or not isinstance(response, dict):
-        return
-    for item in (response.get("instancesSet") or {}).get("items") or ():
-        if isinstance(item, dict) and isinstance(item.get("instanceId"), str):
-            yield f"arn:aws:ec2:{region}:{account}:instance/{item['instanceId']}"
+    """RunInstances creates instances whose ids AWS assigns: a policy for the next run must allow
+    any new instance (instance/*), not the ids it got last time."""
+    if record.get("eventName") == "RunInstances":
+        yield f"arn:aws:ec2:{region}:{account}:instance/*"
+
+
+# EC2 resource ids name their type by prefix (used where a parameter holds any resource's id).
+EC2_ID_TYPES = {"i": "instance", "vol": "volume", "sg": "security-group", "subnet": "subnet", "vpc": "vpc",
+                "rtb": "route-table", "eni": "network-interface", "igw": "internet-gateway", "acl": "network-acl",
+                "nat": "natgateway", "lt": "launch-template"}
+EC2_ACCOUNTLESS = {"ami": "image", "snap": "snapshot"}
+
+
+def ec2_arn(resource_id: str, region: str, account: str) -> str | None:
+    prefix = resource_id.split("-", 1)[0]
+    if prefix in EC2_ID_TYPES:
+        return f"arn:aws:ec2:{region}:{account}:{EC2_ID_TYPES[prefix]}/{resource_id}"
+    if prefix in EC2_ACCOUNTLESS:
+        return f"arn:aws:ec2:{region}::{EC2_ACCOUNTLESS[prefix]}/{resource_id}"
+    return None
