@@ -17,7 +17,8 @@ from typing import Any
 from tattletrail.policy import catalogue
 
 SAR = "https://docs.aws.amazon.com/service-authorization/latest/reference/"
-S3_PERMISSIONS = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_{}.html (Permissions)"
+S3_PERMISSIONS = ("https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html "
+                  "(Required permissions for Amazon S3 API operations: {}); " + SAR + "list_amazons3.html")
 
 # eventSource host → IAM prefix, where they differ (Service Authorization Reference, "service prefix").
 SOURCE_PREFIXES = {
