@@ -64,7 +64,16 @@ def touched_arns(record: dict[str, Any], account: str) -> list[str]:
         if isinstance(parameters.get("logGroupName"), str) and isinstance(stream, str):
             found[f"arn:aws:logs:{region}:{account}:log-group:{parameters['logGroupName']}:log-stream:{stream}"] = None
     found.update(dict.fromkeys(_created_instances(record, region, account)))
-    return list(found)
+    return [arn for arn in found if well_formed(arn)]
+
+
+def well_formed(arn: str) -> bool:
+    """An ARN IAM would accept: six parts, and an account that is empty, 12 digits or "aws" (AWS
+    managed policies). Sanitized samples carry accounts like "123456789"; an ARN built from one
+    would be refused, so it is dropped and the action keeps Resource * with a note."""
+    parts = arn.split(":", 5)
+    return len(parts) == 6 and parts[0] == "arn" and (
+        parts[4] in ("", "aws", "*") or (len(parts[4]) == 12 and parts[4].isdigit()))
 
 
 def _parameter_values(parameters: dict[str, Any]) -> Iterator[tuple[str, str]]:
