@@ -6,6 +6,7 @@ stays under the size limit."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -226,8 +227,9 @@ def test_a_statement_too_big_alone_is_widened_to_parent_arns_with_a_note(tmp_pat
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    # a wide "terminal", so rich does not fold the eventIDs of the evidence table
     return subprocess.run([sys.executable, "-m", "tattletrail", "policy", *args], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, env={**os.environ, "COLUMNS": "200"})
 
 
 @pytest.fixture(scope="module")

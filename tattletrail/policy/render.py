@@ -76,7 +76,7 @@ def _usage_table(title: str, usages: Any) -> Table:
     table.add_column("example eventIDs", overflow="fold")
     for usage in sorted(usages, key=lambda u: u.action):
         table.add_row(usage.action, f"{usage.calls:,}", _time(usage.first_seen), _time(usage.last_seen),
-                      " ".join(usage.example_event_ids))
+                      "\n".join(usage.example_event_ids))
     return table
 
 
