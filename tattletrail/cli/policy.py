@@ -66,7 +66,7 @@ def generate_command(
         kinds = condition_kinds([name.strip() for name in conditions.split(",") if name.strip()] if conditions else [])
     except UnknownCondition as error:
         raise typer.BadParameter(str(error), param_hint="--conditions") from None
-    evidence = gather_evidence(store_from(store), actor, *_window(since, until), account, region, kinds)
+    evidence = gather_evidence(store_from(store), actor, *_window(since, until), account, region, kinds, resources)
     try:
         policy = generate_policy(evidence, resources, kinds, include_denied, limit)
     except NothingToGrant as error:
@@ -112,7 +112,7 @@ def unused_command(
 
         session = boto3.Session(profile_name=profile)
         documents, sources = iam_policies(actor, session.client("iam", endpoint_url=endpoint_url))
-    evidence = gather_evidence(store_from(store), actor, *_window(since, until), account)
+    evidence = gather_evidence(store_from(store), actor, *_window(since, until), account, with_resources=False)
     result = unused_actions(documents, evidence, sources)
     if as_json:
         print_json({"actor": actor, **result.as_dict()})

@@ -40,10 +40,11 @@ def actor_query(actor: str, account: str | None = None, region: str | None = Non
 
 def gather_evidence(store, actor: str, since: datetime | None, until: datetime | None,
                     account: str | None = None, region: str | None = None,
-                    kinds: list[ConditionKind] | None = None) -> Evidence:
-    """What the actor called in [since, until), from any store."""
+                    kinds: list[ConditionKind] | None = None, with_resources: bool = True) -> Evidence:
+    """What the actor called in [since, until), from any store (the ARNs touched only
+    `with_resources`: they are what --resources needs, and most of the fold's work)."""
     documents = store.search(actor_query(actor, account, region), since, until, limit=None)
-    return gather(actor, documents, kinds or [])
+    return gather(actor, documents, kinds or [], with_resources)
 
 
 def generate_policy(evidence: Evidence, narrow_resources: bool = False, kinds: list[ConditionKind] | None = None,

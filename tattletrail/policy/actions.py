@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from tattletrail.policy import catalogue
@@ -142,22 +143,31 @@ def service_prefix(event_source: str) -> str:
 
 
 def map_event(record: dict[str, Any]) -> Mapping:
-    """The IAM actions that authorized this record's call, by the rules above and the catalogue."""
-    event_type = record.get("eventType")
+    """The IAM actions that authorized this record's call, by the rules above and the catalogue.
+    Only these few fields decide it, so the answer is memoized on them (an actor's calls repeat)."""
+    identity = record.get("userIdentity")
+    invoked_by = identity.get("invokedBy") if isinstance(identity, dict) else None
+    source, name = str(record.get("eventSource") or ""), str(record.get("eventName") or "")
+    rules = _RULES_BY_EVENT.get((source, name), ())
+    present: tuple[bool, ...] = ()
+    if rules:
+        parameters = record.get("requestParameters") if isinstance(record.get("requestParameters"), dict) else {}
+        present = tuple(bool(rule.when is None or parameters.get(rule.when)) for rule in rules)
+    return _mapping(record.get("eventType"), invoked_by, source, name, present)
+
+
+@lru_cache(maxsize=65_536)
+def _mapping(event_type: Any, invoked_by: Any, source: str, name: str, rules_applying: tuple[bool, ...]) -> Mapping:
     if event_type in NOT_AUTHORIZED_TYPES:
         return Mapping(left_out=NOT_AUTHORIZED_TYPES[event_type])
-    identity = record.get("userIdentity") if isinstance(record.get("userIdentity"), dict) else {}
-    invoked_by = identity.get("invokedBy")
     if invoked_by:
         return Mapping(left_out="AWS-internal call" if invoked_by == "AWS Internal" else
                        f"made by {invoked_by} on the principal's behalf, authorized for that service")
-    source, name = str(record.get("eventSource") or ""), str(record.get("eventName") or "")
     if (source, name) in NOT_AUTHORIZED:
         return Mapping(left_out=NOT_AUTHORIZED[(source, name)])
     actions = _direct_actions(source, name)
-    parameters = record.get("requestParameters") if isinstance(record.get("requestParameters"), dict) else {}
-    for rule in _RULES_BY_EVENT.get((source, name), ()):
-        if rule.when is None or parameters.get(rule.when):
+    for rule, applies in zip(_RULES_BY_EVENT.get((source, name), ()), rules_applying):
+        if applies:
             actions = rule.actions if rule.replaces else (*actions, *rule.actions)
     actions = tuple(dict.fromkeys(action for action in actions if catalogue.known(action)))
     if not actions:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Iterable
 
 from tattletrail.event import parse_event_time
@@ -58,9 +59,7 @@ class ActionUsage:
         self.event_names[str(document.get("eventName"))] += 1
         self.event_sources.add(str(document.get("eventSource")))
         self.places.add((str(document.get("awsRegion") or "*"), str(document.get("account") or "*")))
-        entry = catalogue.find_action(self.action)
-        matched = [(kind.name, arn) for arn in arns for kind in entry.resource_types
-                   if catalogue.template_regex(kind.arn).fullmatch(arn)]
+        matched = [pair for arn in arns for pair in resource_kinds(self.action, arn)]
         self.resources.update(matched)
         if not matched:
             self.calls_without_resource += 1
@@ -96,8 +95,16 @@ class Evidence:
                              for (event, reason), n in sorted(self.left_out.items())]}
 
 
-def gather(actor: str, documents: Iterable[dict[str, Any]], kinds: list[ConditionKind]) -> Evidence:
-    """Fold the actor's events into per-action usage."""
+@lru_cache(maxsize=65_536)
+def resource_kinds(action: str, arn: str) -> tuple[tuple[str, str], ...]:
+    """(resource type, arn) for each of the action's resource types the ARN is of."""
+    return tuple((kind.name, arn) for kind in catalogue.find_action(action).resource_types
+                 if catalogue.template_regex(kind.arn).fullmatch(arn))
+
+
+def gather(actor: str, documents: Iterable[dict[str, Any]], kinds: list[ConditionKind],
+           with_resources: bool = True) -> Evidence:
+    """Fold the actor's events into per-action usage (the ARNs touched only `with_resources`)."""
     evidence = Evidence(actor=actor)
     for document in documents:
         evidence.events += 1
@@ -106,7 +113,7 @@ def gather(actor: str, documents: Iterable[dict[str, Any]], kinds: list[Conditio
             source = str(document.get("eventSource") or "?").removesuffix(".amazonaws.com")
             evidence.left_out[(f"{source}:{document.get('eventName')}", mapping.left_out)] += 1
             continue
-        arns = touched_arns(document, str(document.get("account") or "*"))
+        arns = touched_arns(document, str(document.get("account") or "*")) if with_resources else []
         usages = evidence.denied if is_denied(document) else evidence.allowed
         for action in mapping.actions:
             usage = usages.get(action)
