@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -284,3 +285,17 @@ def test_cli_errors_say_what_to_do(story_url: str, args: tuple[str, ...], messag
     result = run_cli("generate", *actor, *WINDOW_ARGS, "--store", story_url, *args)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_readme_story_is_what_generate_prints(story_url: str) -> None:
+    block = re.search(r"RunInstances becomes:\n\n```json\n(.*?)\n```", README, re.DOTALL).group(1)
+    result = run_cli("generate", "--actor", "build-agent", *WINDOW_ARGS, "--store", story_url, "--resources",
+                     "--conditions", "region,instance-type")
+    assert result.returncode == 0, result.stderr
+    statements = json.loads(result.stdout)["Statement"]
+    assert json.loads(block) in statements
+    assert (len(statements), len(STORY_ACTIONS)) == (7, 9)
+    assert "2,817 of 6,144 characters" in result.stderr and "2,817 of the 6,144" in README

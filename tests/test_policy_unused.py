@@ -21,6 +21,7 @@ from tattletrail.stores.base import Batch
 from tattletrail.stores.duckdb import DuckDBStore
 from tests.policy_events import START, build_agent_records
 
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 WINDOW = (START - timedelta(days=1), START + timedelta(days=1))
 EC2_STAR = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": "ec2:*", "Resource": "*"},
@@ -51,6 +52,10 @@ def test_ec2_star_is_hundreds_of_actions_of_which_the_agent_used_six(store: Duck
                            "ec2:DescribeRegions", "ec2:RunInstances", "ec2:TerminateInstances", "s3:PutObject"]
     assert "ec2:DeleteVpc" in result.unused and "s3:GetObject" in result.unused
     assert len(result.unused) == len(result.granted) - 7
+    # the README's claim
+    ec2_used = [action for action in result.used if action.startswith("ec2:")]
+    assert len(catalogue.matching_actions("ec2:*")) > 800 and len(ec2_used) == 6
+    assert "`ec2:*` alone is over 800 actions, of which it used 6" in README.replace("\n", " ")
     assert result.used_not_granted == ["iam:PassRole", "kms:GenerateDataKey"]
 
 

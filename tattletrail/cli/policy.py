@@ -117,7 +117,8 @@ def unused_command(
     if as_json:
         print_json({"actor": actor, **result.as_dict()})
         return
-    typer.echo(f"{actor}: {len(result.granted):,} actions granted by {len(sources)} policies, "
+    typer.echo(f"{actor}: {len(result.granted):,} actions granted by {len(sources)} "
+               f"{'policy' if len(sources) == 1 else 'policies'}, "
                f"{len(result.used)} used, {len(result.unused):,} never used in the window")
     for action in result.unused:
         typer.echo(f"  {action}")
