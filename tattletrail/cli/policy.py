@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(policy_app, name="policy")
 
 
-def option_actor() -> typer.Option:
+def option_actor() -> Any:
     return typer.Option(..., "--actor", help="A role name (every session of it), a role ARN, or a user name.")
 
 

@@ -78,42 +78,27 @@ def read_policy_file(path: Path) -> list[dict[str, Any]]:
 
 
 def iam_policies(principal: str, client: Any) -> tuple[list[dict[str, Any]], list[str]]:
-    """The policy documents of a role (or, if there is no such role, a user) in IAM, by boto3."""
+    """The policy documents of a role (or, if there is no such role, a user and its groups) in
+    IAM, by boto3, with where each came from (a policy ARN, or inline:KIND/NAME/POLICY)."""
     name = principal.rsplit("/", 1)[-1] if principal.startswith("arn:") else principal.split("/", 1)[0]
     try:
         client.get_role(RoleName=name)
-        kind = "role"
+        holders = [("role", name)]
     except client.exceptions.NoSuchEntityException:
         client.get_user(UserName=name)  # raises NoSuchEntity when neither exists
-        kind = "user"
+        holders = [("user", name)] + [("group", group["GroupName"]) for group in
+                                      _paged(client, "list_groups_for_user", "Groups", UserName=name)]
     documents, sources = [], []
-    for arn in _attached(client, kind, name):
-        policy = client.get_policy(PolicyArn=arn)["Policy"]
-        version = client.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
-        documents.append(_decoded(version["PolicyVersion"]["Document"]))
-        sources.append(arn)
-    for policy_name in _paged(client, f"list_{kind}_policies", "PolicyNames", **{_name_key(kind): name}):
-        getter = getattr(client, f"get_{kind}_policy")
-        documents.append(_decoded(getter(**{_name_key(kind): name, "PolicyName": policy_name})["PolicyDocument"]))
-        sources.append(f"inline:{kind}/{name}/{policy_name}")
-    if kind == "user":
-        for group in _paged(client, "list_groups_for_user", "Groups", UserName=name):
-            group_docs, group_sources = _group_policies(client, group["GroupName"])
-            documents += group_docs
-            sources += group_sources
-    return documents, sources
-
-
-def _group_policies(client: Any, group: str) -> tuple[list[dict[str, Any]], list[str]]:
-    documents, sources = [], []
-    for arn in _attached(client, "group", group):
-        policy = client.get_policy(PolicyArn=arn)["Policy"]
-        documents.append(_decoded(client.get_policy_version(
-            PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]["Document"]))
-        sources.append(arn)
-    for policy_name in _paged(client, "list_group_policies", "PolicyNames", GroupName=group):
-        documents.append(_decoded(client.get_group_policy(GroupName=group, PolicyName=policy_name)["PolicyDocument"]))
-        sources.append(f"inline:group/{group}/{policy_name}")
+    for kind, holder in holders:
+        for arn in _attached(client, kind, holder):
+            policy = client.get_policy(PolicyArn=arn)["Policy"]
+            version = client.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
+            documents.append(_decoded(version["PolicyVersion"]["Document"]))
+            sources.append(arn)
+        for policy_name in _paged(client, f"list_{kind}_policies", "PolicyNames", **{_name_key(kind): holder}):
+            inline = getattr(client, f"get_{kind}_policy")(**{_name_key(kind): holder, "PolicyName": policy_name})
+            documents.append(_decoded(inline["PolicyDocument"]))
+            sources.append(f"inline:{kind}/{holder}/{policy_name}")
     return documents, sources
 
 
