@@ -299,3 +299,12 @@ def test_the_readme_story_is_what_generate_prints(story_url: str) -> None:
     assert json.loads(block) in statements
     assert (len(statements), len(STORY_ACTIONS)) == (7, 9)
     assert "2,817 of 6,144 characters" in result.stderr and "2,817 of the 6,144" in README
+
+
+def test_account_and_region_narrow_the_events(story_store: Any) -> None:
+    assert gather_evidence(story_store, "build-agent", *WINDOW, account=ACCOUNT).events == 50
+    assert gather_evidence(story_store, "build-agent", *WINDOW, account="999999999999").events == 0
+    in_us_east_1 = gather_evidence(story_store, "build-agent", *WINDOW, region="us-east-1")
+    assert (in_us_east_1.events, in_us_east_1.allowed) == (6, {})  # GetCallerIdentity only
+    with pytest.raises(NothingToGrant):
+        generate_policy(in_us_east_1)
