@@ -76,6 +76,8 @@ def test_run_instances_needs_pass_role_and_create_tags_besides_itself() -> None:
      "made by ssm.amazonaws.com"),
     (record("kms", "Decrypt", who={"type": "AssumedRole", "invokedBy": "AWS Internal"}), "AWS-internal"),
     (record("madeup", "DoThings"), "the catalogue has no IAM action madeup:DoThings"),
+    (record("s3", "ListObjects", {"bucketName": "b"}, who={"type": "AWSAccount", "principalId": "",
+                                                           "accountId": "ANONYMOUS_PRINCIPAL"}), "anonymous request"),
 ])
 def test_calls_no_iam_action_authorizes_are_left_out_with_the_reason(event: dict, reason: str) -> None:
     mapping = map_event(event)
@@ -96,3 +98,15 @@ def test_every_rule_is_documented_with_its_source_and_every_documented_rule_exis
         assert rule.source.split(" ")[0] in text, rule
     for host, (prefix, source) in SOURCE_PREFIXES.items():
         assert f"| `{host}.amazonaws.com` | `{prefix}` | {source} |" in text
+
+
+@pytest.mark.parametrize("odd", [
+    {"eventType": ["AwsApiCall"], "eventSource": "ec2.amazonaws.com", "eventName": "DescribeInstances"},
+    {"userIdentity": "not-a-dict", "eventSource": "ec2.amazonaws.com", "eventName": "DescribeInstances"},
+    {"userIdentity": {"invokedBy": {"odd": 1}}, "eventSource": "ec2.amazonaws.com", "eventName": "DescribeInstances"},
+    {"eventName": "RunInstances", "eventSource": "ec2.amazonaws.com", "requestParameters": ["not", "a", "dict"]},
+    {},
+], ids=["eventType-list", "identity-string", "invokedBy-object", "parameters-list", "empty"])
+def test_a_record_of_any_shape_maps_without_raising(odd: dict) -> None:
+    mapping = map_event(odd)
+    assert mapping.actions or mapping.left_out

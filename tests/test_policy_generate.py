@@ -173,6 +173,13 @@ def test_a_service_linked_role_acting_for_its_service_is_left_out_with_the_reaso
         "made by ssm.amazonaws.com on the principal's behalf, authorized for that service"}
 
 
+def test_anonymous_internet_scanning_of_a_bucket_grants_nothing(corpus_store: DuckDBStore) -> None:
+    evidence = gather_evidence(corpus_store, "ANONYMOUS_PRINCIPAL", None, None)
+    assert evidence.events == 284 and not evidence.allowed and not evidence.denied
+    assert {reason for _, reason in evidence.left_out} == {
+        "an anonymous request: no identity policy applies (only resource policies)"}
+
+
 GENERATOR_END = datetime(2026, 11, 23, 10, 40)
 
 

@@ -145,15 +145,19 @@ def service_prefix(event_source: str) -> str:
 def map_event(record: dict[str, Any]) -> Mapping:
     """The IAM actions that authorized this record's call, by the rules above and the catalogue.
     Only these few fields decide it, so the answer is memoized on them (an actor's calls repeat)."""
-    identity = record.get("userIdentity")
-    invoked_by = identity.get("invokedBy") if isinstance(identity, dict) else None
+    identity = record.get("userIdentity") if isinstance(record.get("userIdentity"), dict) else {}
+    if identity.get("accountId") == "ANONYMOUS_PRINCIPAL":
+        return Mapping(left_out="an anonymous request: no identity policy applies (only resource policies)")
+    invoked_by = identity.get("invokedBy")
     source, name = str(record.get("eventSource") or ""), str(record.get("eventName") or "")
     rules = _RULES_BY_EVENT.get((source, name), ())
     present: tuple[bool, ...] = ()
     if rules:
         parameters = record.get("requestParameters") if isinstance(record.get("requestParameters"), dict) else {}
         present = tuple(bool(rule.when is None or parameters.get(rule.when)) for rule in rules)
-    return _mapping(record.get("eventType"), invoked_by, source, name, present)
+    event_type = record.get("eventType")
+    return _mapping(event_type if isinstance(event_type, str) else None,
+                    invoked_by if isinstance(invoked_by, str) else None, source, name, present)
 
 
 @lru_cache(maxsize=65_536)
