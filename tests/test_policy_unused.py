@@ -115,3 +115,18 @@ def test_cli_unused_from_iam(iam: Any, store: DuckDBStore, moto_endpoint: str) -
     report = json.loads(result.stdout)
     assert report["policies"] == ["arn:aws:iam::123456789012:policy/build-agent-ec2", "inline:role/build-agent/kms"]
     assert "kms:GenerateDataKey" in report["used"] and "ec2:DeleteVpc" in report["unused"]
+
+
+def test_cli_unused_from_a_file_summarizes_per_service(store: DuckDBStore, tmp_path: Path) -> None:
+    policy_file = tmp_path / "current.json"
+    policy_file.write_text(json.dumps(EC2_STAR))
+    result = subprocess.run([sys.executable, "-m", "tattletrail", "policy", "unused", "--actor", "build-agent",
+                             "--policy", str(policy_file), "--since", "2026-11-19", "--until", "2026-11-21",
+                             "--store", store.url], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("build-agent: ") and "granted by 1 policy, 7 used" in lines[0]
+    ec2 = next(line for line in lines if line.startswith("  ec2: "))
+    assert "never used: AcceptAddressTransfer, " in ec2 and ec2.endswith("more (--all)")
+    assert "  s3: 1 of 2 never used: GetObject" in lines
+    assert "used but not granted by these policies" in lines[-1] and "iam:PassRole" in lines[-1]

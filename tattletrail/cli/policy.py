@@ -97,9 +97,10 @@ def unused_command(
     account: Optional[str] = typer.Option(None, "--account", help="Only calls made in this account."),
     profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile for --from-iam."),
     endpoint_url: Optional[str] = typer.Option(None, "--endpoint-url", help="IAM endpoint (for tests or proxies)."),
+    list_all: bool = typer.Option(False, "--all", help="List every unused action (default: 8 per service)."),
     as_json: bool = option_json(), store: Optional[str] = option_store(),
 ) -> None:
-    """The actions the policies grant that ACTOR never used in the window."""
+    """The actions the policies grant that ACTOR never used in the window, per service."""
     if (policy_file is None) == (not from_iam):
         raise typer.BadParameter("give exactly one of --policy FILE or --from-iam")
     if policy_file is not None:
@@ -120,8 +121,10 @@ def unused_command(
     typer.echo(f"{actor}: {len(result.granted):,} actions granted by {len(sources)} "
                f"{'policy' if len(sources) == 1 else 'policies'}, "
                f"{len(result.used)} used, {len(result.unused):,} never used in the window")
-    for action in result.unused:
-        typer.echo(f"  {action}")
+    for service, granted, unused in result.by_service():
+        shown = unused if list_all or len(unused) <= 8 else [*unused[:8], f"… {len(unused) - 8} more (--all)"]
+        typer.echo(f"  {service}: {len(unused)} of {granted} never used: {', '.join(shown)}" if unused
+                   else f"  {service}: all {granted} used")
     if result.used_not_granted:
         typer.echo("used but not granted by these policies (allowed by another policy or a resource policy): "
                    + ", ".join(result.used_not_granted))

@@ -30,6 +30,13 @@ class Unused:
     used_not_granted: list[str] = field(default_factory=list)  # allowed by something else (another policy, a resource policy)
     sources: list[str] = field(default_factory=list)
 
+    def by_service(self) -> list[tuple[str, int, list[str]]]:
+        """(service, actions granted, the unused ones) per service, most unused first."""
+        services = sorted({action.split(":", 1)[0] for action in self.granted})
+        rows = [(service, sum(a.startswith(service + ":") for a in self.granted),
+                 [a.split(":", 1)[1] for a in self.unused if a.startswith(service + ":")]) for service in services]
+        return sorted(rows, key=lambda row: (-len(row[2]), row[0]))
+
     def as_dict(self) -> dict[str, Any]:
         return {"granted": len(self.granted), "used": self.used, "unused": self.unused,
                 "used_not_granted": self.used_not_granted, "policies": self.sources}
