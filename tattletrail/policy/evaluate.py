@@ -6,8 +6,10 @@ It implements what generated policies use and what IAM documents for them (IAM U
 wins), Action/NotAction and Resource/NotResource with `*` and `?` wildcards (actions compared
 case-insensitively, ARNs case-sensitively), and the String*, Arn*, IpAddress and Bool operators
 with `…IfExists`. A condition operator it does not know raises rather than guess.
-No maintained Python library simulates IAM offline (the real simulator is the
-iam:SimulateCustomPolicy API), hence this one, tested on its own in tests/test_policy_evaluate.py.
+The real simulator is the iam:SimulateCustomPolicy API (it needs an AWS account); of the Python
+packages, policyuniverse parses and expands policies but evaluates no conditions (last release
+2023), and the simulators on PyPI are young 0.x tools (aws-why, sibyl-aws) — hence this one,
+tested on its own in tests/test_policy_evaluate.py.
 """
 
 from __future__ import annotations
