@@ -105,6 +105,16 @@ RULES: tuple[Rule, ...] = (
          "role)", when="role"),
     Rule("cloudformation.amazonaws.com", "CreateStack", ("iam:PassRole",), SAR + "list_awscloudformation.html "
          "(a service role is passed)", when="roleARN", replaces=False),
+    Rule("cloudformation.amazonaws.com", "UpdateStack", ("iam:PassRole",), SAR + "list_awscloudformation.html "
+         "(a service role is passed)", when="roleARN", replaces=False),
+    Rule("ec2.amazonaws.com", "AssociateIamInstanceProfile", ("iam:PassRole",), SAR + "list_amazonec2.html "
+         "(AssociateIamInstanceProfile: dependent action iam:PassRole)", replaces=False),
+    Rule("ec2.amazonaws.com", "ReplaceIamInstanceProfileAssociation", ("iam:PassRole",), SAR + "list_amazonec2.html "
+         "(ReplaceIamInstanceProfileAssociation: dependent action iam:PassRole)", replaces=False),
+    Rule("lambda.amazonaws.com", "Invoke", ("lambda:InvokeFunction",), "https://docs.aws.amazon.com/lambda/latest/"
+         "dg/logging-using-cloudtrail.html (data event Invoke); " + SAR + "list_awslambda.html"),
+    Rule("kms.amazonaws.com", "ReEncrypt", ("kms:ReEncryptFrom", "kms:ReEncryptTo"), "https://docs.aws.amazon.com/"
+         "kms/latest/APIReference/API_ReEncrypt.html (Required permissions)"),
 )
 
 # Calls no identity policy authorizes: left out of the policy, with the reason.
