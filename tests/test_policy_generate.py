@@ -184,12 +184,32 @@ GENERATOR_END = datetime(2026, 11, 23, 10, 40)
 
 
 @pytest.fixture(scope="module")
-def generated_store(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def generated_trail(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("policy-generated")
     generate_trail(base / "trail", days=1, seed=11, accounts=2, events_per_day=2_500, end=GENERATOR_END)
-    store = open_store(f"duckdb://{base}/events.duckdb")
-    ingest(local_objects(base / "trail"), store)
+    return base / "trail"
+
+
+@pytest.fixture(scope="module")
+def generated_store(generated_trail: Path) -> Any:
+    store = open_store(f"duckdb://{generated_trail.parent}/events.duckdb")
+    ingest(local_objects(generated_trail), store)
     return store
+
+
+def test_every_store_gives_the_same_policy_and_evidence(generated_store: Any, generated_trail: Path,
+                                                        opensearch_url: str) -> None:
+    opensearch = fresh_store(opensearch_url, "policy-generated")
+    ingest(local_objects(generated_trail), opensearch)
+    kinds = condition_kinds(["region", "source-ip"])
+    answers = []
+    for store in (generated_store, opensearch):
+        evidence = gather_evidence(store, "github-actions-deploy", None, None, kinds=kinds)
+        policy = generate_policy(evidence, narrow_resources=True, kinds=kinds)
+        answers.append((policy.documents, policy.notes, evidence.as_dict()))
+    opensearch.close()
+    assert answers[0] == answers[1]
+    assert answers[0][2]["events"] > 100
 
 
 @pytest.mark.parametrize("role", ["terraform-apply", "github-actions-deploy", "orders-api-role", "app-server-role",
