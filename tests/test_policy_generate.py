@@ -335,3 +335,15 @@ def test_account_and_region_narrow_the_events(story_store: Any) -> None:
     assert (in_us_east_1.events, in_us_east_1.allowed) == (6, {})  # GetCallerIdentity only
     with pytest.raises(NothingToGrant):
         generate_policy(in_us_east_1)
+
+
+def test_no_source_ip_condition_for_an_action_called_through_a_vpc_endpoint(tmp_path: Path) -> None:
+    store = DuckDBStore(tmp_path / "events.duckdb")
+    write(store, [call(1, "ssm", "GetParameter", {"name": "/ci/token"}, ip="10.0.3.7", vpcEndpointId="vpce-0a1b2c"),
+                  call(2, "ec2", "DescribeInstances", {"filterSet": {}})])
+    kinds = condition_kinds(["source-ip"])
+    policy = generate_policy(gather_evidence(store, "build-agent", None, None, kinds=kinds), kinds=kinds)
+    conditions = {statement["Action"][0]: statement.get("Condition") for statement in policy.documents[0]["Statement"]}
+    assert conditions == {"ec2:DescribeInstances": {"IpAddress": {"aws:SourceIp": ["198.51.100.20/32"]}},
+                          "ssm:GetParameter": None}
+    assert any("aws:SourceIp" in note and "ssm:GetParameter" in note for note in policy.notes)

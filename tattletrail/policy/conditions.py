@@ -33,6 +33,8 @@ def _region(record: dict[str, Any]) -> str | None:
 
 
 def _source_ip(record: dict[str, Any]) -> str | None:
+    if record.get("vpcEndpointId"):
+        return None  # through a VPC endpoint IAM has aws:VpcSourceIp, not aws:SourceIp
     try:
         address = ipaddress.ip_address(str(record.get("sourceIPAddress")))
     except ValueError:
