@@ -11,6 +11,7 @@ from tattletrail.cli import checks as check_commands
 from tattletrail.cli import dashboards as dashboard_commands
 from tattletrail.cli import destinations as destination_commands
 from tattletrail.cli import generate as generate_commands
+from tattletrail.cli import policy as policy_commands
 from tattletrail.cli import ingest as ingest_commands
 from tattletrail.cli import packs as pack_commands
 from tattletrail.cli import query as query_commands
@@ -35,6 +36,7 @@ check_commands.register(app)
 destination_commands.register(app)
 dashboard_commands.register(app)
 pack_commands.register(app)
+policy_commands.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,100 @@
+"""Benchmark: `policy generate` for one role on the embedded store.
+
+    .venv/bin/python bench/policy.py --events 1000000             # the issue's target size (slow to build)
+    .venv/bin/python bench/policy.py --events 200000 --runs 5     # what fits a busy 2-core machine
+
+Events come from `tattletrail generate` (one day, three accounts; kept in --workdir and reused for
+the same size and seed) and are ingested into a DuckDB file. Then, --runs times each (medians):
+- `fetch`: the store's `search` of the role's events alone (what any store answer costs, the baseline);
+- `generate (in process)`: fetch + evidence + statements with --resources and --conditions region;
+- `generate (CLI)`: `tattletrail policy generate` in a fresh process, as a user runs it;
+- `count (CLI)`: `tattletrail count actor:ROLE/*` in a fresh process (start-up and store opening).
+The output is a markdown table. Run it by hand; tests/test_bench_policy.py runs it tiny.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tattletrail.generate.trail import generate_trail
+from tattletrail.ingest import ingest
+from tattletrail.policy import actor_query, condition_kinds, gather_evidence, generate_policy
+from tattletrail.sources.local import local_objects
+from tattletrail.stores.duckdb import DuckDBStore
+
+
+def build_store(workdir: Path, events: int, seed: int) -> DuckDBStore:
+    folder = workdir / f"trail-{events}-{seed}"
+    path = workdir / f"events-{events}-{seed}.duckdb"
+    if not path.exists():
+        generate_trail(folder, days=1, seed=seed, accounts=3, events_per_day=events)
+        ingest(local_objects(folder), DuckDBStore(path))
+    return DuckDBStore(path)
+
+
+def cpu_now() -> float:
+    """CPU seconds of this process and its finished children: on a shared machine they move less
+    than the wall clock when neighbours are busy."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def timed(runs: int, work) -> tuple[tuple[float, float], object]:
+    """Median wall and CPU seconds of `work` over `runs`, and its last result."""
+    walls, cpus, result = [], [], None
+    for _ in range(runs):
+        start, cpu_start = time.perf_counter(), cpu_now()
+        result = work()
+        walls.append(time.perf_counter() - start)
+        cpus.append(cpu_now() - cpu_start)
+    return (statistics.median(walls), statistics.median(cpus)), result
+
+
+def cli(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "tattletrail", *args], check=True, capture_output=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--actor", default="terraform-apply")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--workdir", type=Path, default=Path("bench-data"))
+    options = parser.parse_args(argv)
+    options.workdir.mkdir(parents=True, exist_ok=True)
+    store = build_store(options.workdir, options.events, options.seed)
+    total = store.stats().events
+    kinds = condition_kinds(["region"])
+    query = actor_query(options.actor)
+    fetch, documents = timed(options.runs, lambda: store.search(query, None, None, limit=None))
+
+    def generate():
+        evidence = gather_evidence(store, options.actor, None, None, kinds=kinds)
+        return evidence, generate_policy(evidence, narrow_resources=True, kinds=kinds)
+
+    in_process, (evidence, policy) = timed(options.runs, generate)
+    window = ("--since", "2000-01-01", "--store", store.url)
+    command, _ = timed(options.runs, lambda: cli("policy", "generate", "--actor", options.actor, "--resources",
+                                                  "--conditions", "region", *window))
+    count, _ = timed(options.runs, lambda: cli("count", f"actor:{options.actor}/*", *window))
+    print(f"{total:,} events in the store; {options.actor}: {len(documents):,} events, {len(evidence.allowed)} "
+          f"actions, {len(policy.documents)} policy document(s); medians of {options.runs}\n")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
+    print("| step | wall s | CPU s | wall × fetch |\n|---|---:|---:|---:|")
+    for name, (wall, cpu) in (("fetch (store.search of the role's events)", fetch),
+                              ("generate, in process", in_process), ("generate, CLI (fresh process)", command),
+                              ("count actor:ROLE/*, CLI (fresh process)", count)):
+        print(f"| {name} | {wall:.3f} | {cpu:.3f} | {wall / fetch[0]:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
