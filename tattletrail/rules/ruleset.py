@@ -116,7 +116,7 @@ class RuleSet:
 
     def __init__(self, rules: Iterable[LoadedRule]) -> None:
         self.rules: tuple[CompiledRule, ...] = tuple(
-            CompiledRule(rule, predicate(rule.tree), _index_of(rule.tree)) for rule in rules if rule.rule.enabled)
+            CompiledRule(rule, _test_of(rule), _index_of(rule.tree)) for rule in rules if rule.rule.enabled)
         self._paths = tuple(tuple(field.split(".")) for field in INDEX_FIELDS)
         self._plans: dict[tuple[Any, ...], tuple[CompiledRule, ...]] = {}
 
@@ -162,6 +162,15 @@ class RuleSet:
         return found
 
 
+def _test_of(rule: LoadedRule) -> Predicate:
+    """The query's predicate, and the rule's `when:` condition after it when it has one."""
+    query = predicate(rule.tree)
+    condition = rule.condition
+    if condition is None:
+        return query
+    return lambda document: query(document) and condition(document) is not None
+
+
 def _matching(plan: tuple[CompiledRule, ...], document: dict[str, Any]) -> list[CompiledRule]:
     found = [rule for rule in plan if rule.test(document)]
     if len(found) > 1:
@@ -173,4 +182,4 @@ def verdict_of(found: list[CompiledRule], document: dict[str, Any]) -> Verdict:
     if not found:
         return CLEAN
     return Verdict(level=found[0].loaded.rule.level, rules=tuple(rule.name for rule in found),
-                   annotations=tuple(rule.loaded.template.render(document) for rule in found))
+                   annotations=tuple(rule.loaded.annotate(document) for rule in found))
