@@ -102,12 +102,19 @@ def instance_credentials_outside(document: dict[str, Any], _: str) -> Facts | No
     return {"instance": session, "address": str(source)}
 
 
+# Where a VPC's own calls come from (its private ranges, shared address space, link-local).
+NON_INTERNET = tuple(ipaddress.ip_network(network) for network in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8",
+    "fc00::/7", "fe80::/10", "::1/128"))
+
+
 def _public_address(value: Any) -> bool:
-    """An internet address: not a service name (`ec2.amazonaws.com`), not private, not the VPC's."""
+    """An internet address: not a service name (`ec2.amazonaws.com`), not a private or VPC address."""
     try:
-        return ipaddress.ip_address(str(value)).is_global
+        address = ipaddress.ip_address(str(value))
     except ValueError:
         return False
+    return not any(address in network for network in NON_INTERNET if network.version == address.version)
 
 
 ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):")
