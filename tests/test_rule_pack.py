@@ -162,7 +162,7 @@ def test_every_pack_rule_is_indexed_so_most_events_run_no_rule_at_all():
     fields = {rule.name: rule.index[0] for rule in RULES.rules if rule.index is not None}
     assert len(fields) == len(RULES.rules)
     assert fields["access-denied"] == "errorCode" and fields["root-activity"] == "userIdentity.type"
-    assert fields["instance-credentials-used-outside"] == "userIdentity.type"
+    assert fields["instance-credentials-used-outside"] == "userIdentity.sessionContext.ec2RoleDelivery"
     others = {"access-denied", "root-activity", "instance-credentials-used-outside"}
     assert {field for name, field in fields.items() if name not in others} == {"eventName"}
     assert RULES.candidates({"eventName": "DescribeInstances", "userIdentity": {"type": "IAMUser"}}) == ()

@@ -84,7 +84,7 @@ def own_user(document: dict[str, Any], path: str) -> Facts | None:
 INSTANCE_SESSION = re.compile(r"^i-[0-9a-f]{8,17}$")
 # What a workstation or an attack distribution writes in an SDK's or the CLI's user agent and an
 # EC2 instance seldom does (GuardDuty's PenTest findings key on the same distributions).
-WORKSTATION_AGENT = re.compile(r"darwin|macos|windows|kali|parrot|pentoo", re.IGNORECASE)
+WORKSTATION_AGENT = ("darwin", "macos", "windows", "kali", "parrot", "pentoo")
 
 
 def instance_credentials_outside(document: dict[str, Any], _: str) -> Facts | None:
@@ -94,12 +94,17 @@ def instance_credentials_outside(document: dict[str, Any], _: str) -> Facts | No
     if not isinstance(identity, dict) or identity.get("type") != "AssumedRole":
         return None
     session = str(identity.get("principalId", "")).partition(":")[2]
-    if not INSTANCE_SESSION.match(session):
+    agent, source = document.get("userAgent"), document.get("sourceIPAddress")
+    # Cheapest test first: most instance calls carry a server's user agent and stop here.
+    if not isinstance(agent, str) or not _any_in(agent.lower(), WORKSTATION_AGENT) or not INSTANCE_SESSION.match(session):
         return None
-    source, agent = document.get("sourceIPAddress"), document.get("userAgent")
-    if not _public_address(source) or not isinstance(agent, str) or not WORKSTATION_AGENT.search(agent):
+    if not _public_address(source):
         return None
     return {"instance": session, "address": str(source)}
+
+
+def _any_in(text: str, words: tuple[str, ...]) -> bool:
+    return any(word in text for word in words)
 
 
 # Where a VPC's own calls come from (its private ranges, shared address space, link-local).

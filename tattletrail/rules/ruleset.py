@@ -3,7 +3,8 @@
 Most rules only make sense for a few API calls (`eventName:DeleteRoute AND …`). The query tree
 says so: `required_values` finds the values of a field a query can't match without, and the
 rule set runs such a rule only on events with one of those values. Rules are filed under
-eventName, else errorCode (denied calls), else userIdentity.type (root usage); a rule that
+eventName, else errorCode (denied calls), else userIdentity.type (root usage), else
+userIdentity.sessionContext.ec2RoleDelivery (instance credentials); a rule that
 requires none of them runs on every event. Either way the answer is exactly the Python
 predicate's: the index only skips rules that could not have matched.
 """
@@ -42,7 +43,7 @@ CLEAN = Verdict(NO_THREAT)
 
 # The fields rules are indexed by, in order of preference: a rule is filed under the first of them
 # its query requires values of. Each is a plain keyword that CloudTrail writes as one string.
-INDEX_FIELDS = ("eventName", "errorCode", "userIdentity.type")
+INDEX_FIELDS = ("eventName", "errorCode", "userIdentity.type", "userIdentity.sessionContext.ec2RoleDelivery")
 _ODD = object()  # a value of an unexpected shape (a list, a number…): let the predicate decide
 
 
@@ -110,7 +111,7 @@ def _indexed_value(record: dict[str, Any], keys: tuple[str, ...]) -> Any:
 
 
 class RuleSet:
-    """Enabled rules, indexed by the values of eventName, errorCode or userIdentity.type their
+    """Enabled rules, indexed by the values of eventName, errorCode, userIdentity.type or ec2RoleDelivery their
     queries require. Evaluation is pure: it reads the event and returns a Verdict; `score` also
     writes the verdict onto the event."""
 
