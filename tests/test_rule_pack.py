@@ -18,7 +18,7 @@ from tattletrail.rules import load_rules
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.duckdb import DuckDBStore
 from tattletrail.stores.opensearch_documents import document_of
-from tests.cloudtrail_files import write_log_file
+from tests.cloudtrail_files import corpus_records, write_log_file
 from tests.rule_pack_events import CASES
 from tests.rule_pack_records import denied
 
@@ -156,6 +156,18 @@ def test_ordinary_reads_are_never_rated_above_low(name: str):
         record = {**CASES[0][2], "eventName": name, "eventSource": "ssm.amazonaws.com", "readOnly": True,
                   "requestParameters": parameters, "userIdentity": identity, "eventID": f"read-{name}"}
         assert RULES.evaluate(document_of(normalize(record))).score <= 1
+
+
+def test_the_real_ec2_proxy_recording_is_seen_and_nothing_else_in_the_corpora_rises():
+    """OTRF's EC2-proxy capture: an instance's role credentials used from the attacker's Mac. The
+    honeybucket capture (internet scanners on a decoy bucket) and the parser samples are ordinary."""
+    raised: dict[str, set[str]] = {}
+    for record in corpus_records():
+        verdict = RULES.evaluate(document_of(normalize(record)))
+        if verdict.score >= 2:
+            raised.setdefault(verdict.rules[0], set()).add(record["eventName"])
+    assert raised.pop("instance-credentials-used-outside") == {"ListBuckets", "ListObjects", "GetObject"}
+    assert raised == {"iam-user-created": {"CreateUser"}}  # a parser sample's CreateUser: medium, as any new user
 
 
 def test_every_pack_rule_is_indexed_so_most_events_run_no_rule_at_all():
