@@ -87,6 +87,11 @@ PERSISTENCE: list[tuple[str, bool, dict[str, Any]]] = [
         "userName": "DOE1", "sSHPublicKeyBody": "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQExample"}, identity=DOE1)),
     ("role-trust-policy-changed", True, iam("UpdateAssumeRolePolicy", {"roleName": "deploy", "policyDocument": TRUST_OTHER})),
     ("role-trust-policy-changed", False, iam("GetRole", {"roleName": "deploy"}, readOnly=True)),
+    ("role-created-trusting-other-account", True, iam("CreateRole", {"roleName": "vendor-audit",
+                                                                     "assumeRolePolicyDocument": TRUST_OTHER})),
+    ("role-created-trusting-other-account", False, iam("CreateRole", {"roleName": "web", "assumeRolePolicyDocument": TRUST_EC2})),
+    ("role-created-trusting-other-account", False, iam("UpdateAssumeRolePolicy", {"roleName": "deploy",
+                                                                                  "policyDocument": TRUST_OTHER})),
     ("role-trusts-anyone", True, iam("UpdateAssumeRolePolicy", {"roleName": "deploy", "policyDocument": TRUST_ANYONE})),
     ("role-trusts-anyone", True, iam("CreateRole", {"roleName": "backdoor", "assumeRolePolicyDocument": json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]},
@@ -275,6 +280,16 @@ EXFILTRATION: list[tuple[str, bool, dict[str, Any]]] = [
     # a condition that passes when the key is absent (…IfExists) pins nothing down: still public
     ("resource-policy-public", True, call("SetRepositoryPolicy", "ecr", {"repositoryName": "payments-api", "policyText": resource_policy(
         "*", {"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}, action="ecr:BatchGetImage")})),
+    ("resource-policy-shared-with-account", True, call("PutBucketPolicy", "s3", {
+        "bucketName": BUCKET, "bucketPolicy": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:root"}, "Action": ["s3:GetObject", "s3:ListBucket"],
+            "Resource": [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"]}]}, "policy": [""]})),
+    ("resource-policy-shared-with-account", True, call("PutKeyPolicy", "kms", {"keyId": KEY_ID, "policyName": "default",
+                                                                               "policy": resource_policy({"AWS": OTHER_ACCOUNT})})),
+    ("resource-policy-shared-with-account", False, call("PutBucketPolicy", "s3", {"bucketName": BUCKET, "bucketPolicy": ROLE_POLICY,
+                                                                                  "policy": [""]})),
+    ("resource-policy-shared-with-account", False, call("PutKeyPolicy", "kms", {"keyId": KEY_ID, "policyName": "default",
+                                                                                "policy": resource_policy({"Service": "logs.amazonaws.com"})})),
     ("resource-policy-public", False, call("GetKeyPolicy", "kms", {"keyId": KEY_ID, "policyName": "default"}, readOnly=True)),
 ]
 

@@ -13,7 +13,7 @@ from tattletrail.rules import load_rules
 from tattletrail.rules.conditions import arn_of_other_account, lifecycle_expires_everything, other_user, own_user
 from tattletrail.rules.ingress import world_openings
 from tattletrail.rules.model import load_rule_file
-from tattletrail.rules.policy import public_statements
+from tattletrail.rules.policy import foreign_accounts, public_statements
 
 
 def statement(principal, condition=None, effect="Allow") -> dict:
@@ -53,6 +53,19 @@ def test_a_policy_is_public_when_anyone_is_allowed_and_no_condition_pins_the_cal
 @pytest.mark.parametrize("value", [None, "", "not json", "[1, 2]", {"Statement": "x"}, 42])
 def test_a_policy_that_is_not_a_document_is_not_public_and_never_raises(value):
     assert public_statements(value) == []
+
+
+@pytest.mark.parametrize("principal, accounts", [
+    ({"AWS": "arn:aws:iam::444455556666:root"}, ["444455556666"]),
+    ({"AWS": ["444455556666", "arn:aws:iam::111122223333:role/reader", "arn:aws:sts::777788889999:assumed-role/x/y"]},
+     ["444455556666", "777788889999"]),
+    ({"AWS": "arn:aws:iam::111122223333:root"}, []),
+    ({"Service": "cloudtrail.amazonaws.com"}, []),
+    ("*", []),  # anyone: the public rule's business
+])
+def test_the_other_accounts_a_policy_lets_in_are_read_from_its_principals(principal, accounts):
+    policy = {"Statement": [statement(principal), statement({"AWS": "999999999999"}, effect="Deny")]}
+    assert foreign_accounts(json.dumps(policy), "111122223333") == accounts
 
 
 def permission(cidr: str, protocol: str = "tcp", low: int | None = 22, high: int | None = 22) -> dict:

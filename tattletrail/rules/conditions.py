@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from tattletrail.rules.annotation import values_at_path
 from tattletrail.rules.ingress import CLASSES, group_of, world_openings
-from tattletrail.rules.policy import actions_of, public_statements
+from tattletrail.rules.policy import actions_of, foreign_accounts, public_statements
 
 Facts = dict[str, str]
 
@@ -48,6 +48,17 @@ def policy_allows_anyone(document: dict[str, Any], paths: str) -> Facts | None:
             statements = public_statements(value)
             if statements:
                 return {"actions": actions_of(statements), "statements": str(len(statements))}
+    return None
+
+
+def policy_allows_other_account(document: dict[str, Any], paths: str) -> Facts | None:
+    """The policy at the first of these paths allows principals of another AWS account."""
+    own = str(document.get("recipientAccountId") or document.get("account") or "")
+    for path in paths.split("|"):
+        for value in values_at_path(document, tuple(path.strip().split("."))):
+            accounts = foreign_accounts(value, own)
+            if accounts:
+                return {"accounts": _joined(accounts)}
     return None
 
 
@@ -182,6 +193,8 @@ CONDITIONS: dict[str, Condition] = {
                                        "a security group permission lets the whole internet in; its worst port class"),
     "policy-allows-anyone": Condition(policy_allows_anyone, "path",
                                       "the policy document at the path lets anyone in, no condition pinning the caller"),
+    "policy-allows-other-account": Condition(policy_allows_other_account, "path",
+                                             "the policy document at the path lets principals of another account in"),
     "other-user": Condition(other_user, "path", "the call acts on an IAM user other than the caller"),
     "own-user": Condition(own_user, "path", "the calling IAM user acts on itself"),
     "instance-credentials-outside": Condition(instance_credentials_outside, "",

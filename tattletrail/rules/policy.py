@@ -55,6 +55,32 @@ def public_statements(value: Any) -> list[dict[str, Any]]:
             if _allows(statement) and _anyone(statement) and not _pinned_down(statement.get("Condition"))]
 
 
+def foreign_accounts(value: Any, own_account: str) -> list[str]:
+    """The accounts other than `own_account` that the Allow statements of a policy name as principals
+    (by ARN or by bare account id), in order."""
+    policy = parse_policy(value)
+    if policy is None:
+        return []
+    found: list[str] = []
+    for statement in statements_of(policy):
+        principal = statement.get("Principal")
+        if not _allows(statement) or not isinstance(principal, dict):
+            continue
+        names = principal.get("AWS")
+        for name in names if isinstance(names, list) else [names]:
+            account = _account_of(str(name)) if name is not None else None
+            if account and account != own_account and account not in found:
+                found.append(account)
+    return found
+
+
+def _account_of(principal: str) -> str | None:
+    if principal.isdigit() and len(principal) == 12:
+        return principal
+    parts = principal.split(":")
+    return parts[4] if len(parts) > 5 and parts[0] == "arn" and parts[4].isdigit() else None
+
+
 def _allows(statement: dict[str, Any]) -> bool:
     return str(statement.get("Effect", "")).lower() == "allow"
 
