@@ -14,7 +14,7 @@ from tattletrail.event import normalize
 from tattletrail.ingest import ingest
 from tattletrail.query import parse_query, predicate
 from tattletrail.query.tree import All, fields_of
-from tattletrail.rules import load_rules
+from tattletrail.rules import LEVELS, load_rules
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.duckdb import DuckDBStore
 from tattletrail.stores.opensearch_documents import document_of
@@ -128,23 +128,17 @@ def test_every_rule_names_its_technique_false_positives_and_an_annotation():
 
 
 def test_every_rule_about_a_change_says_whether_it_happened():
+    by_name = {rule.name: rule.loaded.rule for rule in RULES.rules}
     for rule in RULES.rules:
         name = rule.name.removesuffix("-attempt")
         looks_at_outcome = {field for field, _ in fields_of(rule.loaded.tree)} & {"outcome", "errorCode"}
         assert name in ATTEMPTS or name in ANY_OUTCOME or looks_at_outcome, f"{rule.name}: attempt or outcome?"
-    for rule in RULES.rules:
-        attempt = RULES_BY_NAME[rule.name].loaded.rule
         if rule.name.endswith("-attempt"):
-            effect = RULES_BY_NAME[rule.name.removesuffix("-attempt")].loaded.rule
+            attempt, effect = by_name[rule.name], by_name[name]
             assert "{errorCode}" in attempt.annotation, f"{rule.name}: the sentence must say the call failed"
-            assert attempt.level in ("info", "low") or _why(effect), f"{rule.name}: a failed call above low needs a why"
-
-
-RULES_BY_NAME = {rule.name: rule for rule in RULES.rules}
-
-
-def _why(effect: Any) -> str:
-    return effect.attempt.why if effect.attempt else ""
+            assert effect.attempt is not None and attempt.level == effect.attempt.level
+            assert attempt.level in ("info", "low") or effect.attempt.why, f"{rule.name}: above low needs a why"
+            assert LEVELS.index(attempt.level) <= LEVELS.index(effect.level), f"{rule.name}: above the change itself"
 
 
 @pytest.mark.parametrize("name", ["GetParameter", "GetParameters", "GetParametersByPath", "GetSecretValue",
