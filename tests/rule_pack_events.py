@@ -40,6 +40,12 @@ NETWORK: list[tuple[str, bool, dict[str, Any]]] = [
     ("ingress-web-open-to-world", True, call("AuthorizeSecurityGroupIngress", "ec2", ingress([], ["::/0"]))),
     ("ingress-web-open-to-world", True, call("ModifySecurityGroupRules", "ec2", modify_rule("0.0.0.0/0"))),
     ("ingress-web-open-to-world", False, call("AuthorizeSecurityGroupIngress", "ec2", ingress(["0.0.0.0/0"], port=22))),
+    # the EC2 API's request members (PrefixListId, AddEntry with Cidr), in CloudTrail's Request wrapper
+    ("prefix-list-open-to-world", True, call("ModifyManagedPrefixList", "ec2", {"ModifyManagedPrefixListRequest": {
+        "PrefixListId": "pl-0a1b2c3d4e5f60718", "CurrentVersion": 3,
+        "AddEntry": {"Cidr": "0.0.0.0/0", "Description": "temp", "tag": 1}}})),
+    ("prefix-list-open-to-world", False, call("ModifyManagedPrefixList", "ec2", {"ModifyManagedPrefixListRequest": {
+        "PrefixListId": "pl-0a1b2c3d4e5f60718", "CurrentVersion": 3, "AddEntry": {"Cidr": "203.0.113.0/24", "tag": 1}}})),
     ("network-acl-open-to-world", True, call("CreateNetworkAclEntry", "ec2", {
         "networkAclId": "acl-0123456789abcdef0", "ruleNumber": 100, "egress": False, "ruleAction": "allow",
         "icmpTypeCode": {}, "portRange": {"from": 22, "to": 22}, "aclProtocol": "6", "cidrBlock": "0.0.0.0/0"})),
