@@ -159,6 +159,13 @@ def test_a_bad_condition_is_an_error_naming_file_and_line(tmp_path: Path, when: 
     assert str(error.value) == f"{path}:5: rule 'x': {message}"
 
 
+def test_an_annotation_showing_facts_needs_a_condition(tmp_path: Path):
+    path = tmp_path / "mine.yml"
+    path.write_text("name: x\ndescription: d\nquery: eventName:X\nlevel: high\nannotation: 'open on {when.ports}'\n")
+    with pytest.raises(ConfigError, match=r"mine.yml:5: rule 'x': the annotation shows \{when.…\} but the rule has no"):
+        load_rule_file(path)
+
+
 def test_an_attempt_makes_two_rules_split_by_outcome(tmp_path: Path):
     (tmp_path / "mine.yml").write_text(
         "name: key-gone\ndescription: d\nquery: eventName:DisableKey\nlevel: high\nannotation: '{actor} disabled it'\n"

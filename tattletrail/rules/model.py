@@ -137,6 +137,9 @@ def _load_one(item: Any, path: Path) -> list[LoadedRule]:
                               "(rules set it; it depends on which rules ran)")
     template = _template(rule.annotation or rule.description, rule.name, where("annotation"))
     condition = _condition(rule, where("when"))
+    if condition is None and _names_when(rule):
+        raise ConfigError(f"{where('annotation')}: rule {rule.name!r}: the annotation shows {{when.…}} but the rule "
+                          "has no `when:` condition to find it")
     origin = f"{path}:{item.get('__line__', '?')}"
     if rule.attempt is None:
         return [LoadedRule(rule, tree, template, origin, condition)]
@@ -147,6 +150,11 @@ def _load_one(item: Any, path: Path) -> list[LoadedRule]:
     return [LoadedRule(rule, And((tree, Match("outcome", "success"))), template, origin, condition),
             LoadedRule(failed, And((tree, Match("outcome", "failure"))),
                        _template(attempt.annotation, rule.name, where("attempt")), origin, condition)]
+
+
+def _names_when(rule: Rule) -> bool:
+    texts = [rule.annotation, rule.attempt.annotation if rule.attempt else ""]
+    return any("{when." in text or "|when." in text for text in texts)
 
 
 def _template(text: str, name: str, where: str) -> Template:
