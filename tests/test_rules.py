@@ -29,7 +29,8 @@ from tattletrail.sources.local import local_objects
 from tattletrail.stores.duckdb import DuckDBStore
 from tattletrail.stores.opensearch_documents import document_of
 from tests.cloudtrail_files import corpus_records, write_log_file
-from tests.rule_pack_events import CASES, DOE1, RTB, call, ingress
+from tests.rule_pack_events import CASES
+from tests.rule_pack_records import DOE1, RTB, call, ingress
 
 PACK = load_rules()
 ROUTE = call("DeleteRoute", "ec2", {"routeTableId": RTB, "destinationCidrBlock": "0.0.0.0/0"}, {"_return": True}, DOE1,
@@ -206,8 +207,12 @@ def test_the_index_gives_exactly_the_verdicts_of_running_every_rule_on_every_eve
 def test_the_verdict_is_the_highest_level_with_its_rule_first():
     verdict = PACK.evaluate(document_of(normalize(ROUTE)))
     assert verdict.level == "critical" and verdict.score == 4
-    assert verdict.rules == ("default-route-deleted", "route-deleted")
+    assert verdict.rules == ("default-route-deleted",)
     assert verdict.annotations[0] == f"DOE1 deleted the default route 0.0.0.0/0 of {RTB} from 203.0.113.7"
+    by_hand = call("UpdateFunctionCode20150331v2", "lambda", {"functionName": "payments"}, identity=DOE1)
+    both = PACK.evaluate(document_of(normalize(by_hand)))
+    assert (both.level, both.rules) == ("medium", ("lambda-code-updated-by-person", "lambda-code-updated"))
+    assert both.annotations[0] == "DOE1 replaced the code or layers of payments by hand from 203.0.113.7"
     clean = PACK.evaluate(document_of(normalize(DESCRIBE)))
     assert (clean.level, clean.rules, clean.annotations) == ("info", (), ())
 
@@ -218,11 +223,13 @@ def test_ingest_stores_the_verdict_and_every_threat_field_is_queryable(tmp_path:
     store, summary = ingested(tmp_path, [ROUTE, OPEN_SSH, DESCRIBE], PACK)
     assert summary.threat_levels == {"critical": 2, "info": 1}
     assert ids(store, "threat_level:critical") == {"doe1-default-route", "ssh-open"}
-    assert ids(store, "threat_rules:route-deleted") == {"doe1-default-route"}
+    assert ids(store, "threat_rules:default-route-deleted") == {"doe1-default-route"}
+    assert ids(store, "threat_rules:route-deleted") == set()
     assert ids(store, "threat_score:[3 TO 4]") == ids(store, "threat_score:>=3") == {"doe1-default-route", "ssh-open"}
     assert ids(store, "threat_score:0 AND threat_level:info") == {"describe"}
-    assert ids(store, '"DOE1 deleted route 0.0.0.0/0 of rtb-0f1e2d3c4b5a69788 from 203.0.113.7"') == {"doe1-default-route"}
-    assert ids(store, "annotations:*world*") == {"ssh-open"}
+    assert ids(store, '"DOE1 deleted the default route 0.0.0.0/0 of rtb-0f1e2d3c4b5a69788 from 203.0.113.7"') == {
+        "doe1-default-route"}
+    assert ids(store, "annotations:*tcp\\ 22*") == {"ssh-open"}
     assert ids(store, "NOT _exists_:threat_rules") == {"describe"}
     document = store.search(parse_query("eventName:DeleteRoute"))[0]
     assert document["threat_level"] == "critical" and document["threat_score"] == 4
@@ -370,7 +377,7 @@ def test_ingest_on_opensearch_stores_the_verdict(opensearch_url: str, tmp_path: 
     write_log_file(tmp_path / "logs" / "cases.json.gz", [ROUTE, OPEN_SSH, DESCRIBE])
     ingest(local_objects(str(tmp_path / "logs")), store, rules=PACK)
     assert ids(store, "threat_level:critical") == {"doe1-default-route", "ssh-open"}
-    assert ids(store, "threat_rules:ingress-all-traffic-open-to-world") == {"ssh-open"}
+    assert ids(store, "threat_rules:ingress-admin-open-to-world") == {"ssh-open"}
 
 
 # The command line and the generated trail -----------------------------------------------------------

@@ -4,9 +4,12 @@
     rules.score(event)                        # sets event.threat_level / threat_rules / annotations
     rules.evaluate(document)                  # the Verdict for one stored document (rescore)
 
-model.py reads and checks rule files; annotation.py renders templates; ruleset.py indexes rules
-by the eventName (errorCode, identity type) they require and evaluates them with the query language's Python predicate; alerts.py sends
-immediate alerts; rescore.py re-applies rules to stored events. docs/rules.md has the format.
+model.py reads and checks rule files (and splits a rule with `attempt:` in two); annotation.py
+renders templates; conditions.py holds the named `when:` conditions a query can't express, with
+policy.py (is a policy document public?) and ingress.py (which security group permissions let the
+internet in); ruleset.py indexes rules by the eventName (errorCode, identity type) they require and
+evaluates them with the query language's Python predicate; alerts.py sends immediate alerts;
+rescore.py re-applies rules to stored events. docs/rules.md has the format and the level rubric.
 """
 
 from __future__ import annotations

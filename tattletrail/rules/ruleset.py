@@ -3,7 +3,8 @@
 Most rules only make sense for a few API calls (`eventName:DeleteRoute AND …`). The query tree
 says so: `required_values` finds the values of a field a query can't match without, and the
 rule set runs such a rule only on events with one of those values. Rules are filed under
-eventName, else errorCode (denied calls), else userIdentity.type (root usage); a rule that
+eventName, else errorCode (denied calls), else userIdentity.type (root usage), else
+userIdentity.sessionContext.ec2RoleDelivery (instance credentials); a rule that
 requires none of them runs on every event. Either way the answer is exactly the Python
 predicate's: the index only skips rules that could not have matched.
 """
@@ -42,7 +43,7 @@ CLEAN = Verdict(NO_THREAT)
 
 # The fields rules are indexed by, in order of preference: a rule is filed under the first of them
 # its query requires values of. Each is a plain keyword that CloudTrail writes as one string.
-INDEX_FIELDS = ("eventName", "errorCode", "userIdentity.type")
+INDEX_FIELDS = ("eventName", "errorCode", "userIdentity.type", "userIdentity.sessionContext.ec2RoleDelivery")
 _ODD = object()  # a value of an unexpected shape (a list, a number…): let the predicate decide
 
 
@@ -110,13 +111,13 @@ def _indexed_value(record: dict[str, Any], keys: tuple[str, ...]) -> Any:
 
 
 class RuleSet:
-    """Enabled rules, indexed by the values of eventName, errorCode or userIdentity.type their
+    """Enabled rules, indexed by the values of eventName, errorCode, userIdentity.type or ec2RoleDelivery their
     queries require. Evaluation is pure: it reads the event and returns a Verdict; `score` also
     writes the verdict onto the event."""
 
     def __init__(self, rules: Iterable[LoadedRule]) -> None:
         self.rules: tuple[CompiledRule, ...] = tuple(
-            CompiledRule(rule, predicate(rule.tree), _index_of(rule.tree)) for rule in rules if rule.rule.enabled)
+            CompiledRule(rule, _test_of(rule), _index_of(rule.tree)) for rule in rules if rule.rule.enabled)
         self._paths = tuple(tuple(field.split(".")) for field in INDEX_FIELDS)
         self._plans: dict[tuple[Any, ...], tuple[CompiledRule, ...]] = {}
 
@@ -162,6 +163,15 @@ class RuleSet:
         return found
 
 
+def _test_of(rule: LoadedRule) -> Predicate:
+    """The query's predicate, and the rule's `when:` condition after it when it has one."""
+    query = predicate(rule.tree)
+    condition = rule.condition
+    if condition is None:
+        return query
+    return lambda document: query(document) and condition(document) is not None
+
+
 def _matching(plan: tuple[CompiledRule, ...], document: dict[str, Any]) -> list[CompiledRule]:
     found = [rule for rule in plan if rule.test(document)]
     if len(found) > 1:
@@ -173,4 +183,4 @@ def verdict_of(found: list[CompiledRule], document: dict[str, Any]) -> Verdict:
     if not found:
         return CLEAN
     return Verdict(level=found[0].loaded.rule.level, rules=tuple(rule.name for rule in found),
-                   annotations=tuple(rule.loaded.template.render(document) for rule in found))
+                   annotations=tuple(rule.loaded.annotate(document) for rule in found))

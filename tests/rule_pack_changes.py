@@ -1,0 +1,378 @@
+"""Rule pack cases for changes: persistence, privilege escalation, exfiltration, impact, execution.
+
+(rule name, whether it matches, record), like rule_pack_events.py, which adds these to CASES.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.rule_pack_records import (ACCOUNT, ADMIN, BUCKET, DEPLOY_ROLE, DOE1, DOE2, OPEN_TO_ORG, OTHER_ACCOUNT,
+                                     PRIVATE_ACL, PUBLIC_POLICY, PUBLIC_READ_ACL, READ_ONLY, ROLE, ROLE_POLICY,
+                                     TLS_ONLY_POLICY, TRUST_ANYONE, TRUST_EC2, TRUST_OTHER, call, iam, policy)
+
+KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
+FOREIGN_KEY = f"arn:aws:kms:eu-west-1:{OTHER_ACCOUNT}:key/{KEY_ID}"
+OWN_KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/{KEY_ID}"
+QUEUE = f"https://sqs.eu-west-1.amazonaws.com/{ACCOUNT}/orders"
+TOPIC = f"arn:aws:sns:eu-west-1:{ACCOUNT}:alerts"
+CONSOLE = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0"
+TRUST_ANYONE_IN_ORG = policy([{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+                               "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}])
+
+
+def resource_policy(principal: Any, condition: dict[str, Any] | None = None, action: str = "kms:*") -> str:
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": principal, "Action": action, "Resource": "*"}
+    if condition:
+        statement["Condition"] = condition
+    return policy([{"Sid": "Owner", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                    "Action": "kms:*", "Resource": "*"}, statement])
+
+
+def lifecycle(days: int, prefix: str = "") -> dict[str, Any]:
+    rule: dict[str, Any] = {"ID": "cleanup", "Status": "Enabled", "Expiration": {"Days": days}}
+    rule["Filter"] = {"Prefix": prefix} if prefix else {}
+    return {"bucketName": BUCKET, "lifecycle": [""], "LifecycleConfiguration": {
+        "xmlns": "http://s3.amazonaws.com/doc/2006-03-01/", "Rule": rule}, "Host": f"{BUCKET}.s3.amazonaws.com"}
+
+
+def layers(*arns: str) -> dict[str, Any]:
+    return {"functionName": "payments", "layers": list(arns)}
+
+
+PERSISTENCE: list[tuple[str, bool, dict[str, Any]]] = [
+    ("iam-user-created", True, iam("CreateUser", {"userName": "backup-admin"}, {"user": {
+        "path": "/", "userName": "backup-admin", "userId": "AIDAEXAMPLEBACKUP", "arn": f"arn:aws:iam::{ACCOUNT}:user/backup-admin",
+        "createDate": "Nov 22, 2026 4:40:00 PM"}})),
+    ("iam-user-created", False, iam("GetUser", {"userName": "backup-admin"}, readOnly=True)),
+    ("access-key-created-for-other-user", True, iam("CreateAccessKey", {"userName": "backup-admin"}, {"accessKey": {
+        "userName": "backup-admin", "accessKeyId": "AKIAEXAMPLENEWKEY", "status": "Active",
+        "createDate": "Nov 22, 2026 4:40:38 PM"}})),
+    ("access-key-created-for-other-user", True, iam("CreateAccessKey", {"userName": "DOE2"}, {"accessKey": {
+        "userName": "DOE2", "accessKeyId": "AKIAEXAMPLEDOE2NEW", "status": "Active"}}, DOE1)),
+    ("access-key-created-for-other-user", False, iam("CreateAccessKey", None, {"accessKey": {
+        "userName": "DOE1", "accessKeyId": "AKIAEXAMPLEDOE1NEW", "status": "Active"}}, DOE1)),
+    ("access-key-created-for-other-user", False, iam("ListAccessKeys", {"userName": "backup-admin"}, readOnly=True)),
+    ("access-key-created-for-self", True, iam("CreateAccessKey", None, {"accessKey": {
+        "userName": "DOE1", "accessKeyId": "AKIAEXAMPLEDOE1NEW", "status": "Active"}}, DOE1)),
+    ("access-key-created-for-self", True, iam("CreateAccessKey", {"userName": "DOE1"}, {"accessKey": {
+        "userName": "DOE1", "accessKeyId": "AKIAEXAMPLEDOE1NEW2", "status": "Active"}}, DOE1)),
+    ("access-key-created-for-self", False, iam("CreateAccessKey", {"userName": "DOE2"}, {"accessKey": {
+        "userName": "DOE2", "accessKeyId": "AKIAEXAMPLEDOE2NEW2", "status": "Active"}}, DOE1)),
+    ("access-key-created-for-self", False, iam("UpdateAccessKey", {"accessKeyId": "AKIAEXAMPLEDOE1NEW", "status": "Inactive"},
+                                               identity=DOE1)),
+    ("login-profile-created", True, iam("CreateLoginProfile", {"userName": "backup-admin", "passwordResetRequired": False},
+                                        {"loginProfile": {"userName": "backup-admin", "passwordResetRequired": False}})),
+    ("login-profile-created", False, iam("CreateLoginProfile", {"userName": "DOE1", "passwordResetRequired": True},
+                                         {"loginProfile": {"userName": "DOE1", "passwordResetRequired": True}}, DOE1)),
+    ("login-profile-created", False, iam("GetLoginProfile", {"userName": "backup-admin"}, readOnly=True)),
+    ("mfa-device-removed", True, iam("DeactivateMFADevice", {
+        "userName": "DOE2", "serialNumber": f"arn:aws:iam::{ACCOUNT}:mfa/DOE2-phone"})),
+    ("mfa-device-removed", False, iam("DeactivateMFADevice", {
+        "userName": "DOE1", "serialNumber": f"arn:aws:iam::{ACCOUNT}:mfa/DOE1-phone"}, identity=DOE1)),
+    ("mfa-device-changed-by-self", True, iam("DeactivateMFADevice", {
+        "userName": "DOE1", "serialNumber": f"arn:aws:iam::{ACCOUNT}:mfa/DOE1-phone"}, identity=DOE1)),
+    ("mfa-device-changed-by-self", True, iam("EnableMFADevice", {
+        "userName": "DOE1", "serialNumber": f"arn:aws:iam::{ACCOUNT}:mfa/DOE1-new-phone"}, identity=DOE1)),
+    ("mfa-device-changed-by-self", False, iam("EnableMFADevice", {
+        "userName": "DOE2", "serialNumber": f"arn:aws:iam::{ACCOUNT}:mfa/attacker"}, identity=DOE1)),
+    ("mfa-device-enabled-for-other-user", True, iam("EnableMFADevice", {
+        "userName": "DOE2", "serialNumber": f"arn:aws:iam::{ACCOUNT}:mfa/attacker"}, identity=DOE1)),
+    ("mfa-device-enabled-for-other-user", False, iam("EnableMFADevice", {
+        "userName": "DOE2", "serialNumber": f"arn:aws:iam::{ACCOUNT}:mfa/DOE2-phone"}, identity=DOE2)),
+    ("ssh-key-uploaded-for-other-user", True, iam("UploadSSHPublicKey", {
+        "userName": "DOE2", "sSHPublicKeyBody": "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQExample"}, identity=DOE1)),
+    ("ssh-key-uploaded-for-other-user", False, iam("UploadSSHPublicKey", {
+        "userName": "DOE1", "sSHPublicKeyBody": "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQExample"}, identity=DOE1)),
+    ("role-trust-policy-changed", True, iam("UpdateAssumeRolePolicy", {"roleName": "deploy", "policyDocument": TRUST_OTHER})),
+    ("role-trust-policy-changed", False, iam("GetRole", {"roleName": "deploy"}, readOnly=True)),
+    ("role-created-trusting-other-account", True, iam("CreateRole", {"roleName": "vendor-audit",
+                                                                     "assumeRolePolicyDocument": TRUST_OTHER})),
+    ("role-created-trusting-other-account", False, iam("CreateRole", {"roleName": "web", "assumeRolePolicyDocument": TRUST_EC2})),
+    ("role-created-trusting-other-account", False, iam("UpdateAssumeRolePolicy", {"roleName": "deploy",
+                                                                                  "policyDocument": TRUST_OTHER})),
+    ("role-trusts-anyone", True, iam("UpdateAssumeRolePolicy", {"roleName": "deploy", "policyDocument": TRUST_ANYONE})),
+    ("role-trusts-anyone", True, iam("CreateRole", {"roleName": "backdoor", "assumeRolePolicyDocument": json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]},
+        indent=2)})),
+    ("role-trusts-anyone", False, iam("CreateRole", {"roleName": "web", "assumeRolePolicyDocument": TRUST_EC2})),
+    ("role-trusts-anyone", False, iam("UpdateAssumeRolePolicy", {"roleName": "deploy", "policyDocument": TRUST_OTHER})),
+    ("role-trusts-anyone", False, iam("UpdateAssumeRolePolicy", {"roleName": "org-reader", "policyDocument": TRUST_ANYONE_IN_ORG})),
+    ("identity-provider-changed", True, iam("CreateOpenIDConnectProvider", {
+        "url": "https://token.actions.githubusercontent.com", "clientIDList": ["sts.amazonaws.com"],
+        "thumbprintList": ["6938fd4d98bab03faadb97b34396831e3780aea1"]})),
+    ("identity-provider-changed", True, iam("UpdateSAMLProvider", {
+        "sAMLProviderArn": f"arn:aws:iam::{ACCOUNT}:saml-provider/okta", "sAMLMetadataDocument": "<EntityDescriptor/>"})),
+    ("identity-provider-changed", True, call("CreateTrustAnchor", "rolesanywhere", {
+        "name": "lab-ca", "source": {"sourceType": "CERTIFICATE_BUNDLE", "sourceData": {"x509CertificateData": "MIIB"}},
+        "enabled": True})),
+    ("identity-provider-changed", False, iam("ListOpenIDConnectProviders", None, readOnly=True)),
+    ("identity-provider-changed", False, call("ListTrustAnchors", "rolesanywhere", None, readOnly=True)),
+    ("lambda-permission-added", True, call("AddPermission20150331v2", "lambda", {
+        "functionName": "payments", "statementId": "x-account", "action": "lambda:InvokeFunction", "principal": OTHER_ACCOUNT})),
+    ("lambda-permission-added", False, call("AddPermission20150331v2", "lambda", {
+        "functionName": "payments", "statementId": "public", "action": "lambda:InvokeFunction", "principal": "*"})),
+    ("lambda-permission-added", False, call("GetPolicy20150331v2", "lambda", {"functionName": "payments"}, readOnly=True)),
+    ("lambda-public-permission", True, call("AddPermission20150331v2", "lambda", {
+        "functionName": "payments", "statementId": "public", "action": "lambda:InvokeFunction", "principal": "*"})),
+    ("lambda-public-permission", False, call("AddPermission20150331v2", "lambda", {
+        "functionName": "payments", "statementId": "s3", "action": "lambda:InvokeFunction", "principal": "s3.amazonaws.com",
+        "sourceArn": f"arn:aws:s3:::{BUCKET}"})),
+    ("lambda-public-permission", False, call("AddPermission20150331v2", "lambda", {
+        "functionName": "payments", "statementId": "org", "action": "lambda:InvokeFunction", "principal": "*",
+        "principalOrgID": "o-a1b2c3d4e5"})),
+    ("lambda-url-public", True, call("CreateFunctionUrlConfig20211031", "lambda", {"functionName": "payments", "authType": "NONE"})),
+    ("lambda-url-public", False, call("CreateFunctionUrlConfig20211031", "lambda", {"functionName": "payments",
+                                                                                    "authType": "AWS_IAM"})),
+    ("lambda-code-updated", True, call("UpdateFunctionCode20150331v2", "lambda", {
+        "functionName": "payments", "s3Bucket": "deploy-artifacts", "s3Key": "payments.zip", "publish": True},
+        identity=DEPLOY_ROLE, userAgent="aws-sdk-js/3.600.0 ua/2.1 os/linux lang/js md/nodejs#20.15.0")),
+    ("lambda-code-updated", False, call("GetFunction20150331v2", "lambda", {"functionName": "payments"}, readOnly=True)),
+    ("lambda-code-updated-by-person", True, call("UpdateFunctionCode20150331v2", "lambda", {
+        "functionName": "payments", "zipFile": "HIDDEN_DUE_TO_SECURITY_REASONS", "publish": False}, identity=DOE1)),
+    ("lambda-code-updated-by-person", True, call("UpdateFunctionConfiguration20150331v2", "lambda", layers(
+        f"arn:aws:lambda:eu-west-1:{ACCOUNT}:layer:shared-utils:7"), userAgent=CONSOLE)),
+    ("lambda-code-updated-by-person", True, call("UpdateFunctionCode20150331v2", "lambda", {
+        "functionName": "payments", "zipFile": "HIDDEN_DUE_TO_SECURITY_REASONS"}, identity=ROLE)),  # an SSO session
+    ("lambda-code-updated-by-person", False, call("UpdateFunctionCode20150331v2", "lambda", {
+        "functionName": "payments", "s3Bucket": "deploy-artifacts", "s3Key": "payments.zip"}, identity=DEPLOY_ROLE,
+        userAgent="aws-sdk-js/3.600.0 ua/2.1 os/linux lang/js md/nodejs#20.15.0")),
+    ("lambda-layer-from-other-account", True, call("UpdateFunctionConfiguration20150331v2", "lambda", layers(
+        f"arn:aws:lambda:eu-west-1:{ACCOUNT}:layer:shared-utils:7", f"arn:aws:lambda:eu-west-1:{OTHER_ACCOUNT}:layer:helper:1"),
+        identity=DEPLOY_ROLE)),
+    ("lambda-layer-from-other-account", False, call("UpdateFunctionConfiguration20150331v2", "lambda", layers(
+        f"arn:aws:lambda:eu-west-1:{ACCOUNT}:layer:shared-utils:7"), identity=DEPLOY_ROLE)),
+    ("federation-token-issued", True, call("GetFederationToken", "sts", {"name": "persist", "durationSeconds": 129600},
+                                           {"federatedUser": {"federatedUserId": f"{ACCOUNT}:persist"}}, DOE1)),
+    ("federation-token-issued", False, call("GetSessionToken", "sts", {"durationSeconds": 3600}, identity=DOE1)),
+    ("console-signin-token-issued", True, call("GetSigninToken", "signin", None, {"GetSigninToken": "Success"}, identity={
+        "type": "FederatedUser", "principalId": f"{ACCOUNT}:persist", "accountId": ACCOUNT,
+        "arn": f"arn:aws:sts::{ACCOUNT}:federated-user/persist", "accessKeyId": "ASIAEXAMPLEFED"},
+        awsRegion="us-east-1", eventType="AwsConsoleSignIn", userAgent="python-requests/2.32.3")),
+    ("console-signin-token-issued", False, call("GetSessionToken", "sts", {"durationSeconds": 3600}, identity=DOE1)),
+]
+
+PRIVILEGE_ESCALATION: list[tuple[str, bool, dict[str, Any]]] = [
+    ("admin-policy-attached", True, iam("AttachUserPolicy", {
+        "userName": "backup-admin", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"})),
+    ("admin-policy-attached", True, iam("AttachRolePolicy", {"roleName": "ci", "policyArn": "arn:aws:iam::aws:policy/IAMFullAccess"})),
+    ("admin-policy-attached", False, iam("AttachRolePolicy", {"roleName": "ci", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"})),
+    ("admin-policy-attached", False, iam("DetachUserPolicy", {
+        "userName": "backup-admin", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"})),
+    ("inline-admin-policy", True, iam("PutUserPolicy", {"userName": "DOE1", "policyName": "break-glass", "policyDocument": ADMIN})),
+    ("inline-admin-policy", True, iam("PutRolePolicy", {"roleName": "ci", "policyName": "all", "policyDocument": json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})})),
+    ("inline-admin-policy", False, iam("PutRolePolicy", {"roleName": "ci", "policyName": "read", "policyDocument": READ_ONLY})),
+    ("login-profile-updated", True, iam("UpdateLoginProfile", {"userName": "carol", "passwordResetRequired": False})),
+    ("login-profile-updated", False, iam("UpdateLoginProfile", {"userName": "DOE1", "passwordResetRequired": False},
+                                         identity=DOE1)),
+    ("login-profile-updated", False, iam("ChangePassword", None, identity=DOE1)),
+    ("password-changed-by-self", True, iam("ChangePassword", None, identity=DOE1)),
+    ("password-changed-by-self", False, iam("UpdateLoginProfile", {"userName": "carol"}, identity=DOE1)),
+    ("policy-version-set-default", True, iam("CreatePolicyVersion", {
+        "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/deploy", "policyDocument": ADMIN, "setAsDefault": True},
+        {"policyVersion": {"versionId": "v3", "isDefaultVersion": True}})),
+    ("policy-version-set-default", True, iam("SetDefaultPolicyVersion", {
+        "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/deploy", "versionId": "v2"})),
+    ("policy-version-set-default", False, iam("CreatePolicyVersion", {
+        "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/deploy", "policyDocument": READ_ONLY, "setAsDefault": False},
+        {"policyVersion": {"versionId": "v4", "isDefaultVersion": False}})),
+    ("quarantine-policy-attached", True, iam("AttachUserPolicy", {
+        "userName": "DOE1", "policyArn": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3"})),
+    ("quarantine-policy-attached", True, iam("AttachUserPolicy", {
+        "userName": "DOE1", "policyArn": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2"})),
+    ("quarantine-policy-attached", False, iam("DetachUserPolicy", {
+        "userName": "DOE1", "policyArn": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2"})),
+    ("quarantine-policy-attached", False, iam("AttachUserPolicy", {
+        "userName": "DOE1", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"})),
+]
+
+EXFILTRATION: list[tuple[str, bool, dict[str, Any]]] = [
+    ("ami-shared-publicly", True, call("ModifyImageAttribute", "ec2", {
+        "imageId": "ami-0abc123def4567890", "launchPermission": {"add": {"items": [{"group": "all"}]}},
+        "attributeType": "launchPermission"})),
+    ("ami-shared-publicly", False, call("ModifyImageAttribute", "ec2", {
+        "imageId": "ami-0abc123def4567890", "launchPermission": {"remove": {"items": [{"group": "all"}]}},
+        "attributeType": "launchPermission"})),
+    ("ami-shared-with-account", True, call("ModifyImageAttribute", "ec2", {
+        "imageId": "ami-0abc123def4567890", "launchPermission": {"add": {"items": [{"userId": OTHER_ACCOUNT}]}},
+        "attributeType": "launchPermission"})),
+    ("ami-shared-with-account", False, call("ModifyImageAttribute", "ec2", {
+        "imageId": "ami-0abc123def4567890", "description": {"value": "golden image"}})),
+    ("ebs-snapshot-shared-publicly", True, call("ModifySnapshotAttribute", "ec2", {
+        "snapshotId": "snap-0abc123def4567890", "attributeType": "CREATE_VOLUME_PERMISSION",
+        "createVolumePermission": {"add": {"items": [{"group": "all"}]}}})),
+    ("ebs-snapshot-shared-publicly", False, call("ModifySnapshotAttribute", "ec2", {
+        "snapshotId": "snap-0abc123def4567890", "attributeType": "CREATE_VOLUME_PERMISSION",
+        "createVolumePermission": {"add": {"items": [{"userId": OTHER_ACCOUNT}]}}})),
+    ("ebs-snapshot-shared-with-account", True, call("ModifySnapshotAttribute", "ec2", {
+        "snapshotId": "snap-0abc123def4567890", "attributeType": "CREATE_VOLUME_PERMISSION",
+        "createVolumePermission": {"add": {"items": [{"userId": OTHER_ACCOUNT}]}}})),
+    ("ebs-snapshot-shared-with-account", False, call("ModifySnapshotAttribute", "ec2", {
+        "snapshotId": "snap-0abc123def4567890", "attributeType": "CREATE_VOLUME_PERMISSION",
+        "createVolumePermission": {"remove": {"items": [{"userId": OTHER_ACCOUNT}]}}})),
+    ("rds-snapshot-shared-publicly", True, call("ModifyDBSnapshotAttribute", "rds", {
+        "dBSnapshotIdentifier": "payments-2026-11-22", "attributeName": "restore", "valuesToAdd": ["all"]})),
+    ("rds-snapshot-shared-publicly", False, call("ModifyDBSnapshotAttribute", "rds", {
+        "dBSnapshotIdentifier": "payments-2026-11-22", "attributeName": "restore", "valuesToRemove": ["all"]})),
+    ("rds-snapshot-shared-with-account", True, call("ModifyDBClusterSnapshotAttribute", "rds", {
+        "dBClusterSnapshotIdentifier": "payments-cluster-2026-11-22", "attributeName": "restore", "valuesToAdd": [OTHER_ACCOUNT]})),
+    ("rds-snapshot-shared-with-account", False, call("ModifyDBSnapshotAttribute", "rds", {
+        "dBSnapshotIdentifier": "payments-2026-11-22", "attributeName": "restore", "valuesToAdd": ["all"]})),
+    ("rds-export-started", True, call("StartExportTask", "rds", {
+        "exportTaskIdentifier": "export-1", "sourceArn": f"arn:aws:rds:eu-west-1:{ACCOUNT}:snapshot:payments-2026-11-22",
+        "s3BucketName": "exports-bucket", "iamRoleArn": f"arn:aws:iam::{ACCOUNT}:role/rds-export", "kmsKeyId": OWN_KEY})),
+    ("rds-export-started", False, call("DescribeExportTasks", "rds", None, readOnly=True)),
+    ("bucket-policy-public", True, call("PutBucketPolicy", "s3", {"bucketName": BUCKET, "bucketPolicy": PUBLIC_POLICY,
+                                                                  "policy": [""], "Host": f"{BUCKET}.s3.amazonaws.com"})),
+    ("bucket-policy-public", False, call("PutBucketPolicy", "s3", {"bucketName": BUCKET, "bucketPolicy": TLS_ONLY_POLICY,
+                                                                   "policy": [""], "Host": f"{BUCKET}.s3.amazonaws.com"})),
+    ("bucket-policy-public", False, call("PutBucketPolicy", "s3", {"bucketName": BUCKET, "bucketPolicy": ROLE_POLICY,
+                                                                   "policy": [""], "Host": f"{BUCKET}.s3.amazonaws.com"})),
+    ("bucket-policy-public", False, call("PutBucketPolicy", "s3", {"bucketName": BUCKET, "bucketPolicy": OPEN_TO_ORG,
+                                                                   "policy": [""], "Host": f"{BUCKET}.s3.amazonaws.com"})),
+    ("bucket-acl-public", True, call("PutBucketAcl", "s3", PUBLIC_READ_ACL)),
+    ("bucket-acl-public", True, call("PutBucketAcl", "s3", {"bucketName": BUCKET, "x-amz-acl": ["public-read"], "acl": [""],
+                                                            "Host": f"{BUCKET}.s3.amazonaws.com"})),
+    ("bucket-acl-public", True, call("PutObjectAcl", "s3", {"bucketName": BUCKET, "key": "q3/ledger.xlsx",
+                                                            "x-amz-acl": ["public-read"], "acl": [""]},
+                                     eventCategory="Data", managementEvent=False)),
+    ("bucket-acl-public", False, call("PutBucketAcl", "s3", PRIVATE_ACL)),
+    ("bucket-acl-public", False, call("PutBucketAcl", "s3", {"bucketName": BUCKET, "x-amz-acl": ["private"], "acl": [""],
+                                                             "Host": f"{BUCKET}.s3.amazonaws.com"})),
+    ("public-access-block-removed", True, call("DeleteBucketPublicAccessBlock", "s3", {
+        "bucketName": BUCKET, "publicAccessBlock": [""], "Host": f"{BUCKET}.s3.amazonaws.com"})),
+    ("public-access-block-removed", True, call("PutBucketPublicAccessBlock", "s3", {
+        "bucketName": BUCKET, "publicAccessBlock": [""], "PublicAccessBlockConfiguration": {
+            "xmlns": "http://s3.amazonaws.com/doc/2006-03-01/", "BlockPublicAcls": False, "IgnorePublicAcls": False,
+            "BlockPublicPolicy": False, "RestrictPublicBuckets": False}})),
+    ("public-access-block-removed", False, call("PutBucketPublicAccessBlock", "s3", {
+        "bucketName": BUCKET, "publicAccessBlock": [""], "PublicAccessBlockConfiguration": {
+            "xmlns": "http://s3.amazonaws.com/doc/2006-03-01/", "BlockPublicAcls": True, "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True, "RestrictPublicBuckets": True}})),
+    ("public-access-block-removed", False, call("GetBucketPublicAccessBlock", "s3", {
+        "bucketName": BUCKET, "publicAccessBlock": [""], "Host": f"{BUCKET}.s3.amazonaws.com"}, readOnly=True)),
+    ("resource-policy-public", True, call("PutKeyPolicy", "kms", {"keyId": KEY_ID, "policyName": "default",
+                                                                  "policy": resource_policy("*")})),
+    ("resource-policy-public", True, call("SetQueueAttributes", "sqs", {"queueUrl": QUEUE, "attributes": {
+        "Policy": resource_policy({"AWS": "*"}, action="sqs:SendMessage")}})),
+    ("resource-policy-public", True, call("SetTopicAttributes", "sns", {"topicArn": TOPIC, "attributeName": "Policy",
+                                                                        "attributeValue": resource_policy({"AWS": ["*"]}, action="SNS:Publish")})),
+    ("resource-policy-public", True, call("SetRepositoryPolicy", "ecr", {"repositoryName": "payments-api", "policyText": resource_policy(
+        "*", action="ecr:BatchGetImage")})),
+    ("resource-policy-public", True, call("PutResourcePolicy", "secretsmanager", {"secretId": "prod/payments/db", "resourcePolicy":
+                                                                                   resource_policy("*", action="secretsmanager:GetSecretValue")})),
+    ("resource-policy-public", True, call("UpdateDomainConfig", "es", {"domainName": "logs", "accessPolicies": resource_policy(
+        {"AWS": "*"}, {"IpAddress": {"aws:SourceIp": ["0.0.0.0/0"]}}, action="es:*")})),
+    # "*" pinned down by the organization, an endpoint, an account or a source ARN: not public
+    ("resource-policy-public", False, call("PutKeyPolicy", "kms", {"keyId": KEY_ID, "policyName": "default", "policy": resource_policy(
+        "*", {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}})})),
+    ("resource-policy-public", False, call("SetQueueAttributes", "sqs", {"queueUrl": QUEUE, "attributes": {"Policy": resource_policy(
+        {"AWS": "*"}, {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}, action="sqs:SendMessage")}})),
+    ("resource-policy-public", False, call("SetTopicAttributes", "sns", {"topicArn": TOPIC, "attributeName": "Policy",
+                                                                         "attributeValue": resource_policy(
+                                                                             {"Service": "events.amazonaws.com"}, {
+                                                                                 "StringEquals": {"aws:SourceAccount": ACCOUNT}},
+                                                                             action="SNS:Publish")})),
+    ("resource-policy-public", False, call("SetQueueAttributes", "sqs", {"queueUrl": QUEUE, "attributes": {"Policy": resource_policy(
+        "*", {"ArnLike": {"aws:SourceArn": TOPIC}}, action="sqs:SendMessage")}})),
+    # a condition that passes when the key is absent (…IfExists) pins nothing down: still public
+    ("resource-policy-public", True, call("SetRepositoryPolicy", "ecr", {"repositoryName": "payments-api", "policyText": resource_policy(
+        "*", {"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}, action="ecr:BatchGetImage")})),
+    ("resource-policy-shared-with-account", True, call("PutBucketPolicy", "s3", {
+        "bucketName": BUCKET, "bucketPolicy": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:root"}, "Action": ["s3:GetObject", "s3:ListBucket"],
+            "Resource": [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"]}]}, "policy": [""]})),
+    ("resource-policy-shared-with-account", True, call("PutKeyPolicy", "kms", {"keyId": KEY_ID, "policyName": "default",
+                                                                               "policy": resource_policy({"AWS": OTHER_ACCOUNT})})),
+    ("resource-policy-shared-with-account", False, call("PutBucketPolicy", "s3", {"bucketName": BUCKET, "bucketPolicy": ROLE_POLICY,
+                                                                                  "policy": [""]})),
+    ("resource-policy-shared-with-account", False, call("PutKeyPolicy", "kms", {"keyId": KEY_ID, "policyName": "default",
+                                                                                "policy": resource_policy({"Service": "logs.amazonaws.com"})})),
+    ("resource-policy-public", False, call("GetKeyPolicy", "kms", {"keyId": KEY_ID, "policyName": "default"}, readOnly=True)),
+]
+
+IMPACT: list[tuple[str, bool, dict[str, Any]]] = [
+    ("s3-object-encrypted-with-foreign-key", True, call("CopyObject", "s3", {
+        "bucketName": BUCKET, "key": "q3/ledger.xlsx", "x-amz-copy-source": f"{BUCKET}/q3/ledger.xlsx",
+        "x-amz-server-side-encryption": "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id": FOREIGN_KEY},
+        eventCategory="Data", managementEvent=False)),
+    ("s3-object-encrypted-with-foreign-key", False, call("CopyObject", "s3", {
+        "bucketName": BUCKET, "key": "q3/ledger.xlsx", "x-amz-copy-source": f"{BUCKET}/q3/ledger.xlsx",
+        "x-amz-server-side-encryption": "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id": OWN_KEY},
+        eventCategory="Data", managementEvent=False)),
+    ("s3-object-encrypted-with-foreign-key", False, call("PutObject", "s3", {
+        "bucketName": BUCKET, "key": "q3/ledger.xlsx", "x-amz-server-side-encryption": "aws:kms",
+        "x-amz-server-side-encryption-aws-kms-key-id": KEY_ID}, eventCategory="Data", managementEvent=False)),
+    ("s3-object-encrypted-with-customer-key", True, call("CopyObject", "s3", {
+        "bucketName": BUCKET, "key": "q3/ledger.xlsx", "x-amz-copy-source": f"{BUCKET}/q3/ledger.xlsx",
+        "x-amz-server-side-encryption-customer-algorithm": "AES256"}, eventCategory="Data", managementEvent=False)),
+    ("s3-object-encrypted-with-customer-key", False, call("CopyObject", "s3", {
+        "bucketName": BUCKET, "key": "q3/ledger.xlsx", "x-amz-copy-source": f"{BUCKET}/q3/ledger.xlsx",
+        "x-amz-server-side-encryption": "AES256"}, eventCategory="Data", managementEvent=False)),
+    ("s3-versioning-suspended", True, call("PutBucketVersioning", "s3", {"bucketName": BUCKET, "versioning": [""],
+                                                                         "VersioningConfiguration": {"Status": "Suspended"}})),
+    ("s3-versioning-suspended", True, call("PutBucketVersioning", "s3", {"bucketName": BUCKET, "versioning": [""],
+                                                                         "VersioningConfiguration": {"Status": "Enabled",
+                                                                                                     "MfaDelete": "Disabled"}})),
+    ("s3-versioning-suspended", False, call("PutBucketVersioning", "s3", {"bucketName": BUCKET, "versioning": [""],
+                                                                          "VersioningConfiguration": {"Status": "Enabled"}})),
+    ("s3-encryption-or-logging-removed", True, call("DeleteBucketEncryption", "s3", {"bucketName": BUCKET, "encryption": [""]})),
+    ("s3-encryption-or-logging-removed", True, call("PutBucketLogging", "s3", {"bucketName": BUCKET, "logging": [""],
+                                                                               "BucketLoggingStatus": {"xmlns": "http://s3.amazonaws.com/doc/2006-03-01/"}})),
+    ("s3-encryption-or-logging-removed", False, call("PutBucketLogging", "s3", {"bucketName": BUCKET, "logging": [""],
+                                                                                "BucketLoggingStatus": {"LoggingEnabled": {
+                                                                                    "TargetBucket": "access-logs", "TargetPrefix": f"{BUCKET}/"}}})),
+    ("s3-lifecycle-expires-everything", True, call("PutBucketLifecycle", "s3", lifecycle(1))),
+    ("s3-lifecycle-expires-everything", False, call("PutBucketLifecycle", "s3", lifecycle(1, prefix="tmp/"))),
+    ("s3-lifecycle-expires-everything", False, call("PutBucketLifecycle", "s3", lifecycle(365))),
+    ("rds-made-public", True, call("ModifyDBInstance", "rds", {"dBInstanceIdentifier": "payments", "publiclyAccessible": True,
+                                                               "applyImmediately": True})),
+    ("rds-made-public", False, call("ModifyDBInstance", "rds", {"dBInstanceIdentifier": "payments", "publiclyAccessible": False})),
+    ("rds-restored", True, call("RestoreDBInstanceFromDBSnapshot", "rds", {
+        "dBInstanceIdentifier": "payments-copy", "dBSnapshotIdentifier": "payments-2026-11-22"})),
+    ("rds-restored", False, call("CreateDBSnapshot", "rds", {"dBInstanceIdentifier": "payments",
+                                                             "dBSnapshotIdentifier": "payments-2026-11-22"})),
+    ("rds-master-password-changed", True, call("ModifyDBInstance", "rds", {
+        "dBInstanceIdentifier": "payments-copy", "masterUserPassword": "HIDDEN_DUE_TO_SECURITY_REASONS", "applyImmediately": True})),
+    ("rds-master-password-changed", False, call("ModifyDBInstance", "rds", {"dBInstanceIdentifier": "payments",
+                                                                            "dBInstanceClass": "db.r6g.large"})),
+    ("rds-backups-removed", True, call("DeleteDBInstanceAutomatedBackup", "rds", {"dbiResourceId": "db-ABCDEFGHIJKLMNOP"})),
+    ("rds-backups-removed", True, call("ModifyDBInstance", "rds", {"dBInstanceIdentifier": "payments", "backupRetentionPeriod": 0})),
+    ("rds-backups-removed", True, call("ModifyDBCluster", "rds", {"dBClusterIdentifier": "payments", "deletionProtection": False})),
+    ("rds-backups-removed", False, call("ModifyDBInstance", "rds", {"dBInstanceIdentifier": "payments", "backupRetentionPeriod": 14,
+                                                                    "deletionProtection": True})),
+    ("rds-deleted", True, call("DeleteDBInstance", "rds", {"dBInstanceIdentifier": "payments", "skipFinalSnapshot": False,
+                                                           "finalDBSnapshotIdentifier": "payments-final"})),
+    ("rds-deleted", False, call("DeleteDBInstance", "rds", {"dBInstanceIdentifier": "payments", "skipFinalSnapshot": True})),
+    ("rds-deleted-without-snapshot", True, call("DeleteDBCluster", "rds", {"dBClusterIdentifier": "payments",
+                                                                           "skipFinalSnapshot": True})),
+    ("rds-deleted-without-snapshot", False, call("DeleteDBCluster", "rds", {"dBClusterIdentifier": "payments",
+                                                                            "skipFinalSnapshot": False,
+                                                                            "finalDBSnapshotIdentifier": "payments-final"})),
+    ("kms-key-disabled-or-deleted", True, call("ScheduleKeyDeletion", "kms", {"keyId": KEY_ID, "pendingWindowInDays": 7})),
+    ("kms-key-disabled-or-deleted", True, call("DisableKey", "kms", {"keyId": KEY_ID})),
+    ("kms-key-disabled-or-deleted", False, call("CancelKeyDeletion", "kms", {"keyId": KEY_ID})),
+]
+
+EXECUTION: list[tuple[str, bool, dict[str, Any]]] = [
+    ("ec2-user-data-modified", True, call("ModifyInstanceAttribute", "ec2", {
+        "instanceId": "i-0abc123def4567890", "userData": "<sensitiveDataRemoved>"})),
+    ("ec2-user-data-modified", False, call("ModifyInstanceAttribute", "ec2", {
+        "instanceId": "i-0abc123def4567890", "instanceType": {"value": "m5.large"}})),
+    ("ec2-user-data-modified", False, call("DescribeInstanceAttribute", "ec2", {
+        "instanceId": "i-0abc123def4567890", "attribute": "userData"}, readOnly=True)),
+    ("unusual-instance-launched", True, call("RunInstances", "ec2", {
+        "instancesSet": {"items": [{"imageId": "ami-0abc123def4567890", "minCount": 1, "maxCount": 8}]},
+        "instanceType": "p4d.24xlarge", "blockDeviceMapping": {}, "monitoring": {"enabled": False},
+        "disableApiTermination": False, "disableApiStop": False, "clientToken": "x"})),
+    ("unusual-instance-launched", True, call("RunInstances", "ec2", {
+        "instancesSet": {"items": [{"imageId": "ami-0abc123def4567890", "minCount": 1, "maxCount": 1}]},
+        "instanceType": "c7i.48xlarge"})),
+    ("unusual-instance-launched", False, call("RunInstances", "ec2", {
+        "instancesSet": {"items": [{"imageId": "ami-0abc123def4567890", "minCount": 1, "maxCount": 2}]},
+        "instanceType": "t3.medium"})),
+]
+
+CHANGES: list[tuple[str, bool, dict[str, Any]]] = [*PERSISTENCE, *PRIVILEGE_ESCALATION, *EXFILTRATION, *IMPACT, *EXECUTION]
