@@ -179,6 +179,9 @@ class _BackgroundWriter:
             self._pending = None
             self._summary.ingested += result.inserted
             self._summary.duplicates += result.duplicates
+            if result.refused:
+                self._summary.quarantined += result.refused
+                self._summary.quarantine_reasons["rejected-by-store"] += result.refused
             after_stored, self._after_stored = self._after_stored, []
             for action in after_stored:
                 action()

@@ -27,13 +27,28 @@ USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, StoreURLError, TimeSpec
 @contextmanager
 def fail_cleanly() -> Iterator[None]:
     from tattletrail.sources.base import SourceError
+    from tattletrail.stores.base import StoreUnavailable
     from tattletrail.stores.duckdb import StoreLocked
 
     try:
         yield
-    except (*USER_ERRORS, SourceError, StoreLocked) as error:
-        errors.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
-        sys.exit(2)
+    except (*USER_ERRORS, SourceError, StoreLocked, StoreUnavailable) as error:
+        fail(str(error))
+    except Exception as error:
+        if "opensearchpy" not in sys.modules:
+            raise
+        from tattletrail.stores.opensearch_connection import unavailable_cluster
+
+        refused = unavailable_cluster(error)
+        if refused is None:
+            raise
+        fail(refused)
+
+
+def fail(message: str) -> None:
+    """One clear line on stderr and exit code 2: what `doctor` would say, on every command."""
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    sys.exit(2)
 
 
 def store_from(url: str | None, create: bool = False) -> Store:

@@ -14,7 +14,14 @@ class StoreURLError(ValueError):
 
 
 def duckdb_path(url: str) -> Path:
-    """duckdb:///abs/path → /abs/path (duckdb:////abs/path too); duckdb://relative/path → relative/path."""
+    """duckdb:///abs/path → /abs/path (duckdb:////abs/path too); duckdb://relative/path → relative/path.
+
+    `duckdb:/x` or `duckdb:x.duckdb` are refused before anything is written: read as paths they
+    made a database at the filesystem root and a `duckdb:` folder in the working directory."""
+    if not url.startswith("duckdb://"):
+        rest = url.removeprefix("duckdb:").lstrip("/")
+        raise StoreURLError(f"{url!r}: a DuckDB store URL starts with duckdb:// — write duckdb:///{rest} "
+                            f"(absolute path /{rest}) or duckdb://{rest} (relative to the working directory)")
     path = url.removeprefix("duckdb://")
     if not path or path == "/":
         raise StoreURLError(f"{url!r}: give a file path, e.g. duckdb:///var/lib/tattletrail/events.duckdb")

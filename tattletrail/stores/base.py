@@ -47,6 +47,7 @@ class Batch:
 class WriteResult:
     inserted: int
     duplicates: int
+    refused: int = 0  # events the store would not keep: quarantined as `rejected-by-store`
 
 
 @dataclass

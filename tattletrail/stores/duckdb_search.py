@@ -23,9 +23,9 @@ if TYPE_CHECKING:
     from tattletrail.stores.duckdb import DuckDBStore
 
 DERIVED_FIELDS = ("event_id", "event_time", "ingest_time", "actor", "account", "outcome", "resource", "missing",
-                  "threat_level", "threat_score", "threat_rules", "annotations")
+                  "threat_level", "threat_score", "threat_rules", "annotations", "source")
 DOCUMENT_COLUMNS = ("event_id, event_time, ingest_time, actor, account, outcome, resource, missing, record, "
-                    "threat_level, threat_rules, annotations")
+                    "threat_level, threat_rules, annotations, source")
 
 
 def where(query: Node, since: datetime | None, until: datetime | None) -> Fragment:
@@ -81,10 +81,11 @@ def search(store: DuckDBStore, query: Node, since: datetime | None = None, until
 
 def document_of_row(row: tuple[Any, ...]) -> dict[str, Any]:
     """A row of DOCUMENT_COLUMNS as its document."""
-    event_id, event_time, ingest_time, actor, account, outcome, resource, missing, record, level, rules, notes = row
+    (event_id, event_time, ingest_time, actor, account, outcome, resource, missing, record, level, rules, notes,
+     source) = row
     event = Event(event_id=event_id, event_time=event_time, actor=actor, account=account, outcome=outcome,
                   resource=resource, missing=list(missing or []), record=orjson.loads(record),
-                  threat_level=level, threat_rules=list(rules or []), annotations=list(notes or []))
+                  threat_level=level, threat_rules=list(rules or []), annotations=list(notes or []), source=source)
     return document_of(event, ingest_time)
 
 

@@ -27,10 +27,17 @@ def document_of(event: Event, ingest_time: datetime | None = None) -> dict[str, 
         "threat_score": event.threat_score,
         "threat_rules": list(event.threat_rules),
         "annotations": list(event.annotations),
+        "source": event.source,
     })
     if ingest_time is not None:
         document["ingest_time"] = _iso(ingest_time)
     return document
+
+
+def document_id(event: Event) -> str:
+    """The `_id` of an event: its identity (eventID, eventTime), as on the embedded store, so a
+    record that reuses an eventID at another time is kept and a re-delivered one is a duplicate."""
+    return f"{event.event_id}@{_iso(event.event_time) or 'undated'}"
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -56,11 +63,47 @@ def indexed_document(event: Event, ingest_time: datetime | None) -> dict[str, An
     import orjson
 
     document = document_of(event, ingest_time)
+    _fit_scalars_to_mapping(document, event)
     for name in PAYLOAD_FIELDS:
         if name in document and document[name] is not None:
             document[name] = _indexable_payload(document[name])
     document["record"] = orjson.dumps(event.record).decode()
     return document
+
+
+def _fit_scalars_to_mapping(document: dict[str, Any], event: Event) -> None:
+    """A record is never refused for a scalar's type. `managementEvent: "True"` (a string some
+    producers write) against the boolean mapping becomes the boolean it spells; a value no mapped
+    type can take (a boolean `"yes"`, an unparseable `eventTime`, an object where a keyword is
+    mapped) is left out of the index only. The whole record stays in `record`, so reads give it
+    back exactly, and the query language reads it as the other stores do (query/python.py)."""
+    from tattletrail.query.fields import Kind, mapped_kinds
+
+    kinds = mapped_kinds()
+    for name in [name for name in document if name in RECORD_KINDS_CHECKED and name in kinds]:
+        value, kind = document[name], kinds[name]
+        if kind is Kind.BOOLEAN and not isinstance(value, bool):
+            spelled = str(value).lower() if isinstance(value, str) else None
+            if spelled in ("true", "false"):
+                document[name] = spelled == "true"
+            else:
+                del document[name]
+        elif kind is Kind.DATE:
+            document[name] = _iso(event.event_time) if name == "eventTime" and event.event_time else None
+        elif kind is Kind.OBJECT and not isinstance(value, (dict, list)) and value is not None:
+            del document[name]
+        elif kind in (Kind.KEYWORD, Kind.IP) and isinstance(value, dict):
+            del document[name]
+    if document.get("eventTime") is None:
+        document.pop("eventTime", None)
+
+
+# The record's own fields whose mapped type a value can fail (the derived ones are ours, always fit).
+RECORD_KINDS_CHECKED = frozenset({"eventVersion", "eventTime", "eventID", "eventName", "eventSource", "eventType",
+                                  "eventCategory", "awsRegion", "sourceIPAddress", "userAgent", "errorCode",
+                                  "errorMessage", "requestID", "sharedEventID", "recipientAccountId", "apiVersion",
+                                  "vpcEndpointId", "readOnly", "managementEvent", "userIdentity", "resources",
+                                  "tlsDetails"})
 
 
 def _indexable_payload(value: Any) -> Any:
@@ -81,7 +124,8 @@ def _cut_long_leaves(value: Any) -> Any:
 
 # The fields a read takes from the index; everything else comes from the `record` JSON.
 DERIVED_SOURCE_FIELDS = ["event_id", "event_time", "actor", "account", "outcome", "resource", "missing",
-                         "threat_level", "threat_score", "threat_rules", "annotations", "ingest_time", "record"]
+                         "threat_level", "threat_score", "threat_rules", "annotations", "ingest_time", "source",
+                         "record"]
 
 
 def document_from_source(source: dict[str, Any]) -> dict[str, Any]:
@@ -94,8 +138,9 @@ def document_from_source(source: dict[str, Any]) -> dict[str, Any]:
     for name in ("missing", "threat_rules", "annotations"):
         if document.get(name) is None:
             document[name] = []
-    if document.get("ingest_time") is None:
-        document.pop("ingest_time")
+    for name in ("ingest_time", "source"):
+        if document.get(name) is None:
+            document.pop(name)
     return document
 
 
