@@ -19,7 +19,7 @@ from tattletrail.query.python import leaf_text, values_at
 from tattletrail.query.tree import Node, fields_of
 from tattletrail.searches import SavedSearch, find_search, load_searches, parse_arguments
 from tattletrail.stores import Store
-from tattletrail.timespec import parse_duration, parse_instant, zone
+from tattletrail.timespec import parse_duration, parse_window, zone
 
 # Who, what, when, where: (heading, field) of the default table.
 DEFAULT_COLUMNS = [("time", "event_time"), ("actor", "actor"), ("eventName", "eventName"),
@@ -67,9 +67,9 @@ def search_command(
     if output_format not in FORMATS:
         raise typer.BadParameter(f"{output_format!r}: use one of {', '.join(FORMATS)}", param_hint="--format")
     with query_errors():
+        window = time_window(since, until, tz)
         target = store_from(store)
         tree = query_of(words, saved, target)
-        window = time_window(since, until, tz)
         documents = target.search(tree, since=window[0], until=window[1], limit=limit)
     columns = [(name, name) for name in fields.split(",") if name] if fields else DEFAULT_COLUMNS
     print_documents(documents, columns, output_format, zone_name=tz, full=not fields)
@@ -85,9 +85,9 @@ def count_command(
 ) -> None:
     """How many events match; per field value with --by, over time with --interval."""
     with query_errors():
+        window = time_window(since, until, tz)
         target = store_from(store)
         tree = query_of(words, saved, target)
-        window = time_window(since, until, tz)
         counted = target.count(tree, since=window[0], until=window[1], by=by,
                                interval=parse_duration(interval) if interval else None)
     if as_json:
@@ -146,8 +146,7 @@ def warn_unknown_fields(tree: Node, store: Store) -> None:
 
 
 def time_window(since: str | None, until: str | None, tz: str | None) -> tuple[datetime | None, datetime | None]:
-    now = datetime.now(timezone.utc)
-    return (parse_instant(since, now, tz) if since else None, parse_instant(until, now, tz) if until else None)
+    return parse_window(since, until, datetime.now(timezone.utc), tz)
 
 
 @contextmanager
