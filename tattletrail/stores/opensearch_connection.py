@@ -205,8 +205,9 @@ def detect_engine(client: Any, settings: ConnectionSettings) -> Engine:
         raise StoreUnavailable(f"{settings.redacted_url}: the cluster refused our credentials "
                                f"({error.status_code}); check the user and password (or IAM role)") from None
     except TransportError as error:
-        raise StoreUnavailable(f"{settings.redacted_url}: can't reach the cluster ({_short(error)}); "
-                               "is it running, and are host, port and http/https right?") from None
+        raise StoreUnavailable(f"{settings.redacted_url}: " + (unavailable_cluster(error) or (
+            f"can't reach the cluster ({_short(error)}); is it running, and are host, port and http/https "
+            "right?"))) from None
     version = info.get("version", {})
     return Engine(version.get("distribution", "elasticsearch"), str(version.get("number", "?")))
 
