@@ -6,7 +6,7 @@ import csv
 import io
 import sys
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator, Optional
 
 import orjson
@@ -19,6 +19,7 @@ from tattletrail.query.python import leaf_text, values_at
 from tattletrail.query.tree import Node, fields_of
 from tattletrail.searches import SavedSearch, find_search, load_searches, parse_arguments
 from tattletrail.stores import Store
+from tattletrail.stores.base import MAX_BUCKETS, Counted
 from tattletrail.timespec import parse_duration, parse_window, zone
 
 # Who, what, when, where: (heading, field) of the default table.
@@ -71,8 +72,12 @@ def search_command(
         target = store_from(store)
         tree = query_of(words, saved, target)
         documents = target.search(tree, since=window[0], until=window[1], limit=limit)
+        matched = (target.count(tree, since=window[0], until=window[1]).total if len(documents) >= limit
+                   else len(documents))
     columns = [(name, name) for name in fields.split(",") if name] if fields else DEFAULT_COLUMNS
     print_documents(documents, columns, output_format, zone_name=tz, full=not fields)
+    if matched > len(documents):  # on stderr, so json/csv output stays what a script reads
+        errors.print(f"{len(documents):,} of {matched:,} shown (--limit)", highlight=False, markup=False)
 
 
 def count_command(
@@ -86,10 +91,13 @@ def count_command(
     """How many events match; per field value with --by, over time with --interval."""
     with query_errors():
         window = time_window(since, until, tz)
+        asked = parse_duration(interval) if interval else None
+        if asked is not None and window[0] is not None and window[1] is None:
+            # [since, now): the histogram runs to now, so today's bucket is shown even when empty
+            window = (window[0], datetime.now(timezone.utc).replace(tzinfo=None))
         target = store_from(store)
         tree = query_of(words, saved, target)
-        counted = target.count(tree, since=window[0], until=window[1], by=by,
-                               interval=parse_duration(interval) if interval else None)
+        counted = target.count(tree, since=window[0], until=window[1], by=by, interval=asked)
     if as_json:
         print_json(counted.as_dict())
         return
@@ -98,6 +106,27 @@ def count_command(
         console.print(table(None, [by, "events"], counted.groups, numeric=["events"]))
     if counted.buckets:
         console.print(histogram(counted.buckets, tz), highlight=False, markup=False)
+    for note in bucket_notes(counted, asked):
+        console.print(note, highlight=False, markup=False)
+
+
+def bucket_notes(counted: Counted, asked: timedelta | None) -> list[str]:
+    """What a reader of the histogram must know to make its buckets add up to the count."""
+    notes = []
+    if asked is not None and counted.interval is not None and counted.interval != asked:
+        notes.append(f"interval widened from {describe_interval(asked)} to {describe_interval(counted.interval)}: "
+                     f"at most {MAX_BUCKETS:,} buckets (narrow --since/--until for finer buckets)")
+    if counted.untimed:
+        notes.append(f"{counted.untimed:,} events have no usable eventTime: counted, in no bucket")
+    return notes
+
+
+def describe_interval(interval: timedelta) -> str:
+    seconds = int(interval.total_seconds())
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def searches_command(as_json: bool = option_json()) -> None:

@@ -84,7 +84,7 @@ def count(store: OpenSearchStore, query: Node, since: datetime | None = None, un
     buckets: list[tuple[datetime, int]] = []
     if interval is not None:
         counts = {_from_millis(bucket["key"]): bucket["doc_count"] for bucket in found["buckets"]["buckets"]}
-        buckets = fill_buckets(counts, interval, since, until)
+        buckets, interval = fill_buckets(counts, interval, since, until)
     return Counted(total=answer["hits"]["total"]["value"], groups=groups, buckets=buckets, by=by, interval=interval)
 
 
