@@ -3,6 +3,7 @@ URL it can't read with one line that says what to do, and exit code 2."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -90,3 +91,21 @@ def test_version_and_shell_completion():
     completion = subprocess.run([sys.executable, "-m", "tattletrail", "--show-completion", "bash"],
                                 capture_output=True, text=True, timeout=60)
     assert "complete -o default -F" in completion.stdout and "tattletrail" in completion.stdout
+
+
+def test_waiting_for_a_locked_store_says_who_holds_it_and_how_long(tmp_path: Path):
+    import duckdb
+
+    url = f"duckdb:///{tmp_path / 'e.duckdb'}"
+    assert run_cli("ingest", logs_in(tmp_path), "--store", url).returncode == 0
+    holder = duckdb.connect(str(tmp_path / "e.duckdb"))  # this process holds the write lock
+    try:
+        result = subprocess.run([sys.executable, "-m", "tattletrail", "stats", "--store", url], capture_output=True,
+                                text=True, timeout=120, env={**os.environ, "TATTLETRAIL_LOCK_TIMEOUT": "3"})
+    finally:
+        holder.close()
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    waiting, failed = result.stderr.strip().splitlines()
+    assert waiting.startswith(f"waiting for {tmp_path / 'e.duckdb'}: locked by another process (PID {os.getpid()}")
+    assert "waiting up to 2s more" in waiting or "waiting up to 1s more" in waiting
+    assert failed.startswith("error: ") and "stayed locked" in failed and "TATTLETRAIL_LOCK_TIMEOUT" in failed

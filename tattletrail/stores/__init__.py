@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlparse
@@ -29,9 +30,14 @@ def duckdb_path(url: str) -> Path:
 
 
 def _duckdb(url: str) -> Store:
-    from tattletrail.stores.duckdb import DuckDBStore
+    from tattletrail.stores.duckdb import LOCK_TIMEOUT_ENV, DuckDBStore
 
-    return DuckDBStore(duckdb_path(url))
+    path = duckdb_path(url)
+    try:
+        timeout = float(os.environ.get(LOCK_TIMEOUT_ENV) or 60)
+    except ValueError:
+        raise StoreURLError(f"{LOCK_TIMEOUT_ENV}={os.environ[LOCK_TIMEOUT_ENV]!r}: give seconds, e.g. 120") from None
+    return DuckDBStore(path, lock_timeout=timeout)
 
 
 def _opensearch(url: str) -> Store:
