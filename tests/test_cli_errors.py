@@ -109,3 +109,24 @@ def test_waiting_for_a_locked_store_says_who_holds_it_and_how_long(tmp_path: Pat
     assert waiting.startswith(f"waiting for {tmp_path / 'e.duckdb'}: locked by another process (PID {os.getpid()}")
     assert "waiting up to 2s more" in waiting or "waiting up to 1s more" in waiting
     assert failed.startswith("error: ") and "stayed locked" in failed and "TATTLETRAIL_LOCK_TIMEOUT" in failed
+
+
+def test_ctrl_c_while_waiting_says_what_was_kept_and_how_to_resume(tmp_path: Path):
+    import signal
+
+    import duckdb
+
+    url = f"duckdb:///{tmp_path / 'e.duckdb'}"
+    assert run_cli("ingest", logs_in(tmp_path), "--store", url).returncode == 0
+    holder = duckdb.connect(str(tmp_path / "e.duckdb"))
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "tattletrail", "stats", "--store", url], text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert process.stderr is not None
+        assert process.stderr.readline().startswith("waiting for")  # blocks until the wait is announced
+        process.send_signal(signal.SIGINT)
+        _, rest = process.communicate(timeout=60)
+    finally:
+        holder.close()
+    assert process.returncode == 130 and "Traceback" not in rest
+    assert "Interrupted: everything already stored is kept; run the same command again to resume." in rest

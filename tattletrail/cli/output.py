@@ -25,6 +25,9 @@ errors = Console(stderr=True, soft_wrap=True)
 USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, StoreURLError, TimeSpecError)
 
 
+INTERRUPTED = "Interrupted: everything already stored is kept; run the same command again to resume."
+
+
 @contextmanager
 def fail_cleanly() -> Iterator[None]:
     from tattletrail.sources.base import SourceError
@@ -35,6 +38,11 @@ def fail_cleanly() -> Iterator[None]:
         yield
     except (*USER_ERRORS, SourceError, StoreLocked, StoreUnavailable) as error:
         fail(str(error))
+    except SystemExit as done:
+        # Typer turns Ctrl-C into a silent exit 130 (`ingest` says what it stored itself): say it here.
+        if done.code == 130 and isinstance(getattr(done.__context__, "__cause__", None), KeyboardInterrupt):
+            errors.print(INTERRUPTED, highlight=False, markup=False)
+        raise
     except Exception as error:
         if "opensearchpy" not in sys.modules:
             raise

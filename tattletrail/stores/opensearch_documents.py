@@ -79,8 +79,8 @@ def _fit_scalars_to_mapping(document: dict[str, Any], event: Event) -> None:
     back exactly, and the query language reads it as the other stores do (query/python.py)."""
     from tattletrail.query.fields import Kind, mapped_kinds
 
-    kinds = mapped_kinds()
-    for name in [name for name in document if name in RECORD_KINDS_CHECKED and name in kinds]:
+    kinds = mapped_kinds()  # the record's own top-level fields, by the mapping (derived ones always fit)
+    for name in [name for name in event.record if name in kinds and name in document]:
         value, kind = document[name], kinds[name]
         if kind is Kind.BOOLEAN and not isinstance(value, bool):
             spelled = str(value).lower() if isinstance(value, str) else None
@@ -94,16 +94,11 @@ def _fit_scalars_to_mapping(document: dict[str, Any], event: Event) -> None:
             del document[name]
         elif kind in (Kind.KEYWORD, Kind.IP) and isinstance(value, dict):
             del document[name]
+        elif kind is Kind.FLAT:
+            continue  # payloads: made indexable below, whatever their shape
     if document.get("eventTime") is None:
         document.pop("eventTime", None)
 
-
-# The record's own fields whose mapped type a value can fail (the derived ones are ours, always fit).
-RECORD_KINDS_CHECKED = frozenset({"eventVersion", "eventTime", "eventID", "eventName", "eventSource", "eventType",
-                                  "eventCategory", "awsRegion", "sourceIPAddress", "userAgent", "errorCode",
-                                  "errorMessage", "requestID", "sharedEventID", "recipientAccountId", "apiVersion",
-                                  "vpcEndpointId", "readOnly", "managementEvent", "userIdentity", "resources",
-                                  "tlsDetails"})
 
 
 def _indexable_payload(value: Any) -> Any:
