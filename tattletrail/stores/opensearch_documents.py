@@ -7,6 +7,7 @@ original field keeps its name (and its mapping in mappings/cloudtrail-template.j
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from tattletrail.event import Event
@@ -77,28 +78,32 @@ def _fit_scalars_to_mapping(document: dict[str, Any], event: Event) -> None:
     type can take (a boolean `"yes"`, an unparseable `eventTime`, an object where a keyword is
     mapped) is left out of the index only. The whole record stays in `record`, so reads give it
     back exactly, and the query language reads it as the other stores do (query/python.py)."""
+    kinds = _record_field_kinds()
+    for name in kinds.keys() & event.record.keys():
+        value, kind = document.get(name), kinds[name]
+        if value is None or isinstance(value, _FITTING[kind]):
+            continue
+        if kind == "boolean" and isinstance(value, str) and value.lower() in ("true", "false"):
+            document[name] = value.lower() == "true"
+        elif kind == "date" and event.event_time is not None:
+            document[name] = _iso(event.event_time)
+        else:
+            del document[name]
+
+
+# What each mapped type takes as it is; anything else is fitted or left out of the index.
+_FITTING: dict[str, tuple[type, ...]] = {"boolean": (bool,), "date": (), "object": (dict, list),
+                                         "keyword": (str, int, float, bool, list)}
+
+
+@cache
+def _record_field_kinds() -> dict[str, str]:
+    """The record's own top-level fields the mapping types, read from mappings/ once."""
     from tattletrail.query.fields import Kind, mapped_kinds
 
-    kinds = mapped_kinds()  # the record's own top-level fields, by the mapping (derived ones always fit)
-    for name in [name for name in event.record if name in kinds and name in document]:
-        value, kind = document[name], kinds[name]
-        if kind is Kind.BOOLEAN and not isinstance(value, bool):
-            spelled = str(value).lower() if isinstance(value, str) else None
-            if spelled in ("true", "false"):
-                document[name] = spelled == "true"
-            else:
-                del document[name]
-        elif kind is Kind.DATE:
-            document[name] = _iso(event.event_time) if name == "eventTime" and event.event_time else None
-        elif kind is Kind.OBJECT and not isinstance(value, (dict, list)) and value is not None:
-            del document[name]
-        elif kind in (Kind.KEYWORD, Kind.IP) and isinstance(value, dict):
-            del document[name]
-        elif kind is Kind.FLAT:
-            continue  # payloads: made indexable below, whatever their shape
-    if document.get("eventTime") is None:
-        document.pop("eventTime", None)
-
+    types = {Kind.BOOLEAN: "boolean", Kind.DATE: "date", Kind.OBJECT: "object", Kind.KEYWORD: "keyword",
+             Kind.IP: "keyword"}
+    return {name: types[kind] for name, kind in mapped_kinds().items() if "." not in name and kind in types}
 
 
 def _indexable_payload(value: Any) -> Any:
