@@ -134,15 +134,14 @@ def show_summary(summary: IngestSummary, as_json: bool, chosen: EventFilter | No
     else:
         console.print(describe_ingest(summary, chosen), highlight=False)
     if summary.interrupted:
-        errors.print(f"Interrupted: {summary.ingested:,} events stored are kept. Run the same command again "
-                     "to resume: finished files are skipped, stored events are not stored twice.",
+        errors.print(f"Interrupted: the {summary.ingested:,} events this run stored are kept. Run the same "
+                     "command again to resume: finished files are skipped, stored events are not stored twice.",
                      highlight=False, markup=False)
-    elif chosen is not None and nothing_read(summary):
-        outside = f" inside {chosen.describe()}" if chosen is not None and chosen.active else ""
+    elif chosen is not None and nothing_read(summary):  # a one-shot ingest (not --sqs/--follow)
+        outside = f" inside {chosen.describe()}" if chosen.active else ""
         errors.print(f"warning: no event could be read{outside} "
                      f"({summary.objects:,} files read, {summary.filtered:,} events outside the filters, "
-                     f"{chosen.files_outside if chosen else 0:,} files outside them by their path).",
-                     highlight=False, markup=False)
+                     f"{chosen.files_outside:,} files outside them by their path).", highlight=False, markup=False)
 
 
 def describe_ingest(summary: IngestSummary, chosen: EventFilter | None = None) -> str:
