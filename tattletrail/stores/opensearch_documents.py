@@ -14,7 +14,7 @@ from tattletrail.event import Event
 
 
 def document_of(event: Event, ingest_time: datetime | None = None) -> dict[str, Any]:
-    """The document to index for `event`; its `_id` should be `event.event_id`."""
+    """The document to index for `event`; its `_id` is `document_id(event)`."""
     document = dict(event.record)
     document.update({
         "event_id": event.event_id,
