@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from tattletrail.event import normalize
+from tattletrail.event import Event, normalize
 from tattletrail.reader import Problem, Skipped, read_records
 from tattletrail.sources.base import LogObject
 from tattletrail.stores.base import Batch, JoinsBatches, LedgerEntry, QuarantineEntry, Store, WriteResult
@@ -46,6 +46,8 @@ class IngestSummary:
     duplicates: int = 0
     quarantined: int = 0
     skipped: int = 0
+    filtered: int = 0  # records outside --account/--region/--since/--until
+    interrupted: bool = False  # stopped by Ctrl-C: what was stored is kept, a re-run resumes
     skipped_reasons: Counter[str] = field(default_factory=Counter)
     quarantine_reasons: Counter[str] = field(default_factory=Counter)
     threat_levels: Counter[str] = field(default_factory=Counter)  # events read, by level (rules on)
@@ -67,6 +69,8 @@ class IngestSummary:
             "quarantined": self.quarantined,
             "skipped": self.skipped,
             "skipped_reasons": dict(self.skipped_reasons),
+            "filtered": self.filtered,
+            "interrupted": self.interrupted,
             "quarantine_reasons": dict(self.quarantine_reasons),
             "threat_levels": dict(self.threat_levels),
             "alerts_sent": self.alerts_sent,
@@ -76,18 +80,23 @@ class IngestSummary:
 
 
 Progress = Callable[[IngestSummary, LogObject], None]
+# Which events to store (the CLI's --account/--region/--since/--until on local files); an object
+# with events left out is not ledgered, so a later run without the filter still reads it.
+KeepEvent = Callable[[Event], bool]
 
 
 def ingest(objects: Iterable[LogObject], store: Store, *, batch_events: int | None = BATCH_EVENTS,
            on_object: Progress | None = None, should_stop: Callable[[], bool] | None = None,
-           rules: RuleSet | None = None, alerter: RuleAlerter | None = None) -> IngestSummary:
+           rules: RuleSet | None = None, alerter: RuleAlerter | None = None,
+           keep: KeepEvent | None = None) -> IngestSummary:
     """Read every object not yet in the ledger into `store`; return what happened.
 
     With `rules`, every event is scored before it is stored; `alerter` sends the alerts of rules
     with destinations once their batch is stored.
 
     `should_stop` is asked before each object: once it says yes, what was read is written and the
-    run ends (a worker told to stop finishes its current object, and no more).
+    run ends (a worker told to stop finishes its current object, and no more). Ctrl-C ends the run
+    too: the batches already handed to the store are written, the rest is read again next time.
     """
     summary = IngestSummary(store=store.url)
     started = time.perf_counter()
@@ -95,17 +104,21 @@ def ingest(objects: Iterable[LogObject], store: Store, *, batch_events: int | No
     scorer = _Scorer(rules, alerter, summary)
     with _collector_paused(), _BackgroundWriter(store, summary, scorer, transaction) as writer:
         batches = _Batches(writer, min(transaction, READ_BATCH_EVENTS))
-        for log_object in _not_ledgered(objects, store, summary):
-            if should_stop and should_stop():
-                break
-            count = _read_object(log_object, batches, summary)
-            if count is not None:
-                batches.current.ledger.append(LedgerEntry(log_object.uri, log_object.etag, count, _now()))
-            summary.objects += 1
-            batches.write_if_full()
-            if on_object:
-                on_object(summary, log_object)
-        batches.write(final=True)
+        try:
+            for log_object in _not_ledgered(objects, store, summary):
+                if should_stop and should_stop():
+                    break
+                count = _read_object(log_object, batches, summary, keep)
+                if count is not None:
+                    batches.current.ledger.append(LedgerEntry(log_object.uri, log_object.etag, count, _now()))
+                summary.objects += 1
+                batches.write_if_full()
+                if on_object:
+                    on_object(summary, log_object)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+        else:
+            batches.write(final=True)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -179,6 +192,9 @@ class _BackgroundWriter:
             self._pending = None
             self._summary.ingested += result.inserted
             self._summary.duplicates += result.duplicates
+            if result.refused:
+                self._summary.quarantined += result.refused
+                self._summary.quarantine_reasons["rejected-by-store"] += result.refused
             after_stored, self._after_stored = self._after_stored, []
             for action in after_stored:
                 action()
@@ -221,10 +237,12 @@ class _Scorer:
         self._summary.alerts_failed = list(self._alerter.delivery.failed)
 
 
-def _read_object(log_object: LogObject, batches: _Batches, summary: IngestSummary) -> int | None:
-    """Add the object's events and problems to the batches; the event count, or None to retry later."""
+def _read_object(log_object: LogObject, batches: _Batches, summary: IngestSummary,
+                 keep: KeepEvent | None = None) -> int | None:
+    """Add the object's events and problems to the batches; the event count, or None when the
+    object must not be ledgered (to retry later, or some of its events were filtered out)."""
     count = 0
-    retry_later = False
+    retry_later = filtered = False
     try:
         stream = log_object.open()
     except OSError as error:
@@ -234,6 +252,10 @@ def _read_object(log_object: LogObject, batches: _Batches, summary: IngestSummar
     for item in items:
         if isinstance(item, dict):
             event = normalize(item, log_object.uri)
+            if keep is not None and not keep(event):
+                summary.filtered += 1
+                filtered = True
+                continue
             batches.current.events.append(event)
             count += 1
             batches.write_if_full()
@@ -249,7 +271,7 @@ def _read_object(log_object: LogObject, batches: _Batches, summary: IngestSummar
         elif isinstance(item, Skipped):
             summary.skipped += 1
             summary.skipped_reasons[item.reason] += 1
-    return None if retry_later else count
+    return None if retry_later or filtered else count
 
 
 @contextmanager

@@ -61,3 +61,15 @@ def parse_instant(text: str, now: datetime, tz: str | None = None) -> datetime:
 
 def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def parse_window(since: str | None, until: str | None, now: datetime,
+                 tz: str | None = None) -> tuple[datetime | None, datetime | None]:
+    """`--since` and `--until` together: a window that ends before it starts is a mistake (the
+    two swapped, or a relative time read the wrong way), never an empty answer."""
+    start = parse_instant(since, now, tz) if since else None
+    end = parse_instant(until, now, tz) if until else None
+    if start is not None and end is not None and start >= end:
+        raise TimeSpecError(f"--since {since} ({start:%Y-%m-%d %H:%M:%S} UTC) is not before --until {until} "
+                            f"({end:%Y-%m-%d %H:%M:%S} UTC): swap them, or widen the window")
+    return start, end

@@ -67,7 +67,7 @@ def put(store: Any, records: list[dict[str, Any]], ingest_time: datetime | None 
 def set_ingest_time(store: Any, event_ids: list[str], moment: datetime) -> None:
     if hasattr(store, "client"):  # OpenSearch: index the same documents again with the new time
         hits = store.client.search(index=store.events_pattern, body={
-            "query": {"ids": {"values": event_ids}}, "size": len(event_ids)})["hits"]["hits"]
+            "query": {"terms": {"event_id": event_ids}}, "size": len(event_ids)})["hits"]["hits"]
         for hit in hits:
             document = dict(hit["_source"], ingest_time=moment.isoformat(timespec="milliseconds") + "Z")
             store.client.index(index=hit["_index"], id=hit["_id"], body=document)

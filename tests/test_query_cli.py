@@ -126,7 +126,7 @@ def test_count_interval_draws_a_histogram_with_empty_buckets(store_url: str) -> 
 
 def test_count_interval_json_has_buckets(store_url: str) -> None:
     result = run_cli(store_url, "count", "actor:root", "--interval", "1d", "--json")
-    assert json.loads(result.stdout) == {"count": 3, "interval_seconds": 86400.0, "buckets": [
+    assert json.loads(result.stdout) == {"count": 3, "interval_seconds": 86400.0, "untimed": 0, "buckets": [
         {"start": "2024-05-02T00:00:00Z", "count": 1}, {"start": "2024-05-03T00:00:00Z", "count": 2}]}
 
 
@@ -160,3 +160,18 @@ def test_a_long_actor_is_cut_in_the_role_so_the_person_stays_visible() -> None:
     assert shorten_actor(actor, 34) == "AWSReservedSSO_A…/mike@example.com"
     assert shorten_actor("bob", 34) == "bob"
     assert len(shorten_actor("role/" + "s" * 40, 34)) == 34
+
+
+def test_actors_cut_in_the_middle_stay_distinct_within_the_table() -> None:
+    from tattletrail.cli.output import shorten_distinct
+
+    actors = {"AWSReservedSSO_AdministratorAccess_a72991b9e8c14743/mike@example.com",
+              "AWSReservedSSO_AdministratorAccess_0c3f66e1d2b4a9f0/mike@example.com",
+              "AWSReservedSSO_ReadOnlyAccess_5e1d0b6c7a8f9e2d/nina@example.com", "bob"}
+    short = shorten_distinct(actors, 34)
+    assert len(set(short.values())) == len(actors)  # two rows never look like one
+    assert short["bob"] == "bob"
+    for actor, text in short.items():
+        head, _, tail = text.partition("…")
+        assert actor.startswith(head) and actor.endswith(tail)  # both ends kept
+    assert short["AWSReservedSSO_ReadOnlyAccess_5e1d0b6c7a8f9e2d/nina@example.com"].endswith("/nina@example.com")

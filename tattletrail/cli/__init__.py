@@ -6,6 +6,8 @@ import sys
 
 import typer
 
+from tattletrail import __version__
+
 from tattletrail.cli import admin as admin_commands
 from tattletrail.cli import checks as check_commands
 from tattletrail.cli import dashboards as dashboard_commands
@@ -23,9 +25,21 @@ app = typer.Typer(
     name="tattletrail",
     help="CloudTrail into answers and alarms: ingest, query, check, report.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
 )
+
+
+def _show_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"tattletrail {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                          help="Print the version and exit.")) -> None:
+    """CloudTrail into answers and alarms: ingest, query, check, report."""
 ingest_commands.register(app)
 admin_commands.register(app)
 generate_commands.register(app)

@@ -6,8 +6,7 @@ from typing import Optional
 
 import typer
 
-from tattletrail.cli.output import console, errors, option_json, option_store, print_json, store_from, table
-from tattletrail.stores.base import StoreUnavailable
+from tattletrail.cli.output import console, option_json, option_store, print_json, store_from, table
 
 
 def register(app: typer.Typer) -> None:
@@ -21,10 +20,7 @@ def setup_command(store: Optional[str] = option_store(),
     """Install what the store needs (OpenSearch: index templates, lifecycle policy, ledger and
     quarantine indices). Safe to run again: what is current is left alone."""
     target = store_from(store, create=not dry_run)
-    try:
-        steps = target.setup(dry_run=dry_run)
-    except StoreUnavailable as error:
-        _fail(str(error))
+    steps = target.setup(dry_run=dry_run)  # StoreUnavailable: one line and exit 2 (cli/output.fail_cleanly)
     if as_json:
         print_json({"store": target.url, "dry_run": dry_run, "steps": [step.as_dict() for step in steps]})
         return
@@ -53,7 +49,3 @@ def doctor_command(store: Optional[str] = option_store(), as_json: bool = option
     if failed:
         raise typer.Exit(1)
 
-
-def _fail(message: str) -> None:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(2)

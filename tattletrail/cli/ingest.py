@@ -13,8 +13,9 @@ from tattletrail.cli.output import console, errors, option_json, option_store, p
 from tattletrail.cli.rules import describe_threats, option_rules, rules_for_ingest
 from tattletrail.ingest import BATCH_EVENTS, IngestSummary, ingest
 from tattletrail.sources.base import LogObject
+from tattletrail.sources.filters import EventFilter
 from tattletrail.sources.local import local_objects
-from tattletrail.timespec import parse_instant
+from tattletrail.timespec import parse_window
 
 
 def register(app: typer.Typer) -> None:
@@ -27,10 +28,10 @@ def ingest_command(
     sources: list[str] = typer.Argument(None, help="Files, folders (recursive), s3://bucket/prefix, or "
                                         "cloudtrail-api:// (LookupEvents)."),
     store: Optional[str] = option_store(),
-    account: list[str] = typer.Option([], "--account", help="S3: only these account ids (repeatable)."),
-    region: list[str] = typer.Option([], "--region", help="S3: only these regions (repeatable)."),
-    since: Optional[str] = typer.Option(None, help="S3: only log files from this time on (24h, 7d, ISO)."),
-    until: Optional[str] = typer.Option(None, help="S3: only log files before this time."),
+    account: list[str] = typer.Option([], "--account", help="Only these account ids (repeatable)."),
+    region: list[str] = typer.Option([], "--region", help="Only these regions (repeatable)."),
+    since: Optional[str] = typer.Option(None, help="Only events from this time on (24h, 7d, ISO)."),
+    until: Optional[str] = typer.Option(None, help="Only events before this time."),
     profile: Optional[str] = typer.Option(None, help="S3: AWS profile (default: standard boto3 credentials)."),
     endpoint_url: Optional[str] = typer.Option(None, help="S3: endpoint URL (S3-compatible storage, tests)."),
     batch_events: Optional[int] = typer.Option(BATCH_EVENTS, min=1, help="Events per write transaction (default: "
@@ -50,9 +51,12 @@ def ingest_command(
                                   "can score them later)."),
     as_json: bool = option_json(),
 ) -> None:
-    """Read CloudTrail log files into the store. Re-runs skip what is done; nothing is stored twice."""
+    """Read CloudTrail log files into the store. Re-runs skip what is done; nothing is stored twice.
+
+    Exit code 0: all read; 3: some files or records were quarantined (the rest is stored); 4: nothing
+    could be read (no log files found or matched, or none held an event); 130: interrupted (Ctrl-C)."""
     now = datetime.now(timezone.utc)
-    window = (parse_instant(since, now) if since else None, parse_instant(until, now) if until else None)
+    window = parse_window(since, until, now)
     target = store_from(store, create=True)
     if sqs or follow or metrics_port is not None:
         from tattletrail.cli.ingest_continuous import run_continuous
@@ -68,6 +72,12 @@ def ingest_command(
         raise typer.BadParameter("name what to read: files, folders, s3://bucket/prefix, cloudtrail-api://, "
                                  "or --sqs QUEUE_URL", param_hint="SOURCES")
 
+    chosen = EventFilter(frozenset(account), frozenset(region), window[0], window[1])
+    keep = chosen if chosen.active and any("://" not in source for source in sources) else None
+
+    def warn(notice: str) -> None:
+        errors.print(f"warning: {notice}", highlight=False, markup=False)
+
     def objects() -> Iterator[LogObject]:
         for source in sources:
             if source.startswith("s3://"):
@@ -81,7 +91,7 @@ def ingest_command(
                 yield from lookup_events_objects(source, regions=region, since=window[0], until=window[1],
                                                  profile=profile, endpoint_url=endpoint_url)
             else:
-                yield from local_objects(source)
+                yield from local_objects(source, chosen if chosen.active else None, report=warn)
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=errors, transient=True, disable=not errors.is_terminal) as progress:
@@ -94,23 +104,55 @@ def ingest_command(
         rules, alerter = rules_for_ingest(rules_dir, no_rules)
         with alerter or nullcontext():
             summary = ingest(objects(), target, batch_events=batch_events, on_object=show, rules=rules,
-                             alerter=alerter)
-    show_summary(summary, as_json)
+                             alerter=alerter, keep=keep)
+    show_summary(summary, as_json, chosen)
+    raise typer.Exit(exit_code(summary))
 
 
-def show_summary(summary: IngestSummary, as_json: bool) -> None:
+# `ingest` exit codes, so a cron job notices (README "Ingesting").
+EXIT_QUARANTINED = 3
+EXIT_NOTHING_READ = 4
+EXIT_INTERRUPTED = 130
+
+
+def exit_code(summary: IngestSummary) -> int:
+    if summary.interrupted:
+        return EXIT_INTERRUPTED
+    if nothing_read(summary):
+        return EXIT_NOTHING_READ
+    return EXIT_QUARANTINED if summary.quarantined else 0
+
+
+def nothing_read(summary: IngestSummary) -> bool:
+    """No event read, and not because everything was ingested before."""
+    return summary.events_read == 0 and not summary.skipped_reasons.get("already-ingested")
+
+
+def show_summary(summary: IngestSummary, as_json: bool, chosen: EventFilter | None = None) -> None:
     if as_json:
         print_json(summary.as_dict())
-        return
-    console.print(describe_ingest(summary), highlight=False)
+    else:
+        console.print(describe_ingest(summary, chosen), highlight=False)
+    if summary.interrupted:
+        errors.print(f"Interrupted: the {summary.ingested:,} events this run stored are kept. Run the same "
+                     "command again to resume: finished files are skipped, stored events are not stored twice.",
+                     highlight=False, markup=False)
+    elif chosen is not None and nothing_read(summary):  # a one-shot ingest (not --sqs/--follow)
+        outside = f" inside {chosen.describe()}" if chosen.active else ""
+        errors.print(f"warning: no event could be read{outside} "
+                     f"({summary.objects:,} files read, {summary.filtered:,} events outside the filters, "
+                     f"{chosen.files_outside:,} files outside them by their path).", highlight=False, markup=False)
 
 
-def describe_ingest(summary: IngestSummary) -> str:
+def describe_ingest(summary: IngestSummary, chosen: EventFilter | None = None) -> str:
     rate = summary.events_read / summary.seconds if summary.seconds else 0.0
     lines = [f"Ingested {summary.ingested:,} events from {summary.objects:,} files into {summary.store} "
              f"in {summary.seconds:.1f}s ({rate:,.0f} events/s)."]
     if summary.duplicates:
         lines.append(f"  {summary.duplicates:,} already stored (same event identity), not stored again.")
+    if summary.filtered or (chosen is not None and chosen.files_outside):
+        lines.append(f"  outside {chosen.describe() if chosen else 'the filters'}: "
+                     f"{summary.filtered:,} events, {chosen.files_outside if chosen else 0:,} files (by their path).")
     if summary.skipped:
         reasons = ", ".join(f"{reason} {count:,}" for reason, count in summary.skipped_reasons.most_common())
         lines.append(f"  {summary.skipped:,} files skipped: {reasons}.")

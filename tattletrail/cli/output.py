@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from datetime import datetime
@@ -17,24 +18,47 @@ from tattletrail.packs import PackError
 from tattletrail.stores import Store, StoreURLError, duckdb_path, open_store
 from tattletrail.timespec import TimeSpecError
 
-# Piped output is not cut to 80 columns; scripts should still prefer --json.
-console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+# Piped output is not cut to 80 columns (200, or $COLUMNS); scripts should still prefer --json.
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else int(os.environ.get("COLUMNS") or 200))
 errors = Console(stderr=True, soft_wrap=True)
 
 # Library errors whose message is the whole story: one clear line and exit code 2, no traceback.
 USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, PackError, StoreURLError, TimeSpecError)
 
 
+INTERRUPTED = "Interrupted: everything already stored is kept; run the same command again to resume."
+
+
 @contextmanager
 def fail_cleanly() -> Iterator[None]:
     from tattletrail.sources.base import SourceError
+    from tattletrail.stores.base import StoreUnavailable
     from tattletrail.stores.duckdb import StoreLocked
 
     try:
         yield
-    except (*USER_ERRORS, SourceError, StoreLocked) as error:
-        errors.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
-        sys.exit(2)
+    except (*USER_ERRORS, SourceError, StoreLocked, StoreUnavailable) as error:
+        fail(str(error))
+    except SystemExit as done:
+        # Typer turns Ctrl-C into a silent exit 130 (`ingest` says what it stored itself): say it here.
+        if done.code == 130 and isinstance(getattr(done.__context__, "__cause__", None), KeyboardInterrupt):
+            errors.print(INTERRUPTED, highlight=False, markup=False)
+        raise
+    except Exception as error:
+        if "opensearchpy" not in sys.modules:
+            raise
+        from tattletrail.stores.opensearch_connection import unavailable_cluster
+
+        refused = unavailable_cluster(error)
+        if refused is None:
+            raise
+        fail(refused)
+
+
+def fail(message: str) -> None:
+    """One clear line on stderr and exit code 2: what `doctor` would say, on every command."""
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    sys.exit(2)
 
 
 def store_from(url: str | None, create: bool = False) -> Store:
@@ -64,36 +88,59 @@ def _jsonable(value: Any) -> Any:
 # Columns of prose that may wrap; every other column stays on one line (cut with … if need be),
 # so a row of a who-did-what table is one line of the terminal.
 WRAPPING_COLUMNS = ("description", "detail")
-# Long values that would push everything else off a terminal line; time is never cut.
-COLUMN_WIDTHS = {"time": (19, 19), "actor": (5, 34), "resource": (8, 26)}
+# Long values that would push everything else off a terminal line: shortened in the middle (both
+# ends kept, distinct values kept distinct), to a width that grows with the terminal. Time is never cut.
+SHORTENED_COLUMNS = {"actor": (34, 4), "resource": (26, 6)}  # (least width, share of the terminal: 1/n)
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
           numeric: Sequence[str] = ()) -> Table:
     view = Table(title=title, title_justify="left", box=None, header_style="bold", pad_edge=False)
-    for column in columns:
+    texts = [[_cell(value) for value in row] for row in rows]
+    for at, column in enumerate(columns):
         wraps = column in WRAPPING_COLUMNS
-        least, most = COLUMN_WIDTHS.get(column, (len(column), None))
+        whole = max([len(column)] + [len(cells[at]) for cells in texts]) if column == "time" else len(column)
         view.add_column(column, justify="right" if column in numeric else "left", no_wrap=not wraps,
-                        overflow="fold" if wraps else "ellipsis", min_width=least, max_width=most)
-    actor_at = list(columns).index("actor") if "actor" in columns else None
-    for row in rows:
-        cells = [_cell(value) for value in row]
-        if actor_at is not None:
-            cells[actor_at] = shorten_actor(cells[actor_at], COLUMN_WIDTHS["actor"][1])
+                        overflow="fold" if wraps else "ellipsis", min_width=whole)
+    for at, column in enumerate(columns):
+        if column in SHORTENED_COLUMNS:
+            least, share = SHORTENED_COLUMNS[column]
+            short = shorten_distinct({cells[at] for cells in texts}, max(least, console.width // share))
+            for cells in texts:
+                cells[at] = short[cells[at]]
+    for cells in texts:
         view.add_row(*cells)
     return view
 
 
+def shorten_distinct(values: set[str], width: int) -> dict[str, str]:
+    """Each value shortened in the middle to `width`, except that two values never look the same:
+    those that would are given more room until they differ (or are shown whole)."""
+    short = {value: shorten_middle(value, width) for value in values}
+    room = width
+    while len(set(short.values())) < len(short) and room < max(map(len, values)):
+        room += 1
+        seen: dict[str, int] = {}
+        for text in short.values():
+            seen[text] = seen.get(text, 0) + 1
+        short = {value: shorten_middle(value, room) if seen[text] > 1 else text for value, text in short.items()}
+    return short
+
+
 def shorten_actor(actor: str, width: int) -> str:
-    """`ROLE/SESSION` cut in the role, so the session (the person: mike@example.com) stays visible."""
-    if len(actor) <= width or "/" not in actor:
-        return actor
-    role, session = actor.split("/", 1)
-    room = width - len(session) - 2  # "…/"
-    if room < 4:
-        return actor[: width - 1] + "…"
-    return f"{role[:room]}…/{session}"
+    return shorten_middle(actor, width)
+
+
+def shorten_middle(text: str, width: int) -> str:
+    """`text` cut in the middle, keeping both ends: the end of `ROLE/SESSION` (the person,
+    mike@example.com) whole when it fits, and the start of the role."""
+    if len(text) <= width:
+        return text
+    tail = max((width - 1) // 2, len(text) - text.rfind("/") if "/" in text else 0)
+    if width - 1 - tail < 4:
+        tail = (width - 1) // 2
+    head = width - 1 - tail
+    return f"{text[:head]}…{text[len(text) - tail:]}"
 
 
 def _cell(value: Any) -> str:

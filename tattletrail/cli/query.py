@@ -6,7 +6,7 @@ import csv
 import io
 import sys
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator, Optional
 
 import orjson
@@ -19,7 +19,8 @@ from tattletrail.query.python import leaf_text, values_at
 from tattletrail.query.tree import Node
 from tattletrail.searches import SavedSearch, find_search, load_searches, parse_arguments, search_directories, searches_folder
 from tattletrail.stores import Store
-from tattletrail.timespec import parse_duration, parse_instant, zone
+from tattletrail.stores.base import MAX_BUCKETS, Counted
+from tattletrail.timespec import parse_duration, parse_window, zone
 
 # Who, what, when, where: (heading, field) of the default table.
 DEFAULT_COLUMNS = [("time", "event_time"), ("actor", "actor"), ("eventName", "eventName"),
@@ -74,12 +75,16 @@ def search_command(
     if output_format not in FORMATS:
         raise typer.BadParameter(f"{output_format!r}: use one of {', '.join(FORMATS)}", param_hint="--format")
     with query_errors():
+        window = time_window(since, until, tz)
         target = store_from(store)
         tree = query_of(words, saved, target, searches_dir)
-        window = time_window(since, until, tz)
         documents = target.search(tree, since=window[0], until=window[1], limit=limit)
+        matched = (target.count(tree, since=window[0], until=window[1]).total if len(documents) >= limit
+                   else len(documents))
     columns = [(name, name) for name in fields.split(",") if name] if fields else DEFAULT_COLUMNS
     print_documents(documents, columns, output_format, zone_name=tz, full=not fields)
+    if matched > len(documents):  # on stderr, so json/csv output stays what a script reads
+        errors.print(f"{len(documents):,} of {matched:,} shown (--limit)", highlight=False, markup=False)
 
 
 def count_command(
@@ -93,11 +98,14 @@ def count_command(
 ) -> None:
     """How many events match; per field value with --by, over time with --interval."""
     with query_errors():
+        window = time_window(since, until, tz)
+        asked = parse_duration(interval) if interval else None
+        if asked is not None and window[0] is not None and window[1] is None:
+            # [since, now): the histogram runs to now, so today's bucket is shown even when empty
+            window = (window[0], datetime.now(timezone.utc).replace(tzinfo=None))
         target = store_from(store)
         tree = query_of(words, saved, target, searches_dir)
-        window = time_window(since, until, tz)
-        counted = target.count(tree, since=window[0], until=window[1], by=by,
-                               interval=parse_duration(interval) if interval else None)
+        counted = target.count(tree, since=window[0], until=window[1], by=by, interval=asked)
     if as_json:
         print_json(counted.as_dict())
         return
@@ -106,6 +114,27 @@ def count_command(
         console.print(table(None, [by, "events"], counted.groups, numeric=["events"]))
     if counted.buckets:
         console.print(histogram(counted.buckets, tz), highlight=False, markup=False)
+    for note in bucket_notes(counted, asked):
+        console.print(note, highlight=False, markup=False)
+
+
+def bucket_notes(counted: Counted, asked: timedelta | None) -> list[str]:
+    """What a reader of the histogram must know to make its buckets add up to the count."""
+    notes = []
+    if asked is not None and counted.interval is not None and counted.interval != asked:
+        notes.append(f"interval widened from {describe_interval(asked)} to {describe_interval(counted.interval)}: "
+                     f"at most {MAX_BUCKETS:,} buckets (narrow --since/--until for finer buckets)")
+    if counted.untimed:
+        notes.append(f"{counted.untimed:,} events have no usable eventTime: counted, in no bucket")
+    return notes
+
+
+def describe_interval(interval: timedelta) -> str:
+    seconds = int(interval.total_seconds())
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def searches_command(searches_dir: Optional[str] = option_searches(), as_json: bool = option_json()) -> None:
@@ -152,8 +181,7 @@ def warn_unknown_fields(tree: Node, store: Store) -> None:
 
 
 def time_window(since: str | None, until: str | None, tz: str | None) -> tuple[datetime | None, datetime | None]:
-    now = datetime.now(timezone.utc)
-    return (parse_instant(since, now, tz) if since else None, parse_instant(until, now, tz) if until else None)
+    return parse_window(since, until, datetime.now(timezone.utc), tz)
 
 
 @contextmanager

@@ -22,6 +22,9 @@ from luqum.parser import parser
 from tattletrail.query.tree import All, And, Exists, Match, Node, Not, Or, Range, unescape
 
 EXISTS_FIELD = "_exists_"
+# Deeper than this, a query is a mistake (or an attack on the parser), and every backend walks the
+# tree recursively: refused with a clear error instead of a RecursionError somewhere later.
+MAX_DEPTH = 100
 _POSITION = re.compile(r"position (\d+)")
 _WILDCARD = re.compile(r"(?<!\\)(?:\\\\)*[*?]")
 
@@ -49,6 +52,9 @@ def parse(text: str) -> Node:
         return All()
     try:
         parsed = parser.parse(text)
+        tree = _Converter(text).convert(parsed, None)
+    except RecursionError:
+        raise _too_deep(text) from None
     except IllegalCharacterError as error:
         raise QuerySyntaxError(text, _column_of(error, text), f"unexpected character: {error}") from None
     except ParseError as error:
@@ -56,7 +62,25 @@ def parse(text: str) -> Node:
         found = text[column:column + 20].split()[0] if text[column:].strip() else "end of query"
         raise QuerySyntaxError(text, column, f"query does not parse near {found!r} "
                                "(check quotes, parentheses and AND/OR/NOT)") from None
-    return _Converter(text).convert(parsed, None)
+    if depth_of(tree) > MAX_DEPTH:
+        raise _too_deep(text)
+    return tree
+
+
+def depth_of(node: Node) -> int:
+    """How deep the tree nests, counted without recursion (so any depth can be measured)."""
+    deepest, pending = 0, [(node, 1)]
+    while pending:
+        current, depth = pending.pop()
+        deepest = max(deepest, depth)
+        children = getattr(current, "operands", None) or ((current.operand,) if isinstance(current, Not) else ())
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _too_deep(text: str) -> QuerySyntaxError:
+    return QuerySyntaxError(text, 0, f"query nested more than {MAX_DEPTH} levels deep (parentheses or NOTs); "
+                            "write it flatter, e.g. a OR b OR c instead of (a OR (b OR (c)))")
 
 
 def _column_of(error: Exception, text: str) -> int:

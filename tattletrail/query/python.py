@@ -126,7 +126,10 @@ def _dates(values: list[Any]) -> list[datetime]:
 
 
 def _booleans(values: list[Any]) -> list[str]:
-    return [leaf_text(value) for value in values if leaf_text(value) in ("true", "false")]
+    """A boolean field's values: JSON booleans, and the strings that spell one in any case
+    (`"True"`, as some producers write managementEvent), as OpenSearch indexes them."""
+    spelled = [leaf_text(value).lower() for value in values]
+    return [text for text in spelled if text in ("true", "false")]
 
 
 # Node compilers ----------------------------------------------------------------------------------

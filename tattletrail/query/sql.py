@@ -28,7 +28,7 @@ COLUMNS: dict[str, str] = {
     "readOnly": "read_only",
     "event_id": "event_id", "event_time": "event_time", "ingest_time": "ingest_time",
     "actor": "actor", "account": "account", "outcome": "outcome", "resource": "resource",
-    "threat_level": "threat_level", "threat_score": "threat_score",
+    "threat_level": "threat_level", "threat_score": "threat_score", "source": "source",
 }
 LIST_COLUMNS = {"missing": "missing", "threat_rules": "threat_rules", "annotations": "annotations"}
 # Derived keyword columns a bare term looks at besides the record.
@@ -163,7 +163,7 @@ def _match(match: Match) -> Fragment:
     if kind is Kind.BOOLEAN:
         if field_name in COLUMNS:
             return _test(field_name, lambda value: f"{value} = ?", [match.value == "true"])
-        return _test(field_name, lambda value: f"{value} = ?", [match.value])
+        return _test(field_name, lambda value: f"lower({value}) = ?", [match.value])
     network = parse_network(match.value) if kind is Kind.IP and "/" in match.value and not match.wildcard else None
     if network is not None:
         return _test(field_name, in_network_sql, network_bounds(network))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlparse
@@ -18,7 +19,14 @@ class StoreMissingError(StoreURLError):
 
 
 def duckdb_path(url: str) -> Path:
-    """duckdb:///abs/path → /abs/path (duckdb:////abs/path too); duckdb://relative/path → relative/path."""
+    """duckdb:///abs/path → /abs/path (duckdb:////abs/path too); duckdb://relative/path → relative/path.
+
+    `duckdb:/x` or `duckdb:x.duckdb` are refused before anything is written: read as paths they
+    made a database at the filesystem root and a `duckdb:` folder in the working directory."""
+    if not url.startswith("duckdb://"):
+        rest = url.removeprefix("duckdb:").lstrip("/")
+        raise StoreURLError(f"{url!r}: a DuckDB store URL starts with duckdb:// — write duckdb:///{rest} "
+                            f"(absolute path /{rest}) or duckdb://{rest} (relative to the working directory)")
     path = url.removeprefix("duckdb://")
     if not path or path == "/":
         raise StoreURLError(f"{url!r}: give a file path, e.g. duckdb:///var/lib/tattletrail/events.duckdb")
@@ -26,13 +34,17 @@ def duckdb_path(url: str) -> Path:
 
 
 def _duckdb(url: str, existing: bool = False) -> Store:
-    from tattletrail.stores.duckdb import DuckDBStore
+    from tattletrail.stores.duckdb import LOCK_TIMEOUT_ENV, DuckDBStore
 
     path = duckdb_path(url)
     if existing and not path.is_file():
         raise StoreMissingError(f"{path}: no store here yet; run `tattletrail ingest SOURCE --store {url}` first "
                                 "(or check the path)")
-    return DuckDBStore(path)
+    try:
+        timeout = float(os.environ.get(LOCK_TIMEOUT_ENV) or 60)
+    except ValueError:
+        raise StoreURLError(f"{LOCK_TIMEOUT_ENV}={os.environ[LOCK_TIMEOUT_ENV]!r}: give seconds, e.g. 120") from None
+    return DuckDBStore(path, lock_timeout=timeout)
 
 
 def _opensearch(url: str, existing: bool = False) -> Store:

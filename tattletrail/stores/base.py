@@ -47,6 +47,7 @@ class Batch:
 class WriteResult:
     inserted: int
     duplicates: int
+    refused: int = 0  # events the store would not keep: quarantined as `rejected-by-store`
 
 
 @dataclass
@@ -133,6 +134,10 @@ class JoinsBatches(Protocol):
     def write_prepared(self, parts: list[Any]) -> WriteResult: ...
 
 
+# More histogram buckets than this and the interval is widened (a whole multiple of it), never cut.
+MAX_BUCKETS = 10_000
+
+
 @dataclass
 class Counted:
     """What `count` answers: the total, the top values of `by`, and per-`interval` buckets."""
@@ -143,6 +148,11 @@ class Counted:
     by: str | None = None
     interval: "timedelta | None" = None
 
+    @property
+    def untimed(self) -> int:
+        """Events counted but in no bucket: those without a usable eventTime."""
+        return self.total - sum(n for _, n in self.buckets) if self.interval is not None else 0
+
     def as_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {"count": self.total}
         if self.by is not None:
@@ -150,6 +160,7 @@ class Counted:
             result["groups"] = [{"value": value, "count": n} for value, n in self.groups]
         if self.interval is not None:
             result["interval_seconds"] = self.interval.total_seconds()
+            result["untimed"] = self.untimed
             result["buckets"] = [{"start": start.isoformat() + "Z", "count": n} for start, n in self.buckets]
         return result
 

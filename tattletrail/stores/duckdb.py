@@ -9,7 +9,9 @@ queries, and later with the checker, instead of locking them out for its whole r
 
 from __future__ import annotations
 
+import logging
 import random
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -279,8 +281,14 @@ class DuckDBStore:
         return checks
 
 
+# After this long waiting for the lock, say so (who holds it, how long we will wait).
+LOCK_NOTICE_SECONDS = 1.5
+_log = logging.getLogger(__name__)
+
+
 def _open_when_free(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline, noticed = started + timeout, False
     delay = 0.01
     while True:
         try:
@@ -288,11 +296,25 @@ def _open_when_free(path: Path, read_only: bool, timeout: float) -> duckdb.DuckD
         except duckdb.IOException as error:
             if "lock" not in str(error).lower():
                 raise
-            if time.monotonic() >= deadline:
-                raise StoreLocked(
-                    f"{path} stayed locked by another process for {timeout:.0f}s: {error}") from error
+            now = time.monotonic()
+            if now >= deadline:
+                raise StoreLocked(f"{path} stayed locked by {_holder(error)} for {timeout:.0f}s; try again "
+                                  f"when it is done (or set {LOCK_TIMEOUT_ENV} to wait longer)") from error
+            if not noticed and now - started >= LOCK_NOTICE_SECONDS:
+                noticed = True  # logging's last-resort handler prints this on stderr when nothing is configured
+                _log.warning("waiting for %s: locked by %s; waiting up to %.0fs more", path, _holder(error),
+                             deadline - now)
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 0.5)
+
+
+LOCK_TIMEOUT_ENV = "TATTLETRAIL_LOCK_TIMEOUT"
+
+
+def _holder(error: Exception) -> str:
+    """Who holds the lock, as DuckDB says it ("Conflicting lock is held in /usr/bin/python3 (PID 42)")."""
+    found = re.search(r"held in (.+?) \(PID (\d+)\)", str(error))
+    return f"another process (PID {found.group(2)}, {found.group(1)})" if found else "another process"
 
 
 import typing  # noqa: E402  (kept with the query methods it serves)

@@ -16,16 +16,16 @@ from tattletrail.query.python import walk_leaves
 from tattletrail.query.sql import Fragment, to_sql, values_of
 from tattletrail.query.fields import parse_date
 from tattletrail.query.tree import And, Node, Range
-from tattletrail.stores.base import Counted
+from tattletrail.stores.base import MAX_BUCKETS, Counted
 from tattletrail.stores.opensearch_documents import document_of
 
 if TYPE_CHECKING:
     from tattletrail.stores.duckdb import DuckDBStore
 
 DERIVED_FIELDS = ("event_id", "event_time", "ingest_time", "actor", "account", "outcome", "resource", "missing",
-                  "threat_level", "threat_score", "threat_rules", "annotations")
+                  "threat_level", "threat_score", "threat_rules", "annotations", "source")
 DOCUMENT_COLUMNS = ("event_id, event_time, ingest_time, actor, account, outcome, resource, missing, record, "
-                    "threat_level, threat_rules, annotations")
+                    "threat_level, threat_rules, annotations, source")
 
 
 def where(query: Node, since: datetime | None, until: datetime | None) -> Fragment:
@@ -81,10 +81,11 @@ def search(store: DuckDBStore, query: Node, since: datetime | None = None, until
 
 def document_of_row(row: tuple[Any, ...]) -> dict[str, Any]:
     """A row of DOCUMENT_COLUMNS as its document."""
-    event_id, event_time, ingest_time, actor, account, outcome, resource, missing, record, level, rules, notes = row
+    (event_id, event_time, ingest_time, actor, account, outcome, resource, missing, record, level, rules, notes,
+     source) = row
     event = Event(event_id=event_id, event_time=event_time, actor=actor, account=account, outcome=outcome,
                   resource=resource, missing=list(missing or []), record=orjson.loads(record),
-                  threat_level=level, threat_rules=list(rules or []), annotations=list(notes or []))
+                  threat_level=level, threat_rules=list(rules or []), annotations=list(notes or []), source=source)
     return document_of(event, ingest_time)
 
 
@@ -112,23 +113,37 @@ def count(store: DuckDBStore, query: Node, since: datetime | None = None, until:
                 f"SELECT floor(epoch(event_time) / ?) * ? AS bucket, count(*) FROM events "
                 f"WHERE event_time IS NOT NULL AND {condition.sql} GROUP BY bucket ORDER BY bucket",
                 [seconds, seconds, *condition.parameters]).fetchall()
-            buckets = fill_buckets({_from_epoch(bucket): n for bucket, n in rows}, interval, since, until)
+            buckets, interval = fill_buckets({_from_epoch(bucket): n for bucket, n in rows}, interval, since, until)
     return Counted(total=total, groups=groups, buckets=buckets, by=by, interval=interval)
 
 
+
+
 def fill_buckets(counts: dict[datetime, int], interval: timedelta, since: datetime | None,
-                 until: datetime | None) -> list[tuple[datetime, int]]:
-    """Every bucket from the first to the last (or the window's ends), empty ones as 0."""
+                 until: datetime | None) -> tuple[list[tuple[datetime, int]], timedelta]:
+    """Every bucket from the first to the last (or the window's ends), empty ones as 0, and the
+    interval they have: the one asked for, or a whole multiple of it when more than MAX_BUCKETS
+    would be needed, so every timed event is in a bucket and the buckets add up to the count."""
     if not counts and (since is None or until is None):
-        return []
+        return [], interval
     seconds = interval.total_seconds()
-    start = min(counts) if since is None else _from_epoch(_epoch(since) // seconds * seconds)
-    end = max(counts) if until is None else _from_epoch((_epoch(until) - 1e-6) // seconds * seconds)
-    filled, moment = [], start
-    while moment <= end and len(filled) < 10_000:
+    first = _epoch(min(counts)) if since is None else _epoch(since)
+    last = _epoch(max(counts)) if until is None else _epoch(until) - 1e-6
+    widen = max(1, -(-int((last // seconds) - (first // seconds) + 1) // MAX_BUCKETS))
+    if widen > 1:
+        seconds *= widen
+        interval = timedelta(seconds=seconds)
+        merged: dict[datetime, int] = {}
+        for moment, n in counts.items():
+            start = _from_epoch(_epoch(moment) // seconds * seconds)
+            merged[start] = merged.get(start, 0) + n
+        counts = merged
+    moment, end = _from_epoch(first // seconds * seconds), _from_epoch(last // seconds * seconds)
+    filled = []
+    while moment <= end:
         filled.append((moment, counts.get(moment, 0)))
         moment += interval
-    return filled
+    return filled, interval
 
 
 def field_names(store: DuckDBStore, sample: int = 20_000) -> set[str]:

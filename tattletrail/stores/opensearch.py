@@ -1,7 +1,7 @@
 """The OpenSearch store (Elasticsearch 7.10+/8 too): for more than one machine, and for Dashboards.
 
 Layout, for prefix `tattletrail` (see opensearch_connection.py for the URL):
-    tattletrail-events-YYYY.MM   events, one index per eventTime month (or day), `_id` = event_id
+    tattletrail-events-YYYY.MM   events, one index per eventTime month (or day), `_id` = event_id@eventTime
     tattletrail-ledger           one document per ingested log object, `_id` = sha256(URI)
     tattletrail-quarantine       unreadable files and records, and documents the cluster refused
 
@@ -28,7 +28,7 @@ from tattletrail.stores.opensearch_bulk import (MAX_BULK_BYTES, MAX_BULK_ITEMS, 
                                                 send_bulk)
 from tattletrail.stores.opensearch_connection import (ConnectionSettings, Engine, detect_engine, make_client,
                                                       parse_store_url)
-from tattletrail.stores.opensearch_documents import index_name, indexed_document
+from tattletrail.stores.opensearch_documents import document_id, index_name, indexed_document
 from tattletrail.stores import opensearch_setup
 
 REJECTED_REASON = "rejected-by-store"
@@ -61,11 +61,11 @@ class OpenSearchStore:
     def write(self, batch: Batch) -> WriteResult:
         self._require_setup()
         now = _now()
-        unique = {event.event_id: event for event in batch.events}
+        unique = {document_id(event): event for event in batch.events}
         events = self._send([
             BulkItem("create", index_name(self.settings.prefix, self.settings.period, event.event_time),
-                     event.event_id, orjson.dumps(indexed_document(event, now)), origin=event)
-            for event in unique.values()])
+                     identity, orjson.dumps(indexed_document(event, now)), origin=event)
+            for identity, event in unique.items()])
         refused = [QuarantineEntry(item.origin.source or "", f"event {item.id}", REJECTED_REASON, why,
                                    orjson.dumps(item.origin.record).decode(), now)
                    for item, why in events.rejected]
@@ -76,7 +76,8 @@ class OpenSearchStore:
         touched = events.indices | kept.indices | ledger.indices
         if touched:
             self.client.indices.refresh(index=",".join(sorted(touched)))
-        return WriteResult(inserted=events.stored, duplicates=len(batch.events) - len(unique) + events.duplicates)
+        return WriteResult(inserted=events.stored, duplicates=len(batch.events) - len(unique) + events.duplicates,
+                           refused=len(refused))
 
     def _send(self, items: list[BulkItem]) -> BulkOutcome:
         if not items:

@@ -15,6 +15,7 @@ aws / region (SigV4). The password never appears in `redacted_url` or in any err
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -204,10 +205,34 @@ def detect_engine(client: Any, settings: ConnectionSettings) -> Engine:
         raise StoreUnavailable(f"{settings.redacted_url}: the cluster refused our credentials "
                                f"({error.status_code}); check the user and password (or IAM role)") from None
     except TransportError as error:
-        raise StoreUnavailable(f"{settings.redacted_url}: can't reach the cluster ({_short(error)}); "
-                               "is it running, and are host, port and http/https right?") from None
+        raise StoreUnavailable(f"{settings.redacted_url}: " + (unavailable_cluster(error) or (
+            f"can't reach the cluster ({_short(error)}); is it running, and are host, port and http/https "
+            "right?"))) from None
     version = info.get("version", {})
     return Engine(version.get("distribution", "elasticsearch"), str(version.get("number", "?")))
+
+
+def unavailable_cluster(error: Exception) -> str | None:
+    """What to tell the user about a client error that means the cluster can't be used as it is
+    (unreachable, credentials refused, not set up), with the fix; None for any other error."""
+    from opensearchpy.exceptions import (AuthenticationException, AuthorizationException, ConnectionError,
+                                         NotFoundError)
+
+    if isinstance(error, (AuthenticationException, AuthorizationException)):
+        return (f"the cluster refused our credentials ({error.status_code}); check the user and password "
+                f"({ENV_PASSWORD} or ?password_file=) or the IAM role, then `tattletrail doctor --store URL`")
+    if isinstance(error, ConnectionError):
+        text = str(error)
+        where = re.search(r"host='([^']+)', port=(\d+)", text)
+        why = re.search(r"\[Errno -?\d+\] ([^)\]]+)|(timed out|Name or service not known)", text)
+        at = f" at {where.group(1)}:{where.group(2)}" if where else ""
+        because = f" ({(why.group(1) or why.group(2)).strip().lower()})" if why else ""
+        return (f"can't reach the cluster{at}{because}: is it running, and are host, port and http/https "
+                "right? `tattletrail doctor --store URL` checks")
+    if isinstance(error, NotFoundError) and error.error == "index_not_found_exception":
+        return ("the cluster has no Tattletrail indices yet: run `tattletrail setup --store URL` once "
+                "(it installs the index templates), then ingest")
+    return None
 
 
 def _short(error: Exception) -> str:

@@ -7,13 +7,14 @@ original field keeps its name (and its mapping in mappings/cloudtrail-template.j
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from tattletrail.event import Event
 
 
 def document_of(event: Event, ingest_time: datetime | None = None) -> dict[str, Any]:
-    """The document to index for `event`; its `_id` should be `event.event_id`."""
+    """The document to index for `event`; its `_id` is `document_id(event)`."""
     document = dict(event.record)
     document.update({
         "event_id": event.event_id,
@@ -27,10 +28,17 @@ def document_of(event: Event, ingest_time: datetime | None = None) -> dict[str, 
         "threat_score": event.threat_score,
         "threat_rules": list(event.threat_rules),
         "annotations": list(event.annotations),
+        "source": event.source,
     })
     if ingest_time is not None:
         document["ingest_time"] = _iso(ingest_time)
     return document
+
+
+def document_id(event: Event) -> str:
+    """The `_id` of an event: its identity (eventID, eventTime), as on the embedded store, so a
+    record that reuses an eventID at another time is kept and a re-delivered one is a duplicate."""
+    return f"{event.event_id}@{_iso(event.event_time) or 'undated'}"
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -56,11 +64,46 @@ def indexed_document(event: Event, ingest_time: datetime | None) -> dict[str, An
     import orjson
 
     document = document_of(event, ingest_time)
+    _fit_scalars_to_mapping(document, event)
     for name in PAYLOAD_FIELDS:
         if name in document and document[name] is not None:
             document[name] = _indexable_payload(document[name])
     document["record"] = orjson.dumps(event.record).decode()
     return document
+
+
+def _fit_scalars_to_mapping(document: dict[str, Any], event: Event) -> None:
+    """A record is never refused for a scalar's type. `managementEvent: "True"` (a string some
+    producers write) against the boolean mapping becomes the boolean it spells; a value no mapped
+    type can take (a boolean `"yes"`, an unparseable `eventTime`, an object where a keyword is
+    mapped) is left out of the index only. The whole record stays in `record`, so reads give it
+    back exactly, and the query language reads it as the other stores do (query/python.py)."""
+    kinds = _record_field_kinds()
+    for name in kinds.keys() & event.record.keys():
+        value, kind = document.get(name), kinds[name]
+        if value is None or isinstance(value, _FITTING[kind]):
+            continue
+        if kind == "boolean" and isinstance(value, str) and value.lower() in ("true", "false"):
+            document[name] = value.lower() == "true"
+        elif kind == "date" and event.event_time is not None:
+            document[name] = _iso(event.event_time)
+        else:
+            del document[name]
+
+
+# What each mapped type takes as it is; anything else is fitted or left out of the index.
+_FITTING: dict[str, tuple[type, ...]] = {"boolean": (bool,), "date": (), "object": (dict, list),
+                                         "keyword": (str, int, float, bool, list)}
+
+
+@cache
+def _record_field_kinds() -> dict[str, str]:
+    """The record's own top-level fields the mapping types, read from mappings/ once."""
+    from tattletrail.query.fields import Kind, mapped_kinds
+
+    types = {Kind.BOOLEAN: "boolean", Kind.DATE: "date", Kind.OBJECT: "object", Kind.KEYWORD: "keyword",
+             Kind.IP: "keyword"}
+    return {name: types[kind] for name, kind in mapped_kinds().items() if "." not in name and kind in types}
 
 
 def _indexable_payload(value: Any) -> Any:
@@ -81,7 +124,8 @@ def _cut_long_leaves(value: Any) -> Any:
 
 # The fields a read takes from the index; everything else comes from the `record` JSON.
 DERIVED_SOURCE_FIELDS = ["event_id", "event_time", "actor", "account", "outcome", "resource", "missing",
-                         "threat_level", "threat_score", "threat_rules", "annotations", "ingest_time", "record"]
+                         "threat_level", "threat_score", "threat_rules", "annotations", "ingest_time", "source",
+                         "record"]
 
 
 def document_from_source(source: dict[str, Any]) -> dict[str, Any]:
@@ -94,8 +138,9 @@ def document_from_source(source: dict[str, Any]) -> dict[str, Any]:
     for name in ("missing", "threat_rules", "annotations"):
         if document.get(name) is None:
             document[name] = []
-    if document.get("ingest_time") is None:
-        document.pop("ingest_time")
+    for name in ("ingest_time", "source"):
+        if document.get(name) is None:
+            document.pop(name)
     return document
 
 

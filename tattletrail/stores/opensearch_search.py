@@ -84,7 +84,7 @@ def count(store: OpenSearchStore, query: Node, since: datetime | None = None, un
     buckets: list[tuple[datetime, int]] = []
     if interval is not None:
         counts = {_from_millis(bucket["key"]): bucket["doc_count"] for bucket in found["buckets"]["buckets"]}
-        buckets = fill_buckets(counts, interval, since, until)
+        buckets, interval = fill_buckets(counts, interval, since, until)
     return Counted(total=answer["hits"]["total"]["value"], groups=groups, buckets=buckets, by=by, interval=interval)
 
 
@@ -138,9 +138,9 @@ def records(store: OpenSearchStore, event_ids: list[str]) -> dict[str, dict[str,
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(event_ids), PAGE):
         ids = event_ids[start:start + PAGE]
-        body = {"query": {"ids": {"values": ids}}, "size": len(ids), "_source": ["record"]}
+        body = {"query": {"terms": {"event_id": ids}}, "size": 10_000, "_source": ["event_id", "record"]}
         for hit in store.client.search(index=store.events_pattern, body=body, **_MISSING_INDEX_OK)["hits"]["hits"]:
-            found[hit["_id"]] = orjson.loads(hit["_source"]["record"])
+            found[hit["_source"]["event_id"]] = orjson.loads(hit["_source"]["record"])
     return found
 
 

@@ -17,6 +17,9 @@ from tattletrail.stores.opensearch_documents import DERIVED_SOURCE_FIELDS, docum
 if TYPE_CHECKING:
     from tattletrail.stores.opensearch import OpenSearchStore
 
+# The event's identity (eventID, eventTime): two events may share an eventID, so paging on it alone
+# would skip the second.
+IDENTITY_ORDER = [{"event_id": "asc"}, {"event_time": {"order": "asc", "missing": "_last"}}]
 ThreatUpdate = tuple[Any, str, list[str], list[str]]  # ((index, _id), level, rule names, annotations)
 
 
@@ -26,7 +29,7 @@ def threat_pages(store: OpenSearchStore, since: datetime | None, until: datetime
     query = {"range": {"event_time": window}} if window else {"match_all": {}}
     after: list[Any] | None = None
     while True:
-        body: dict[str, Any] = {"query": query, "sort": [{"event_id": "asc"}], "size": page,
+        body: dict[str, Any] = {"query": query, "sort": IDENTITY_ORDER, "size": page,
                                 "_source": DERIVED_SOURCE_FIELDS, "track_total_hits": False}
         if after is not None:
             body["search_after"] = after
