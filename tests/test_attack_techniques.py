@@ -1,0 +1,54 @@
+"""The rule and check packs against AWS attack techniques and their ordinary look-alikes
+(tests/attack_techniques.py, tests/attack_benign.py), scored as a deployment scores them: a real
+ingest into DuckDB with the rule pack, then one run of every check.
+
+One test per technique (its signal event reaches the expected level, or its check fires), one
+per look-alike (no event above what an expert calls it), and the totals against the issue's bar.
+`python bench/detection_eval.py` prints the same as a table. Failures here mean the packs miss a
+technique or cry wolf: read MISSES.md and fix the pack, not the expectation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.attack_benign import BENIGN
+from tests.attack_eval import TARGET_AGREEMENT, Outcome, score_all, table, totals
+from tests.attack_techniques import TECHNIQUES
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+    scored = score_all(tmp_path_factory.mktemp("attack-techniques"))
+    print("\n" + table(scored))
+    return {outcome.name: outcome for outcome in scored}
+
+
+def test_catalogue_names_each_scenario_once_with_its_signal_present():
+    names = [technique.id for technique in TECHNIQUES] + [benign.name for benign in BENIGN]
+    assert len(names) == len(set(names))
+    event_ids = [record["eventID"] for scenario in (*TECHNIQUES, *BENIGN) for record in scenario.records]
+    assert len(event_ids) == len(set(event_ids))
+    for technique in TECHNIQUES:
+        assert set(technique.signal) <= {record["eventName"] for record in technique.records}, technique.id
+
+
+@pytest.mark.parametrize("technique", TECHNIQUES, ids=[technique.id for technique in TECHNIQUES])
+def test_technique_reaches_its_level_or_its_check_fires(technique, outcomes):
+    outcome = outcomes[technique.id]
+    assert outcome.python_agrees, f"{technique.id}: DuckDB and the Python reference scored it differently"
+    assert outcome.passed, f"{technique.id}: expected {outcome.expected}, got {outcome.got}"
+
+
+@pytest.mark.parametrize("benign", BENIGN, ids=[benign.name for benign in BENIGN])
+def test_look_alike_stays_at_most_its_level(benign, outcomes):
+    outcome = outcomes[benign.name]
+    assert outcome.python_agrees, f"{benign.name}: DuckDB and the Python reference scored it differently"
+    assert outcome.passed, f"{benign.name}: expected {outcome.expected}, got {outcome.got}"
+
+
+def test_totals_meet_the_issue_bar(outcomes):
+    summary = totals(list(outcomes.values()))
+    assert summary.detected >= summary.target and summary.agreement >= TARGET_AGREEMENT, table(list(outcomes.values()))
