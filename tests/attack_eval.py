@@ -157,15 +157,14 @@ def totals(outcomes: list[Outcome]) -> Totals:
 
 
 def table(outcomes: list[Outcome]) -> str:
-    """technique → expected → got → pass, then the totals: what bench/detection_eval.py prints."""
-    width = max(len(outcome.name) for outcome in outcomes)
-    lines = [f"{'scenario':<{width}}  {'expected':<40}  pass  got"]
-    for outcome in outcomes:
-        lines.append(f"{outcome.name:<{width}}  {outcome.expected:<40}  {'yes ' if outcome.passed else 'NO  '}  {outcome.got}")
+    """technique → expected → pass → got, then the totals, as a Markdown table (what
+    bench/detection_eval.py prints; it pastes into an issue note)."""
+    lines = ["| scenario | expected | pass | got |", "|---|---|---|---|"]
+    lines += [f"| {outcome.name} | {outcome.expected} | {'yes' if outcome.passed else '**NO**'} | {outcome.got} |"
+              for outcome in outcomes]
     summary = totals(outcomes)
-    lines.append("")
-    lines.append(f"techniques at medium+ (or their check): {summary.detected} of {summary.techniques} "
-                 f"(target {summary.target}, i.e. 30 of 35)")
-    lines.append(f"benign look-alikes above their level: {summary.false_positives} of {summary.benign}")
-    lines.append(f"agreement: {summary.agreement:.0%} (target {TARGET_AGREEMENT:.0%})")
+    lines += ["", f"techniques at medium+ (or their check): {summary.detected} of {summary.techniques} "
+                  f"(target {summary.target}, i.e. 30 of 35)",
+              f"benign look-alikes above their level: {summary.false_positives} of {summary.benign}",
+              f"agreement: {summary.agreement:.0%} (target {TARGET_AGREEMENT:.0%})"]
     return "\n".join(lines)
