@@ -132,7 +132,7 @@ TECHNIQUES: list[Technique] = [
     _t("aws.discovery.ec2-download-user-data", "T1552.005",
        "Reads the user data of many instances; every call is refused.", impact.user_data_reads_denied(),
        "DescribeInstanceAttribute", check="denied-burst-per-actor"),
-    _t("aws.discovery.ses-enumerate", "T1580",
+    _t("aws.discovery.ses-enumerate", "T1526",
        "Checks whether the account can send e-mail and how much: the first step of SES spam abuse.",
        impact.ses_enumeration(), "GetAccountSendingEnabled", check="ses-enumeration"),
     # Lateral movement
