@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from tests.attack_records import (ACCOUNT, ALICE, BOB, BOTO, DEPLOY, INSTANCE_ROLE, OFFICE_IP, START, Record, Session,
-                                  items, policy_text)
+from tests.attack_records import (ACCOUNT, ALICE, BOB, BOTO, DEPLOY, INSTANCE_ROLE, LEAKED_USER, OFFICE_IP, START, Record,
+                                  Session, items, policy_text)
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,12 @@ def _app_invokes_model() -> list[Record]:
                    read_only=True, vpc_endpoint="vpce-0b1c2d3e4f5a60718")]
 
 
+def _reporting_job() -> list[Record]:
+    s = Session("benign-reporting-job", LEAKED_USER, ip=OFFICE_IP, agent=BOTO)
+    return [s.call("GetCallerIdentity", "sts", None, None, read_only=True),
+            s.s3_object("GetObject", "acme-reports", "daily/2026-12-02.csv", read_only=True)]
+
+
 def _caller_identity() -> list[Record]:
     return [_s("benign-caller-identity").call("GetCallerIdentity", "sts", None, None, read_only=True)]
 
@@ -176,6 +182,7 @@ BENIGN: list[Benign] = [
     Benign("app-deletes-one-object", "An application deletes one uploaded file.", tuple(_one_object_deleted())),
     Benign("app-invokes-model", "An application invokes a model via a VPC endpoint, as it does every day.",
            tuple(_app_invokes_model())),
+    Benign("reporting-job", "The reporting service's key, from the office, as every day.", tuple(_reporting_job())),
     Benign("caller-identity", "An administrator checks which identity the CLI uses.", tuple(_caller_identity()), "info"),
 ]
 

@@ -25,6 +25,7 @@ from tattletrail.rules import LEVELS, RuleSet, load_rules
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.duckdb import DuckDBStore
 from tattletrail.stores.opensearch_documents import document_of
+from tests.attack_behaviours import BEHAVIOURS
 from tests.attack_benign import BENIGN, Benign, history
 from tests.attack_records import START, Record
 from tests.attack_techniques import TECHNIQUES, Technique
@@ -39,7 +40,7 @@ TARGET_AGREEMENT = 0.95
 @dataclass(frozen=True)
 class Outcome:
     name: str
-    benign: bool
+    kind: str  # "technique" (the catalogue), "behaviour" (issue 13, section 4) or "benign"
     expected: str  # "medium+", "check secret-harvesting", "<= low"
     level: str  # the stored level: of the signal events (technique) or of any event (benign)
     rules: tuple[str, ...]  # the rules behind that level
@@ -115,20 +116,21 @@ def score(scenario: Technique | Benign, directory: Path, rules: RuleSet, checks:
         store.close()
     if isinstance(scenario, Benign):
         level, by = _worst([stored[record["eventID"]] for record in scenario.records])
-        return Outcome(scenario.name, True, f"<= {scenario.most}", level, by, fired,
+        return Outcome(scenario.name, "benign", f"<= {scenario.most}", level, by, fired,
                        LEVELS.index(level) <= LEVELS.index(scenario.most), python_agrees)
     signals = [stored[record["eventID"]] for record in scenario.records if record["eventName"] in scenario.signal]
     level, by = _worst(signals)
     passed = LEVELS.index(level) >= LEVELS.index(scenario.level) or (scenario.check is not None and bool(fired))
     expected = f"{scenario.level}+" + (f" or check {scenario.check}" if scenario.check else "")
-    return Outcome(scenario.id, False, expected, level, by, fired, passed, python_agrees)
+    kind = "behaviour" if scenario.id.startswith("issue13.") else "technique"
+    return Outcome(scenario.id, kind, expected, level, by, fired, passed, python_agrees)
 
 
 def score_all(workdir: Path, rules_dir: Path = ROOT / "rules", checks_dir: Path = ROOT / "checks",
               scenarios: list[Technique | Benign] | None = None) -> list[Outcome]:
     rules = load_rules(rules_dir)
     checks = [as_deployed(check) for check in load_checks(checks_dir) if check.enabled]
-    chosen = scenarios if scenarios is not None else [*TECHNIQUES, *BENIGN]
+    chosen = scenarios if scenarios is not None else [*TECHNIQUES, *BEHAVIOURS, *BENIGN]
     return [score(scenario, workdir / f"{index:02d}", rules, checks) for index, scenario in enumerate(chosen)]
 
 
@@ -138,10 +140,14 @@ class Totals:
     detected: int
     benign: int
     false_positives: int
+    behaviours: int = 0
+    behaviours_detected: int = 0
 
     @property
     def agreement(self) -> float:
-        return (self.detected + self.benign - self.false_positives) / (self.techniques + self.benign)
+        """The share of catalogue techniques and look-alikes judged as the expert does."""
+        judged = self.techniques + self.benign
+        return (self.detected + self.benign - self.false_positives) / judged if judged else 1.0
 
     @property
     def target(self) -> int:
@@ -150,10 +156,12 @@ class Totals:
 
 
 def totals(outcomes: list[Outcome]) -> Totals:
-    techniques = [outcome for outcome in outcomes if not outcome.benign]
-    benign = [outcome for outcome in outcomes if outcome.benign]
+    def of(kind: str) -> list[Outcome]:
+        return [outcome for outcome in outcomes if outcome.kind == kind]
+    techniques, benign, behaviours = of("technique"), of("benign"), of("behaviour")
     return Totals(len(techniques), sum(outcome.passed for outcome in techniques), len(benign),
-                  sum(not outcome.passed for outcome in benign))
+                  sum(not outcome.passed for outcome in benign), len(behaviours),
+                  sum(outcome.passed for outcome in behaviours))
 
 
 def table(outcomes: list[Outcome]) -> str:
@@ -165,6 +173,7 @@ def table(outcomes: list[Outcome]) -> str:
     summary = totals(outcomes)
     lines += ["", f"techniques at medium+ (or their check): {summary.detected} of {summary.techniques} "
                   f"(target {summary.target}, i.e. 30 of 35)",
+              f"issue 13 behaviours at their level (or their check): {summary.behaviours_detected} of {summary.behaviours}",
               f"benign look-alikes above their level: {summary.false_positives} of {summary.benign}",
               f"agreement: {summary.agreement:.0%} (target {TARGET_AGREEMENT:.0%})"]
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.attack_behaviours import BEHAVIOURS
 from tests.attack_benign import BENIGN
 from tests.attack_eval import TARGET_AGREEMENT, Outcome, score_all, table, totals
 from tests.attack_techniques import TECHNIQUES
@@ -27,11 +28,11 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
 
 
 def test_catalogue_names_each_scenario_once_with_its_signal_present():
-    names = [technique.id for technique in TECHNIQUES] + [benign.name for benign in BENIGN]
+    names = [technique.id for technique in (*TECHNIQUES, *BEHAVIOURS)] + [benign.name for benign in BENIGN]
     assert len(names) == len(set(names))
-    event_ids = [record["eventID"] for scenario in (*TECHNIQUES, *BENIGN) for record in scenario.records]
+    event_ids = [record["eventID"] for scenario in (*TECHNIQUES, *BEHAVIOURS, *BENIGN) for record in scenario.records]
     assert len(event_ids) == len(set(event_ids))
-    for technique in TECHNIQUES:
+    for technique in (*TECHNIQUES, *BEHAVIOURS):
         assert set(technique.signal) <= {record["eventName"] for record in technique.records}, technique.id
 
 
@@ -40,6 +41,13 @@ def test_technique_reaches_its_level_or_its_check_fires(technique, outcomes):
     outcome = outcomes[technique.id]
     assert outcome.python_agrees, f"{technique.id}: DuckDB and the Python reference scored it differently"
     assert outcome.passed, f"{technique.id}: expected {outcome.expected}, got {outcome.got}"
+
+
+@pytest.mark.parametrize("behaviour", BEHAVIOURS, ids=[behaviour.id for behaviour in BEHAVIOURS])
+def test_issue_behaviour_reaches_its_level_or_its_check_fires(behaviour, outcomes):
+    outcome = outcomes[behaviour.id]
+    assert outcome.python_agrees, f"{behaviour.id}: DuckDB and the Python reference scored it differently"
+    assert outcome.passed, f"{behaviour.id}: expected {outcome.expected}, got {outcome.got}"
 
 
 @pytest.mark.parametrize("benign", BENIGN, ids=[benign.name for benign in BENIGN])
