@@ -15,6 +15,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from tests.check_pack_events import api_call, console_login
+
 Record = dict[str, Any]
 ACCOUNT = "111122223333"
 EXTERNAL_ACCOUNT = "999988887777"  # the attacker's own account: shares, trusts and layers point there
@@ -24,8 +26,6 @@ OFFICE_IP = "198.51.100.23"  # the company's office egress
 CLI = "aws-cli/2.22.4 md/awscrt#0.23.1 ua/2.0 os/linux#6.8.0-48-generic md/arch#x86_64 lang/python#3.12.7"
 BOTO = "Boto3/1.35.54 md/Botocore#1.35.54 ua/2.0 os/linux#6.1.0-26-amd64 md/arch#x86_64 lang/python#3.11.2 cfg/retry-mode#legacy Botocore/1.35.54"
 GO_SDK = "aws-sdk-go-v2/1.32.4 ua/2.1 os/linux lang/go#1.23.2 md/GOOS#linux md/GOARCH#amd64 api/ec2#1.187.0"
-BROWSER = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
-           "Safari/537.36")
 
 
 def iam_user(name: str, key: str) -> dict[str, Any]:
@@ -92,29 +92,15 @@ class Session:
         self.count += 1
         self.moment += timedelta(seconds=3)
         region = region or ("us-east-1" if service in ("iam", "organizations") else self.region)
-        event_id = f"{self.slug}-{self.count:03d}"
-        record: Record = {"eventVersion": "1.10", "userIdentity": self.identity,
-                          "eventTime": self.moment.isoformat() + "Z", "eventSource": f"{service}.amazonaws.com",
-                          "eventName": name, "awsRegion": region, "sourceIPAddress": ip or self.ip,
-                          "userAgent": self.agent}
         if denied:
             error = (denied_code(service), f"User: {self.identity['arn']} is not authorized to perform: "
                                            f"{service}:{name} because no identity-based policy allows the action")
-        if error:
-            record["errorCode"], record["errorMessage"] = error
-        record["requestParameters"] = parameters
-        record["responseElements"] = None if error else response
-        if additional is not None:
-            record["additionalEventData"] = additional
-        record.update({"requestID": f"req-{event_id}", "eventID": event_id, "readOnly": read_only})
-        if resources is not None:
-            record["resources"] = resources
-        record.update({"eventType": "AwsApiCall", "managementEvent": not data_event, "recipientAccountId": ACCOUNT})
+        record = api_call(f"{self.slug}-{self.count:03d}", name, service, self.identity, parameters, response=response,
+                          error=error, region=region, read_only=read_only, ip=ip or self.ip, agent=self.agent,
+                          resources=resources, additional=additional, data_event=data_event)
+        record["eventTime"] = self.moment.isoformat() + "Z"
         if vpc_endpoint:
             record["vpcEndpointId"] = vpc_endpoint
-        record["eventCategory"] = "Data" if data_event else "Management"
-        record["tlsDetails"] = {"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256",
-                                "clientProvidedHostHeader": f"{service}.{region}.amazonaws.com"}
         return record
 
     def console_login(self, *, mfa: bool, success: bool = True) -> Record:
@@ -122,18 +108,8 @@ class Session:
         self.count += 1
         self.moment += timedelta(seconds=3)
         identity = {key: value for key, value in self.identity.items() if key != "accessKeyId"}
-        additional = {"LoginTo": "https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true",
-                      "MobileVersion": "No", "MFAUsed": "Yes" if mfa else "No"}
-        record: Record = {"eventVersion": "1.09", "userIdentity": identity, "eventTime": self.moment.isoformat() + "Z",
-                          "eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin",
-                          "awsRegion": "us-east-1", "sourceIPAddress": self.ip, "userAgent": BROWSER}
-        if not success:
-            record["errorMessage"] = "Failed authentication"
-        record.update({"requestParameters": None,
-                       "responseElements": {"ConsoleLogin": "Success" if success else "Failure"},
-                       "additionalEventData": additional, "eventID": f"{self.slug}-{self.count:03d}",
-                       "readOnly": False, "eventType": "AwsConsoleSignIn", "managementEvent": True,
-                       "recipientAccountId": ACCOUNT, "eventCategory": "Management"})
+        record = console_login(f"{self.slug}-{self.count:03d}", identity, success=success, mfa=mfa, ip=self.ip)
+        record["eventTime"] = self.moment.isoformat() + "Z"
         return record
 
     def s3_object(self, name: str, bucket: str, key: str, *, extra: dict[str, Any] | None = None,
