@@ -20,7 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.attack_behaviours import BEHAVIOURS  # noqa: E402  (the scenarios live with the tests)
+from tests.attack_attempts import ATTEMPTS  # noqa: E402  (the scenarios live with the tests)
+from tests.attack_behaviours import BEHAVIOURS  # noqa: E402
 from tests.attack_benign import BENIGN  # noqa: E402
 from tests.attack_eval import score_all, table, totals  # noqa: E402
 from tests.attack_techniques import TECHNIQUES  # noqa: E402
@@ -33,7 +34,7 @@ def main() -> int:
     parser.add_argument("--only", help="only scenarios whose name contains this text")
     parser.add_argument("--json", action="store_true", help="one JSON document instead of the table")
     options = parser.parse_args()
-    scenarios = [scenario for scenario in (*TECHNIQUES, *BEHAVIOURS, *BENIGN)
+    scenarios = [scenario for scenario in (*TECHNIQUES, *BEHAVIOURS, *ATTEMPTS, *BENIGN)
                  if not options.only or options.only in getattr(scenario, "id", getattr(scenario, "name", ""))]
     with tempfile.TemporaryDirectory(prefix="tattletrail-detection-") as workdir:
         outcomes = score_all(Path(workdir), options.rules, options.checks, scenarios)

@@ -25,6 +25,7 @@ from tattletrail.rules import LEVELS, RuleSet, load_rules
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.duckdb import DuckDBStore
 from tattletrail.stores.opensearch_documents import document_of
+from tests.attack_attempts import ATTEMPTS
 from tests.attack_behaviours import BEHAVIOURS
 from tests.attack_benign import BENIGN, Benign, history
 from tests.attack_records import START, Record
@@ -40,7 +41,7 @@ TARGET_AGREEMENT = 0.95
 @dataclass(frozen=True)
 class Outcome:
     name: str
-    kind: str  # "technique" (the catalogue), "behaviour" (issue 13, section 4) or "benign"
+    kind: str  # "technique" (the catalogue), "behaviour" (issue 13 §4), "attempt" (refused calls, §1) or "benign"
     expected: str  # "medium+", "check secret-harvesting", "<= low"
     level: str  # the stored level: of the signal events (technique) or of any event (benign)
     rules: tuple[str, ...]  # the rules behind that level
@@ -116,13 +117,14 @@ def score(scenario: Technique | Benign, directory: Path, rules: RuleSet, checks:
         store.close()
     if isinstance(scenario, Benign):
         level, by = _worst([stored[record["eventID"]] for record in scenario.records])
-        return Outcome(scenario.name, "benign", f"<= {scenario.most}", level, by, fired,
+        kind = "attempt" if scenario.name.startswith("attempt.") else "benign"
+        return Outcome(scenario.name, kind, f"<= {scenario.most}", level, by, fired,
                        LEVELS.index(level) <= LEVELS.index(scenario.most), python_agrees)
     signals = [stored[record["eventID"]] for record in scenario.records if record["eventName"] in scenario.signal]
     level, by = _worst(signals)
     passed = LEVELS.index(level) >= LEVELS.index(scenario.level) or (scenario.check is not None and bool(fired))
     expected = f"{scenario.level}+" + (f" or check {scenario.check}" if scenario.check else "")
-    kind = "behaviour" if scenario.id.startswith("issue13.") else "technique"
+    kind = {"issue13": "behaviour", "attempt": "attempt"}.get(scenario.id.partition(".")[0], "technique")
     return Outcome(scenario.id, kind, expected, level, by, fired, passed, python_agrees)
 
 
@@ -130,7 +132,7 @@ def score_all(workdir: Path, rules_dir: Path = ROOT / "rules", checks_dir: Path 
               scenarios: list[Technique | Benign] | None = None) -> list[Outcome]:
     rules = load_rules(rules_dir)
     checks = [as_deployed(check) for check in load_checks(checks_dir) if check.enabled]
-    chosen = scenarios if scenarios is not None else [*TECHNIQUES, *BEHAVIOURS, *BENIGN]
+    chosen = scenarios if scenarios is not None else [*TECHNIQUES, *BEHAVIOURS, *ATTEMPTS, *BENIGN]
     return [score(scenario, workdir / f"{index:02d}", rules, checks) for index, scenario in enumerate(chosen)]
 
 
@@ -142,6 +144,8 @@ class Totals:
     false_positives: int
     behaviours: int = 0
     behaviours_detected: int = 0
+    attempts: int = 0
+    attempts_right: int = 0
 
     @property
     def agreement(self) -> float:
@@ -158,10 +162,10 @@ class Totals:
 def totals(outcomes: list[Outcome]) -> Totals:
     def of(kind: str) -> list[Outcome]:
         return [outcome for outcome in outcomes if outcome.kind == kind]
-    techniques, benign, behaviours = of("technique"), of("benign"), of("behaviour")
+    techniques, benign, behaviours, attempts = of("technique"), of("benign"), of("behaviour"), of("attempt")
     return Totals(len(techniques), sum(outcome.passed for outcome in techniques), len(benign),
                   sum(not outcome.passed for outcome in benign), len(behaviours),
-                  sum(outcome.passed for outcome in behaviours))
+                  sum(outcome.passed for outcome in behaviours), len(attempts), sum(outcome.passed for outcome in attempts))
 
 
 def table(outcomes: list[Outcome]) -> str:
@@ -174,6 +178,7 @@ def table(outcomes: list[Outcome]) -> str:
     lines += ["", f"techniques at medium+ (or their check): {summary.detected} of {summary.techniques} "
                   f"(target {summary.target}, i.e. 30 of 35)",
               f"issue 13 behaviours at their level (or their check): {summary.behaviours_detected} of {summary.behaviours}",
+              f"refused attempts at the right level: {summary.attempts_right} of {summary.attempts}",
               f"benign look-alikes above their level: {summary.false_positives} of {summary.benign}",
               f"agreement: {summary.agreement:.0%} (target {TARGET_AGREEMENT:.0%})"]
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.attack_attempts import ATTEMPTS
 from tests.attack_behaviours import BEHAVIOURS
 from tests.attack_benign import BENIGN
 from tests.attack_eval import TARGET_AGREEMENT, Outcome, score_all, table, totals
@@ -28,9 +29,10 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
 
 
 def test_catalogue_names_each_scenario_once_with_its_signal_present():
-    names = [technique.id for technique in (*TECHNIQUES, *BEHAVIOURS)] + [benign.name for benign in BENIGN]
+    scenarios = (*TECHNIQUES, *BEHAVIOURS, *ATTEMPTS, *BENIGN)
+    names = [getattr(scenario, "id", None) or scenario.name for scenario in scenarios]
     assert len(names) == len(set(names))
-    event_ids = [record["eventID"] for scenario in (*TECHNIQUES, *BEHAVIOURS, *BENIGN) for record in scenario.records]
+    event_ids = [record["eventID"] for scenario in scenarios for record in scenario.records]
     assert len(event_ids) == len(set(event_ids))
     for technique in (*TECHNIQUES, *BEHAVIOURS):
         assert set(technique.signal) <= {record["eventName"] for record in technique.records}, technique.id
@@ -48,6 +50,18 @@ def test_issue_behaviour_reaches_its_level_or_its_check_fires(behaviour, outcome
     outcome = outcomes[behaviour.id]
     assert outcome.python_agrees, f"{behaviour.id}: DuckDB and the Python reference scored it differently"
     assert outcome.passed, f"{behaviour.id}: expected {outcome.expected}, got {outcome.got}"
+
+
+def _name(scenario) -> str:
+    return getattr(scenario, "id", None) or scenario.name
+
+
+@pytest.mark.parametrize("attempt", ATTEMPTS, ids=[_name(attempt) for attempt in ATTEMPTS])
+def test_refused_attempt_scores_as_an_attempt(attempt, outcomes):
+    """Below the effect when it would have exposed something; still medium+ when it tried to blind logging."""
+    outcome = outcomes[_name(attempt)]
+    assert outcome.python_agrees, f"{outcome.name}: DuckDB and the Python reference scored it differently"
+    assert outcome.passed, f"{outcome.name}: expected {outcome.expected}, got {outcome.got}"
 
 
 @pytest.mark.parametrize("benign", BENIGN, ids=[benign.name for benign in BENIGN])
