@@ -9,6 +9,7 @@ Used by tests/test_attack_techniques.py and bench/detection_eval.py (the table f
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -28,7 +29,7 @@ from tattletrail.stores.opensearch_documents import document_of
 from tests.attack_attempts import ATTEMPTS
 from tests.attack_behaviours import BEHAVIOURS
 from tests.attack_benign import BENIGN, Benign, history
-from tests.attack_records import START, Record
+from tests.attack_records import Record
 from tests.attack_techniques import TECHNIQUES, Technique
 from tests.cloudtrail_files import write_log_file
 
@@ -156,7 +157,7 @@ class Totals:
     @property
     def target(self) -> int:
         """Techniques that must reach medium+ (or their check) for the issue's bar."""
-        return -(-self.techniques * 30 // 35)
+        return math.ceil(self.techniques * TARGET_SHARE - 1e-9)
 
 
 def totals(outcomes: list[Outcome]) -> Totals:

@@ -1,16 +1,15 @@
-"""The rule and check packs against AWS attack techniques and their ordinary look-alikes
-(tests/attack_techniques.py, tests/attack_benign.py), scored as a deployment scores them: a real
-ingest into DuckDB with the rule pack, then one run of every check.
+"""The rule and check packs against AWS attack techniques (tests/attack_techniques.py), the
+behaviours issue 13 names (tests/attack_behaviours.py), refused attempts
+(tests/attack_attempts.py) and ordinary look-alikes (tests/attack_benign.py), scored as a
+deployment scores them: a real ingest into DuckDB with the rule pack, then one run of every check.
 
-One test per technique (its signal event reaches the expected level, or its check fires), one
-per look-alike (no event above what an expert calls it), and the totals against the issue's bar.
-`python bench/detection_eval.py` prints the same as a table. Failures here mean the packs miss a
-technique or cry wolf: read MISSES.md and fix the pack, not the expectation.
+One test per scenario (a technique's signal event reaches its level or its check fires; a
+look-alike stays at or below its level) and the totals against the issue's bar (30 of 35, 95%).
+`bench/detection_eval.py` prints the same as a table. A failure here means the packs miss a
+technique or cry wolf: fix the pack, not the expectation.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
