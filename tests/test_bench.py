@@ -21,6 +21,7 @@ SMOKE_RUNS = {
     "checks.py": ["--events", "2000", "--days", "1", "--runs", "1"],
     "opensearch.py": ["--events", "1000", "--runs", "1"],
     "sqs.py": ["--events", "300", "--runs", "1", "--workers", "1", "--latency-files", "1"],
+    "detection_eval.py": ["--only", "cloudtrail-stop"],
 }
 
 

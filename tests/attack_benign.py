@@ -1,0 +1,199 @@
+"""Ordinary activity that looks like the attack techniques of tests/attack_techniques.py, with the
+most an expert would say about it (`info` or `low`): the deploy pipeline updating Lambda code, a
+person reading one secret, a user changing their own password or creating their own first key,
+a bucket policy whose `*` is held by an organization condition, a refused attempt. Also
+HISTORY: a day of ordinary calls before the attacks, the baseline `new_value` checks compare with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from tests.attack_records import (ACCOUNT, ALICE, BOB, BOTO, DEPLOY, INSTANCE_ROLE, LEAKED_USER, OFFICE_IP, START, Record,
+                                  Session, items, policy_text)
+
+
+@dataclass(frozen=True)
+class Benign:
+    name: str
+    summary: str
+    records: tuple[Record, ...]
+    most: str = "low"  # the highest level an expert accepts on any of its events
+
+
+def _s(slug: str, identity=ALICE, **options) -> Session:
+    return Session(slug, identity, **{"ip": OFFICE_IP, **options})
+
+
+def _deploy_updates_lambda() -> list[Record]:
+    s = _s("benign-deploy-lambda", DEPLOY, ip="20.57.41.133", agent=BOTO)
+    arn = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:invoice-export"
+    return [s.call("UpdateFunctionCode20150331v2", "lambda", {"functionName": "invoice-export", "publish": True},
+                   {"functionName": "invoice-export", "functionArn": arn, "runtime": "python3.12", "codeSize": 2210}),
+            s.call("UpdateFunctionConfiguration20150331v2", "lambda",
+                   {"functionName": "invoice-export", "environment": {}, "layers": [
+                       f"arn:aws:lambda:eu-west-1:{ACCOUNT}:layer:shared-libs:12"]},
+                   {"functionName": "invoice-export", "functionArn": arn, "runtime": "python3.12"})]
+
+
+def _one_secret() -> list[Record]:
+    return [_s("benign-one-secret").call("GetSecretValue", "secretsmanager", {"secretId": "dev/app/db"}, None,
+                                         read_only=True)]
+
+
+def _one_parameter() -> list[Record]:
+    s = _s("benign-one-parameter", INSTANCE_ROLE, ip="10.0.12.34", agent=BOTO)
+    return [s.call("GetParameter", "ssm", {"name": "/prod/app/db-password", "withDecryption": True}, None,
+                   read_only=True, vpc_endpoint="vpce-0a1b2c3d4e5f60718")]
+
+
+def _describe_instances() -> list[Record]:
+    return [_s("benign-describe-instances").call("DescribeInstances", "ec2", {"instancesSet": {}, "filterSet": {}},
+                                                 None, read_only=True)]
+
+
+def _own_password() -> list[Record]:
+    s = Session("benign-own-password", BOB, ip=OFFICE_IP)
+    return [s.call("ChangePassword", "iam", None, None),
+            s.call("UpdateLoginProfile", "iam", {"userName": "bob", "passwordResetRequired": False})]
+
+
+def _own_first_key_and_mfa() -> list[Record]:
+    s = Session("benign-own-key-mfa", BOB, ip=OFFICE_IP)
+    serial = f"arn:aws:iam::{ACCOUNT}:mfa/bob-phone"
+    return [s.call("CreateAccessKey", "iam", None, {"accessKey": {
+                "userName": "bob", "accessKeyId": "AKIAQ3EGQKJ5BOBKEY02", "status": "Active",
+                "createDate": "Dec 3, 2026, 3:00:03 PM"}}),
+            s.call("CreateVirtualMFADevice", "iam", {"virtualMFADeviceName": "bob-phone", "path": "/"},
+                   {"virtualMFADevice": {"serialNumber": serial}}),
+            s.call("EnableMFADevice", "iam", {"userName": "bob", "serialNumber": serial})]
+
+
+def _org_bucket_policy() -> list[Record]:
+    bucket = "acme-shared-artifacts"
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "OrgRead", "Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject"],
+        "Resource": f"arn:aws:s3:::{bucket}/*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}]}
+    return [_s("benign-org-bucket-policy").call(
+        "PutBucketPolicy", "s3", {"bucketName": bucket, "Host": f"{bucket}.s3.eu-west-1.amazonaws.com", "policy": "",
+                                  "bucketPolicy": policy},
+        additional={"SignatureVersion": "SigV4", "AuthenticationMethod": "AuthHeader"},
+        resources=[{"accountId": ACCOUNT, "type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{bucket}"}])]
+
+
+def _https_open_denied() -> list[Record]:
+    permission = {"ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "groups": {},
+                  "ipRanges": items("cidrIp", ["0.0.0.0/0"]), "ipv6Ranges": {}, "prefixListIds": {}}
+    return [Session("benign-https-open-denied", BOB, ip=OFFICE_IP).call(
+        "AuthorizeSecurityGroupIngress", "ec2", {"groupId": "sg-0f9e8d7c6b5a49382", "ipPermissions": {"items": [permission]}},
+        denied=True)]
+
+
+def _lambda_permission_for_s3() -> list[Record]:
+    statement = ('{"Sid":"s3-invoke","Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},'
+                 '"Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:eu-west-1:' + ACCOUNT
+                 + ':function:thumbnailer","Condition":{"StringEquals":{"AWS:SourceAccount":"' + ACCOUNT + '"}}}')
+    return [_s("benign-lambda-permission-s3", DEPLOY, ip="20.57.41.133", agent=BOTO).call(
+        "AddPermission20150331v2", "lambda", {"functionName": "thumbnailer", "statementId": "s3-invoke",
+                                              "action": "lambda:InvokeFunction", "principal": "s3.amazonaws.com",
+                                              "sourceAccount": ACCOUNT}, {"statement": statement})]
+
+
+def _queue_policy_for_topic() -> list[Record]:
+    queue = f"https://sqs.eu-west-1.amazonaws.com/{ACCOUNT}/orders"
+    document = policy_text([{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+                             "Resource": f"arn:aws:sqs:eu-west-1:{ACCOUNT}:orders",
+                             "Condition": {"ArnEquals": {"aws:SourceArn": f"arn:aws:sns:eu-west-1:{ACCOUNT}:orders"}}}])
+    return [_s("benign-queue-policy").call("SetQueueAttributes", "sqs",
+                                           {"queueUrl": queue, "attributes": {"Policy": document}})]
+
+
+def _patch_command() -> list[Record]:
+    target = ["i-0c1d2e3f4a5b6c7d8"]
+    return [_s("benign-patch-command").call(
+        "SendCommand", "ssm", {"instanceIds": target, "documentName": "AWS-RunPatchBaseline",
+                               "parameters": "HIDDEN_DUE_TO_SECURITY_REASONS", "interactive": False},
+        {"command": {"commandId": "5f4e3d2c-1b0a-4f9e-8d7c-6b5a49382716", "documentName": "AWS-RunPatchBaseline",
+                     "instanceIds": target, "status": "Pending", "targetCount": 1}})]
+
+
+def _console_login_with_mfa() -> list[Record]:
+    return [Session("benign-console-mfa", BOB, ip=OFFICE_IP).console_login(mfa=True)]
+
+
+def _small_instance_launch() -> list[Record]:
+    return [_s("benign-run-instances", DEPLOY, ip="20.57.41.133", agent=BOTO).call("RunInstances", "ec2", {
+        "instancesSet": {"items": [{"imageId": "ami-0c1bc246476a5572b", "minCount": 1, "maxCount": 1}]},
+        "instanceType": "t3.small", "blockDeviceMapping": {}, "monitoring": {"enabled": False},
+        "disableApiTermination": False, "subnetId": "subnet-0e540f0c7ffb48ae9"},
+        {"instancesSet": {"items": [{"instanceId": "i-0d1e2f3a4b5c6d7e8", "instanceType": "t3.small"}]}})]
+
+
+def _instance_type_changed() -> list[Record]:
+    return [_s("benign-instance-type").call("ModifyInstanceAttribute", "ec2", {
+        "instanceId": "i-0c1d2e3f4a5b6c7d8", "instanceType": {"value": "m6i.large"}},
+        {"requestId": "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d", "_return": True})]
+
+
+def _one_object_deleted() -> list[Record]:
+    s = _s("benign-one-delete", INSTANCE_ROLE, ip="10.0.12.34", agent=BOTO)
+    return [s.s3_object("DeleteObject", "acme-tmp-uploads", "incoming/2026-12-03/upload-8812.csv")]
+
+
+def _app_invokes_model() -> list[Record]:
+    s = _s("benign-bedrock-invoke", INSTANCE_ROLE, ip="10.0.12.34", agent=BOTO)
+    return [s.call("InvokeModel", "bedrock", {"modelId": "anthropic.claude-3-haiku-20240307-v1:0"}, None,
+                   read_only=True, vpc_endpoint="vpce-0b1c2d3e4f5a60718")]
+
+
+def _reporting_job() -> list[Record]:
+    s = Session("benign-reporting-job", LEAKED_USER, ip=OFFICE_IP, agent=BOTO)
+    return [s.call("GetCallerIdentity", "sts", None, None, read_only=True),
+            s.s3_object("GetObject", "acme-reports", "daily/2026-12-02.csv", read_only=True)]
+
+
+def _caller_identity() -> list[Record]:
+    return [_s("benign-caller-identity").call("GetCallerIdentity", "sts", None, None, read_only=True)]
+
+
+BENIGN: list[Benign] = [
+    Benign("deploy-role-updates-lambda", "The GitHub deploy role publishes new code and a layer of this account.",
+           tuple(_deploy_updates_lambda())),
+    Benign("person-reads-one-secret", "A developer reads one secret.", tuple(_one_secret())),
+    Benign("app-reads-one-parameter", "An instance reads its database password, decrypted, via a VPC endpoint.",
+           tuple(_one_parameter())),
+    Benign("describe-instances", "An administrator lists instances.", tuple(_describe_instances()), "info"),
+    Benign("user-changes-own-password", "Bob changes his own console password.", tuple(_own_password())),
+    Benign("user-creates-own-key-and-mfa", "Bob creates his first access key and enables his own MFA device.",
+           tuple(_own_first_key_and_mfa())),
+    Benign("org-only-bucket-policy", 'A bucket readable by "*" only within the organization (aws:PrincipalOrgID).',
+           tuple(_org_bucket_policy())),
+    Benign("https-open-refused", "Bob tries to open 443 to the world and is refused: an attempt, not an exposure.",
+           tuple(_https_open_denied())),
+    Benign("lambda-permission-for-s3", "S3 of this account may invoke a function (SourceAccount condition).",
+           tuple(_lambda_permission_for_s3())),
+    Benign("queue-policy-for-topic", "An SNS topic of this account may send to a queue (SourceArn condition).",
+           tuple(_queue_policy_for_topic())),
+    Benign("patch-baseline-command", "An administrator runs the patch baseline on one instance.", tuple(_patch_command())),
+    Benign("console-login-with-mfa", "Bob signs in to the console with MFA.", tuple(_console_login_with_mfa()), "info"),
+    Benign("small-instance-launched", "The deploy role launches one t3.small.", tuple(_small_instance_launch())),
+    Benign("instance-type-changed", "An administrator resizes an instance (no user data).", tuple(_instance_type_changed())),
+    Benign("app-deletes-one-object", "An application deletes one uploaded file.", tuple(_one_object_deleted())),
+    Benign("app-invokes-model", "An application invokes a model via a VPC endpoint, as it does every day.",
+           tuple(_app_invokes_model())),
+    Benign("reporting-job", "The reporting service's key, from the office, as every day.", tuple(_reporting_job())),
+    Benign("caller-identity", "An administrator checks which identity the CLI uses.", tuple(_caller_identity()), "info"),
+]
+
+
+def history() -> list[Record]:
+    """The day before: the ordinary calls of the principals above, so that `new_value` checks
+    (region-first-use, a first Bedrock call…) have a baseline and see only the attacks as new."""
+    day_before = START - timedelta(days=1)
+    records = []
+    for number, benign in enumerate(BENIGN):
+        for record in benign.records:
+            records.append({**record, "eventID": f"history-{number:02d}-{record['eventID']}",
+                            "eventTime": (day_before + timedelta(minutes=number)).isoformat() + "Z"})
+    return records
