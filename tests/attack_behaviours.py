@@ -100,7 +100,7 @@ def _t(id: str, attack: str, summary: str, records: list[Record], signal: str, l
 
 BEHAVIOURS: list[Technique] = [
     _t("gpu-instances-launched", "T1496", "Four p4d.24xlarge instances launched with a user's key.",
-       _gpu_launch(), "RunInstances", "high"),
+       _gpu_launch(), "RunInstances"),   # medium by the rubric: GPU fleets are also ordinary ML work
     _t("user-data-read-across-instances", "T1552.005", "The user data of ten instances read, one after another.",
        _user_data_read_everywhere(), "DescribeInstanceAttribute", check="user-data-harvesting"),
     _t("leaked-key-first-call-from-new-address", "T1078.004",

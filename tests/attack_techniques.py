@@ -146,17 +146,19 @@ TECHNIQUES: list[Technique] = [
     _t("aws.exfiltration.ec2-security-group-open-port-22-ingress", "T1562.007",
        "Opens SSH (22/tcp) of a security group to 0.0.0.0/0.", impact.ssh_open_to_world(),
        "AuthorizeSecurityGroupIngress", "high"),
+    # A share with one named account is `medium` by the rubric (docs/rules.md): from one event it can't be told
+    # apart from a share with the organization's own accounts. The bar for techniques is medium or above.
     _t("aws.exfiltration.ec2-share-ami", "T1537", "Shares an AMI with an external account.",
-       impact.ami_shared("ec2-share-ami", {"userId": EXTERNAL_ACCOUNT}), "ModifyImageAttribute", "high"),
+       impact.ami_shared("ec2-share-ami", {"userId": EXTERNAL_ACCOUNT}), "ModifyImageAttribute"),
     _t("aws.exfiltration.ami-make-public", "T1537", "Makes an AMI public.",
        impact.ami_shared("ami-make-public", {"group": "all"}), "ModifyImageAttribute", "critical"),
     _t("aws.exfiltration.ec2-share-ebs-snapshot", "T1537", "Shares an EBS snapshot with an external account.",
-       impact.snapshot_shared(), "ModifySnapshotAttribute", "high"),
+       impact.snapshot_shared(), "ModifySnapshotAttribute"),
     _t("aws.exfiltration.rds-share-snapshot", "T1537", "Shares an RDS snapshot with an external account.",
-       impact.rds_snapshot_shared(), "ModifyDBSnapshotAttribute", "high"),
+       impact.rds_snapshot_shared(), "ModifyDBSnapshotAttribute"),
     _t("aws.exfiltration.s3-backdoor-bucket-policy", "T1537",
        "Writes a bucket policy that lets an external account read and list the bucket.",
-       impact.bucket_policy_to_external_account(), "PutBucketPolicy", "high"),
+       impact.bucket_policy_to_external_account(), "PutBucketPolicy"),
     # Impact
     _t("aws.impact.bedrock-invoke-model", "T1496",
        "A leaked user key invokes a foundation model in three regions (LLM-jacking).", impact.bedrock_invocations(),
