@@ -17,7 +17,8 @@ import schedule
 from tattletrail.alert import Alert, report_alert
 from tattletrail.checks.scheduler import InjectedClockJob
 from tattletrail.config import ReportSchedule
-from tattletrail.report.model import build_report, iso
+from tattletrail.report.gather import build_report
+from tattletrail.report.model import iso
 from tattletrail.stores.base import Store
 from tattletrail.timespec import parse_duration, zone
 
