@@ -115,7 +115,7 @@ def horizontal_bars(rows: list[tuple[str, int, int]], title: str, label_width: i
         part_w = part / ceiling * plot_w
         tooltip = f"{label}: {value:,} {first}" + (f", {part:,} {second}" if second else "")
         parts.append(f"<g><title>{escape(tooltip)}</title>")
-        parts.append(_text(label_width - 8, y + 16, middle_cut(label, 58), "end"))
+        parts.append(_text(label_width - 8, y + 16, middle_cut(label, 52), "end"))
         parts.append(f'<rect x="{label_width}" y="{y + 5}" width="{max(1.0, bar_w):.1f}" height="{row_h - 9}" '
                      f'fill="{BAR if not second else LEVEL_COLOURS["info"]}"/>')
         if part:

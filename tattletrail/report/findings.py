@@ -28,10 +28,16 @@ from tattletrail.checks.runner import Runner
 from tattletrail.checks.state import CheckState
 from tattletrail.event import THREAT_LEVELS
 from tattletrail.report.model import CheckFinding
+from tattletrail.searches import escape_value
 from tattletrail.stores.base import Store
 
+MAX_NARROWED = 50  # groups named in a narrowed replay's query; beyond, the whole check is replayed
 SAMPLE_EVENTS = 200  # events read per finding, to say who, what and from where
 STATUS_LEVELS = {Status.CRITICAL: "high", Status.WARNING: "medium"}  # when a check's severity is no level
+
+
+class CannotTell(Exception):
+    """The store holds too little to evaluate the check over this window (said, never taken as OK)."""
 
 
 @dataclass
@@ -66,6 +72,8 @@ def check_findings(store: Store, checks: list[Check], since: datetime, until: da
                                                                        key, finding.new_values)
                 documents = store.search(sample_tree(check, window, key, finding.new_values), limit=SAMPLE_EVENTS)
                 findings.found.append(Found(finding, level_of(check, finding.status), documents))
+        except CannotTell as reason:
+            findings.failed.append(f"{check.name}: {reason}")
         except Exception as error:  # noqa: BLE001 - said in the report, never silently OK
             findings.failed.append(f"{check.name}: {type(error).__name__}: {error}")
     return findings
@@ -85,15 +93,13 @@ def level_of(check: Check, status: str) -> str:
 
 def _breaches(check: Check, store: Store, since: datetime, until: datetime) -> list[CheckFinding]:
     """Replay the count check over the window; one finding per group that breached."""
-    warning, critical = check.thresholds
+    replayed = check
     if check.direction is Direction.above:
-        least = min(value for value in (warning, critical) if value is not None and value > 1)
-        counted = count_groups(store, window_tree(check.tree, TimeField.event_time, Window(since, until)),
-                               check.group_by)
-        if max(counted.values(), default=0) < least:
-            return []  # not even the whole window holds enough events to breach: no replay needed
+        replayed = _narrowed(check, store, since, until)
+        if replayed is None:
+            return []
     by_group: dict[tuple[str, ...], CheckFinding] = {}
-    for transition in replay(check, store, until - since, until).transitions:
+    for transition in replay(replayed, store, until - since, until).transitions:
         result = transition.result
         if result.status not in (Status.WARNING, Status.CRITICAL) or not _counts(check, result, since):
             continue
@@ -108,6 +114,22 @@ def _breaches(check: Check, store: Store, since: datetime, until: datetime) -> l
                                                     (result.count or 0) > found.count):
             found.status, found.count, found.sentence = result.status.name, result.count or 0, sentence
     return list(by_group.values())
+
+
+def _narrowed(check: Check, store: Store, since: datetime, until: datetime) -> Check | None:
+    """The check restricted to the groups whose events in the whole window reach an aggregate
+    threshold (no other group can breach in any part of it); None when there is none. Replaying
+    only those keeps the replay short on a busy day."""
+    least = min(value for value in check.thresholds if value is not None and value > 1)
+    counted = count_groups(store, window_tree(check.tree, TimeField.event_time, Window(since, until)), check.group_by)
+    candidates = [key for key, n in counted.items() if n >= least]
+    if not candidates:
+        return None
+    if not check.group_by or len(candidates) > MAX_NARROWED:
+        return check
+    groups = " OR ".join("(" + " AND ".join(f"{name}:{escape_value(value)}" for name, value in zip(check.group_by, key))
+                         + ")" for key in candidates)
+    return check.model_copy(update={"query": f"({check.query}) AND ({groups})"})
 
 
 def _counts(check: Check, result: Any, since: datetime) -> bool:
@@ -134,6 +156,9 @@ def _new_values(check: Check, store: Store, since: datetime, until: datetime) ->
     fields = [*check.group_by, check.field]
     before = count_groups(store, window_tree(check.tree, TimeField.event_time, Window(since - check.baseline, since)),
                           fields)
+    if not before:
+        raise CannotTell(f"no events in the {duration_text(check.baseline)} before the window to compare with, "
+                         f"so no {check.field} can be told new")
     seen: dict[tuple[str, ...], dict[str, datetime]] = {}
     for key in before:
         seen.setdefault(key[:-1], {})[key[-1]] = since

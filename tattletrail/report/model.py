@@ -110,7 +110,13 @@ class ReportItem:
     @property
     def what(self) -> str:
         """`DeleteRoute ×3`, or the calls of a session: `ConsoleLogin, GetAccountSummary, …`."""
-        return ", ".join(call.label for call in self.calls)
+        return self.calls_text()
+
+    def calls_text(self, most: int = 6) -> str:
+        """The first `most` calls and how many more: `ListUsers ×2, ListRoles ×2, … +9 more calls`."""
+        shown = ", ".join(call.label for call in self.calls[:most])
+        hidden = len(self.calls) - most
+        return shown + (f" +{hidden} more call{'s' if hidden > 1 else ''}" if hidden > 0 else "")
 
     @property
     def more_resources(self) -> int:

@@ -32,9 +32,13 @@ th { font-size: 12px; color: var(--muted); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .items { table-layout: fixed; }
 .items td { font-size: 13px; overflow-wrap: anywhere; vertical-align: top; }
-.items col.level { width: 84px; } .items col.when { width: 132px; } .items col.who { width: 17%; }
+.items col.level { width: 84px; } .items col.when { width: 150px; } .items col.who { width: 17%; }
 .items col.details { width: 24%; }
 .items td.when { white-space: pre-line; }
+@media (max-width: 900px) {
+  .items col.level { width: 74px; } .items col.when { width: 116px; } .items col.details { width: 27%; }
+  main, header { padding-left: 12px; padding-right: 12px; }
+}
 .what { font-weight: 600; }
 .note { display: block; font-weight: normal; font-style: italic; }
 .tag { display: inline-block; font-weight: normal; font-size: 11px; color: var(--muted); border: 1px solid var(--line);
