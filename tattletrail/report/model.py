@@ -270,7 +270,7 @@ def headline_of(item: ReportItem, clock: Any = None) -> str:
         text += f" on {item.resource}" + (f" (+{item.resource_count - 1})" if item.resource_count > 1 else "")
     text += f" by {item.actor}"
     if item.first is not None:
-        text += f" at {clock.moment(item.first)} {clock.zone}"
+        text += f" at {clock.moment(item.first)} {clock.short_zone(item.first)}"
     if item.source_ip:
         text += f" from {item.source_ip}"
     return text

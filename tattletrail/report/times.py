@@ -29,6 +29,10 @@ class Clock:
         clock = f"{shown:%H:%M:%S}" if seconds else f"{shown:%H:%M}"
         return f"{shown.day} {shown:%b} {clock}" if self.dated else clock
 
+    def short_zone(self, moment: datetime) -> str:
+        """`CET`, `CEST`, `UTC`: the zone's abbreviation at that moment (for one-line texts)."""
+        return local(moment, self.tz).tzname() or self.zone
+
     def span(self, first: datetime | None, last: datetime | None, seconds: bool = False) -> str:
         """`16:42`, `16:40 → 16:42`, or `22 Nov 16:01 → 23 Nov 14:51`: the end keeps its date
         whenever it falls on another day than the start."""
