@@ -36,7 +36,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 .items col.details { width: 24%; }
 .items td.when { white-space: pre-line; }
 @media (max-width: 900px) {
-  .items col.level { width: 74px; } .items col.when { width: 116px; } .items col.details { width: 27%; }
+  .items col.level { width: 82px; } .items col.when { width: 116px; } .items col.details { width: 27%; }
   main, header { padding-left: 12px; padding-right: 12px; }
 }
 .what { font-weight: 600; }
