@@ -22,6 +22,7 @@ from tattletrail.ingest import ingest
 from tattletrail.query import parse_query
 from tattletrail.report import Report, build_report
 from tattletrail.report.model import ReportItem, middle_cut
+from tattletrail.report.html import render_html
 from tattletrail.report.text import ACTOR_WIDTH, render_text
 from tattletrail.rules import load_rules
 from tattletrail.sources.local import local_objects
@@ -253,13 +254,22 @@ def test_report_alert_carries_the_summary_and_the_top_items(report: Report) -> N
 def test_the_same_report_on_opensearch(trail: Path, report: Report, opensearch_url: str) -> None:
     store = fresh_store(opensearch_url, "report")
     ingest(local_objects(trail), store, rules=load_rules())
-    on_opensearch = build_report(store, SINCE, UNTIL, generated_at=END, checks=load_checks(PACK), top=None).to_json()
+    built = build_report(store, SINCE, UNTIL, generated_at=END, checks=load_checks(PACK), top=None,
+                         dashboards_url="https://dashboards.example:5601")
+    first = built.items[0]
+    assert first.discover_url.startswith(
+        "https://dashboards.example:5601/app/discover#/?_g=(time:(from:%272026-11-22T16:42:07Z%27")
+    assert "actor:DOE1" in first.discover_url and report.items[0].discover_url is None  # DuckDB: the command only
+    assert f'href="{first.discover_url}"'.replace("&", "&amp;") in render_html(built, zone("UTC"))
+    on_opensearch = built.to_json()
     embedded = report.to_json()
     for document in (on_opensearch, embedded):
         document.pop("store")
         document.pop("checks")
         for found in document["items"]:
             found.pop("search_command")
+            found.pop("discover_url")
             for finding in found["findings"]:
                 finding.pop("explore_command")
+                finding.pop("explore_url")
     assert on_opensearch == embedded
