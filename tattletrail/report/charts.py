@@ -3,7 +3,7 @@
 Each chart is an `<svg>` string with a `<title>` and `role="img"` (screen readers announce it)
 and a `<title>` per bar (the exact numbers on hover). Colours come from LEVEL_COLOURS, chosen to
 stay apart for the common colour-vision deficiencies and always paired with a text label. Charts
-are drawn 1200 units wide and scale to the page's full width.
+are drawn 1200 units wide and fill the page's width up to 1200 px.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ MUTED = "#57606a"
 GRID = "#d0d7de"
 BAR = "#0072b2"
 WIDTH = 1200
-FONT = 'font-family="system-ui, sans-serif" font-size="13"'
+FONT = 'font-family="system-ui, sans-serif" font-size="15"'  # ~9 px at 800 px wide; the page's own size at 1200
 
 
 def nice_ceiling(value: float) -> int:
@@ -104,9 +104,9 @@ def horizontal_bars(rows: list[tuple[str, int, int]], title: str, label_width: i
                     first: str = "events", second: str | None = None) -> str:
     """One bar per row (label, value, highlighted part): the part in a darker colour, for
     "events of which at low or above". The value is written after the bar."""
-    row_h, top = 24, 8
+    row_h, top = 27, 8
     height = top + row_h * max(1, len(rows)) + (24 if second else 6)
-    plot_w = WIDTH - label_width - 90
+    plot_w = WIDTH - label_width - 140  # room for `2,046 (197)` after the longest bar
     ceiling = max((value for _, value, _ in rows), default=0) or 1
     parts = [_open(WIDTH, height, title)]
     for index, (label, value, part) in enumerate(rows):
@@ -115,13 +115,13 @@ def horizontal_bars(rows: list[tuple[str, int, int]], title: str, label_width: i
         part_w = part / ceiling * plot_w
         tooltip = f"{label}: {value:,} {first}" + (f", {part:,} {second}" if second else "")
         parts.append(f"<g><title>{escape(tooltip)}</title>")
-        parts.append(_text(label_width - 8, y + 16, middle_cut(label, 52), "end"))
+        parts.append(_text(label_width - 8, y + 18, middle_cut(label, 46), "end"))
         parts.append(f'<rect x="{label_width}" y="{y + 5}" width="{max(1.0, bar_w):.1f}" height="{row_h - 9}" '
                      f'fill="{BAR if not second else LEVEL_COLOURS["info"]}"/>')
         if part:
             parts.append(f'<rect x="{label_width}" y="{y + 5}" width="{max(2.0, part_w):.1f}" '
                          f'height="{row_h - 9}" fill="{LEVEL_COLOURS["high"]}"/>')
-        parts.append(_text(label_width + bar_w + 6, y + 16, f"{value:,}" + (f" ({part:,})" if part else ""),
+        parts.append(_text(label_width + bar_w + 6, y + 18, f"{value:,}" + (f" ({part:,})" if part else ""),
                            "start"))
         parts.append("</g>")
     if not rows:
@@ -137,7 +137,7 @@ def horizontal_bars(rows: list[tuple[str, int, int]], title: str, label_width: i
 
 def _open(width: int, height: int, title: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-            f'width="100%" {FONT}><title>{escape(title)}</title>')
+            f'width="100%" style="max-width:{width}px" {FONT}><title>{escape(title)}</title>')
 
 
 def _y_axis(ceiling: int, left: int, top: int, plot_w: int, plot_h: int) -> list[str]:
