@@ -16,10 +16,12 @@ from tattletrail.checks.state import CheckState, GroupState, StateFile
 from tattletrail.ingest import ingest
 from tattletrail.report import build_report
 from tattletrail.report.model import ReportItem
-from tattletrail.report.text import resource_text
+from tattletrail.report.html import render_html
+from tattletrail.report.text import render_text, resource_text
 from tattletrail.rules import load_rules
 from tattletrail.sources.local import local_objects
 from tattletrail.stores import open_store
+from tattletrail.timespec import zone
 from tests.cloudtrail_files import write_log_file
 
 SINCE, UNTIL = datetime(2026, 11, 22, 0, 0), datetime(2026, 11, 23, 0, 0)
@@ -136,5 +138,8 @@ def test_the_report_says_which_checks_are_not_ok_now_from_the_checkers_state(ses
 
     named = build_report(open_store(sessions_store), SINCE, UNTIL, state_path=path, checks=load_checks(PACK))
     assert named.checks.alarms[0].label == "route-table-changes[actor=DOE1]"
+    assert "Checks not OK now: CRITICAL route-table-changes[actor=DOE1]" in render_text(named, zone("UTC"))
+    page = render_html(named, zone("UTC"))
+    assert "<h2>Checks not OK right now</h2>" in page and page.count("route-table-changes[actor=DOE1]") == 2
     missing = build_report(open_store(sessions_store), SINCE, UNTIL, state_path=tmp_path / "absent.sqlite")
     assert missing.checks.missing and not (tmp_path / "absent.sqlite").exists()
