@@ -67,6 +67,8 @@ def _item_view(item: ReportItem, clock: Clock) -> dict[str, Any]:
             "short_actor": middle_cut(item.actor, 48), "event_name": item.event_name,
             "what": item.what or (item.findings[0].check if item.findings else "?"), "sentence": sentence(item),
             "checks": [f"{finding.check} {finding.status}" for finding in item.findings],
+            "check_commands": [finding.explore_command for finding in item.findings
+                               if finding.explore_command and finding.explore_command != item.search_command],
             "resources": resource_text(item, most=3), "all_resources": ", ".join(item.resources),
             "where": " · ".join(filter(None, [", ".join(item.regions), ", ".join(item.accounts)])),
             "source_ips": ", ".join(item.source_ips), "command": item.search_command, "discover": item.discover_url,

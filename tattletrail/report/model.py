@@ -47,7 +47,7 @@ class CheckFinding:
     check: str
     status: str  # WARNING or CRITICAL (the worst reached in the window)
     group: dict[str, str]
-    count: int  # the most matching events in one of the check's windows (new values for new_value)
+    count: int  # matching events in its window when it reached its worst status (new values for new_value)
     sentence: str
     start: datetime  # the first breaching window's start, the last one's end
     end: datetime

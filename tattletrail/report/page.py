@@ -95,7 +95,9 @@ footer { color: var(--muted); padding: 12px 24px 24px; border-top: 1px solid var
 {% for check in item.checks %}<span class="tag">check {{ check }}</span>{% endfor %}
 {% if not item.complete %}<span class="tag">partial: its level had more events than were read</span>{% endif %}
 {% if item.command %}<details><summary>show its events</summary><code>{{ item.command }}</code>
-{% if item.discover %}<a href="{{ item.discover }}">open in Dashboards Discover</a>{% endif %}</details>{% endif %}
+{% if item.discover %}<a href="{{ item.discover }}">open in Dashboards Discover</a>{% endif %}
+{% for command in item.check_commands %}<span class="sub">what the check counted:</span><code>{{ command }}</code>{% endfor %}
+</details>{% endif %}
 </td>
 <td><span class="mono" title="{{ item.all_resources }}">{{ item.resources }}</span>
 <span class="sub">{{ item.where }}</span><span class="sub mono">{{ item.source_ips }}</span></td>
