@@ -273,3 +273,17 @@ def test_the_same_report_on_opensearch(trail: Path, report: Report, opensearch_u
                 finding.pop("explore_command")
                 finding.pop("explore_url")
     assert on_opensearch == embedded
+
+
+def test_check_findings_do_not_depend_on_rule_levels(trail: Path, tmp_path: Path) -> None:
+    """Ingested without rules (no event has a level), the aggregate checks still put the denied
+    burst and the never-used region in the items, each at its check's severity."""
+    store = open_store(f"duckdb://{tmp_path}/unscored.duckdb")
+    ingest(local_objects(trail), store, rules=None)
+    unscored = build_report(store, SINCE, UNTIL, checks=load_checks(PACK), top=None)
+    assert unscored.by_level["unscored"] == unscored.total
+    found = {(each.actor, finding.check): each for each in unscored.items for finding in each.findings}
+    burst, region = found[("ci-legacy", "unauthorized-api-calls")], found[("legacy-reports", "region-first-use")]
+    assert (burst.level, region.level) == ("medium", "high")  # the checks' severities
+    assert "ListUsers" in [call.event_name for call in burst.calls] and region.regions == ["ap-southeast-3"]
+    assert unscored.items[0] is region
