@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   ?= demo
 
-.PHONY: demo test install bench clean
+.PHONY: demo test install bench clean screenshot
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,22 @@ demo: $(STAMP)
 	@echo; echo "HTML report: $(DEMO)/report.html   Store: $(STORE)"
 	@echo "Try: $(TT) search 'eventName:Delete*' --store $(STORE)"
 
+# docs/report.png (shown in the README): the HTML report of a fixed demo day, as headless Chromium
+# draws it 1400 px wide. Needs Debian's chromium (apt-get install -y chromium).
+SHOT      := $(abspath $(DEMO)-screenshot)
+SHOTSTORE := duckdb://$(SHOT)/events.duckdb
+CHROMIUM  ?= chromium
+
+screenshot: $(STAMP)
+	rm -rf $(SHOT)
+	$(TT) generate $(SHOT)/trail --days 2 --seed 7 --end 2026-11-23T10:40:00Z
+	$(TT) ingest $(SHOT)/trail --store $(SHOTSTORE)
+	TATTLETRAIL_CHECK_STATE=$(SHOT)/checks-state.sqlite $(TT) report --since 2026-11-22T10:40:00Z \
+	  --until 2026-11-23T10:40:00Z --format html --out $(SHOT)/report.html --store $(SHOTSTORE)
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir=$(SHOT)/chromium \
+	  --screenshot=$(CURDIR)/docs/report.png --window-size=1400,1000 file://$(SHOT)/report.html
+	@echo "wrote docs/report.png"
+
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
@@ -48,4 +64,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache build dist *.egg-info
+	rm -rf $(VENV) $(DEMO) $(SHOT) .pytest_cache build dist *.egg-info

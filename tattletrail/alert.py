@@ -185,13 +185,13 @@ def report_alert(report: Report, created_at: datetime | None = None, samples: in
     (previous = status: a report is never a recovery). `message` is a short text summary; the
     samples are the top items, one event each, annotated with their level and count.
     """
-    from tattletrail.report.model import ITEM_LEVELS, headline_of
+    from tattletrail.report.model import ITEM_LEVELS
 
     top_level = report.items[0].level if report.items else None
     status = {"critical": Status.CRITICAL, "high": Status.CRITICAL, "medium": Status.WARNING}.get(
         top_level or "", Status.OK)
     levels = " · ".join(f"{level} {n:,}" for level, n in report.by_level.items())
-    message = "\n".join([report.headline if not report.items else headline_of(report.items[0]),
+    message = "\n".join([report.headline,
                          f"Threat levels: {levels} ({report.total:,} events)",
                          f"Denied calls: {report.denied:,} · failed calls: {report.failed:,}"])
     top_items = tuple(

@@ -4,6 +4,8 @@ renders with no console message, the top incident is the first item and is on sc
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 import struct
 import subprocess
@@ -24,12 +26,47 @@ needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium; "
     ".ci/run installs it)")
 WINDOW = (1280, 900)
+WIDTHS = (1400, 800)  # a laptop and a narrow window (or a tablet)
+# Measures the rendered page as a reader sees it and writes what is wrong into the DOM: text that
+# spills out of its item cell, a page wider than the window, a table without a heading.
+AUDIT = """<script>
+window.addEventListener("load", () => {
+  const problems = [];
+  for (const cell of document.querySelectorAll("table.items td")) {
+    for (const part of [cell, ...cell.querySelectorAll("*")]) {
+      if (part.scrollWidth > part.clientWidth + 1 && getComputedStyle(part).overflow === "visible"
+          && part.clientWidth > 0) {
+        problems.push("overflow: " + part.textContent.trim().slice(0, 60));
+      }
+      const box = part.getBoundingClientRect(), edge = cell.getBoundingClientRect();
+      if (box.width && (box.right > edge.right + 1 || box.left < edge.left - 1)) {
+        problems.push("outside its cell: " + part.textContent.trim().slice(0, 60));
+      }
+    }
+  }
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+    problems.push("page wider than the window: " + document.documentElement.scrollWidth);
+  }
+  for (const table of document.querySelectorAll("table")) {
+    const caption = table.querySelector("caption");
+    const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    if (!caption || !caption.textContent.trim() || !heads.length || heads.some((text) => !text)) {
+      problems.push("table without a heading: " + table.outerHTML.slice(0, 80));
+    }
+  }
+  const out = document.createElement("pre");
+  out.id = "audit";
+  out.textContent = JSON.stringify(problems);
+  document.body.appendChild(out);
+});
+</script>"""
 
 
 @pytest.fixture(scope="module")
 def page(report: Report, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: F811
     path = tmp_path_factory.mktemp("report-html") / "report.html"
-    path.write_text(render_html(report, zone("UTC")), encoding="utf-8")
+    shown = dataclasses.replace(report, items=report.items[:25], more_items=max(0, len(report.items) - 25))
+    path.write_text(render_html(shown, zone("UTC")), encoding="utf-8")
     return path
 
 
@@ -71,7 +108,53 @@ def test_the_html_is_one_file_that_needs_no_network(page: Path) -> None:
     assert re.findall(r'href="([^"]*)"', html) == ["data:,"]
     assert set(re.findall(r"https?://[^\s\"'<)]+", html)) == {"http://www.w3.org/2000/svg"}  # a namespace name
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
-    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 4  # two timelines, actors, regions
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 3  # threats per hour, actors, regions
+
+
+def audited(page: Path, name: str) -> Path:
+    """The page with the audit script (and the CSP that forbids scripts removed), beside it."""
+    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page.read_text())
+    copy = page.parent / name
+    copy.write_text(html.replace("</body>", AUDIT + "</body>"), encoding="utf-8")
+    return copy
+
+
+def audit(page: Path, width: int) -> list[str]:
+    dom = chromium(page, "--dump-dom", f"--window-size={width},1200", "--virtual-time-budget=5000").stdout
+    found = re.search(r'<pre id="audit">(.*?)</pre>', dom, re.S)
+    assert found, "the audit script did not run"
+    return json.loads(found.group(1).replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">")
+                      .replace("&amp;", "&"))
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_item_text_overflows_and_every_table_is_headed(page: Path, width: int) -> None:
+    assert audit(audited(page, f"audited-{width}.html"), width) == []
+
+
+@needs_chromium
+def test_the_audit_sees_an_overflow_and_a_table_without_heading(page: Path) -> None:
+    html = page.read_text().replace('.items td { font-size: 13px;', '.items td { white-space: nowrap; font-size: 13px;')
+    html = html.replace("</main>", "<table><tr><td>1</td></tr></table></main>")
+    broken = page.parent / "broken-layout.html"
+    broken.write_text(html, encoding="utf-8")
+    problems = audit(audited(broken, "broken-audited.html"), 800)
+    assert any(problem.startswith(("overflow", "outside its cell", "page wider")) for problem in problems)
+    assert any(problem.startswith("table without a heading") for problem in problems)
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", WIDTHS)
+def test_screenshots_at_laptop_and_narrow_widths_show_the_top_item(page: Path, report: Report,  # noqa: F811
+                                                                   width: int) -> None:
+    shot = page.parent / f"report-{width}.png"
+    chromium(page, f"--screenshot={shot}", f"--window-size={width},1000")
+    shown_width, height, pixels = decode_png(shot.read_bytes())
+    assert (shown_width, height) == (width, 1000)
+    badge = bytes.fromhex(LEVEL_COLOURS[report.items[0].level][1:])
+    rows = [index // width for index, pixel in enumerate(pixels) if pixel == badge]
+    assert rows and min(rows) < height // 2, f"no {report.items[0].level} badge in the upper half at {width} px"
 
 
 @needs_chromium
@@ -82,9 +165,10 @@ def test_chromium_renders_the_route_deletion_as_the_first_item(page: Path, repor
     first = items.rows[0]
     assert (first["data-event-name"], first["data-actor"], first["data-level"]) == (
         "DeleteRoute", "DOE1", report.items[0].level)
-    assert len(items.rows) == len(report.items)
+    assert len(items.rows) == min(25, len(report.items))
     assert items.sections[:2] == ["items", "timeline"], "the incidents come before the charts"
-    assert "by DOE1 at 16:42 from 203.0.113.7" in dom
+    assert "by DOE1 at 22 Nov 16:42 UTC from 203.0.113.7" in dom
+    assert dom.count("<summary>show its events</summary>") == len(items.rows) and "tattletrail search --store duckdb://" in dom
 
 
 @needs_chromium

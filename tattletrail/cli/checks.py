@@ -243,7 +243,7 @@ def checker_command(checks_dir: Optional[Path] = option_checks(), store: Optiona
     checker = Checker(checks, runner, clock, on_run=on_run)
     from tattletrail.report.schedule import schedule_report
 
-    schedule_report(checker, config.checker.report, target, dispatcher)
+    schedule_report(checker, config.checker.report, target, dispatcher, checks, state_path)
 
     def stop(signum: int, frame: Any) -> None:
         checker.stop(f"{signal.Signals(signum).name} received")

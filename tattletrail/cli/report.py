@@ -9,14 +9,19 @@ from typing import Optional
 import orjson
 import typer
 
+from tattletrail.checks import checks_directory, load_checks
+from tattletrail.checks.state import default_state_path
+from tattletrail.cli.checks import option_checks, option_state
 from tattletrail.cli.output import console, errors, option_store, store_from
 from tattletrail.cli.query import option_tz, option_until
+from tattletrail.config import load_config
 from tattletrail.report import build_report
 from tattletrail.report.html import render_html
 from tattletrail.report.text import print_report, render_text
 from tattletrail.timespec import parse_instant, zone
 
 FORMATS = ("text", "html", "json")
+SHOWN_ITEMS = 25  # text and HTML without --top; JSON holds every item unless --top is given
 
 
 def register(app: typer.Typer) -> None:
@@ -29,18 +34,26 @@ def report_command(
     output_format: str = typer.Option("text", "--format", help="text (a terminal), html (one self-contained "
                                       "file with charts) or json (for scripts; see docs/report.md)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the report to this file instead of stdout."),
-    top: int = typer.Option(25, "--top", min=1, help="At most this many items (actor + action + level)."),
-    store: Optional[str] = option_store(),
+    top: Optional[int] = typer.Option(None, "--top", min=1, help=f"At most this many items (default: "
+                                      f"{SHOWN_ITEMS} in text and HTML, all in JSON)."),
+    store: Optional[str] = option_store(), checks_dir: Optional[Path] = option_checks(),
+    state: Optional[Path] = option_state(),
 ) -> None:
-    """The highest-threat activity of the window first, grouped by actor and action; totals by
-    level, top actors, regions, denied and failed calls."""
+    """The highest-threat activity of the window first, one item per actor's session; what the
+    aggregate checks found, which checks are alarming now; totals by level, top actors, regions,
+    denied and failed calls."""
     if output_format not in FORMATS:
         raise typer.BadParameter(f"{output_format!r}: use one of {', '.join(FORMATS)}", param_hint="--format")
     now = datetime.now(timezone.utc)
     window = (parse_instant(since, now, tz), parse_instant(until, now, tz) if until else now.replace(tzinfo=None))
     if window[0] >= window[1]:
         raise typer.BadParameter(f"the window is empty: --since {since} is not before --until {until or 'now'}")
-    report = build_report(store_from(store), *window, top=top, generated_at=now.replace(tzinfo=None))
+    if top is None and output_format != "json":
+        top = SHOWN_ITEMS
+    config = load_config()
+    report = build_report(store_from(store), *window, top=top, generated_at=now.replace(tzinfo=None),
+                          checks=load_checks(checks_directory(checks_dir)), state_path=state or default_state_path(),
+                          dashboards_url=config.dashboards_url)
     shown_zone = zone(tz)
     if output_format == "text" and out is None:
         print_report(report, shown_zone, console)

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time, timedelta, timezone
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
 
 import schedule
 
 from tattletrail.alert import Alert, report_alert
+from tattletrail.checks.model import Check
 from tattletrail.checks.scheduler import InjectedClockJob
 from tattletrail.config import ReportSchedule
-from tattletrail.report.model import build_report, iso
+from tattletrail.report.gather import build_report
+from tattletrail.report.model import iso
 from tattletrail.stores.base import Store
 from tattletrail.timespec import parse_duration, zone
 
@@ -43,12 +46,14 @@ def next_report_time(settings: ReportSchedule, after: datetime) -> datetime:
     raise AssertionError("unreachable: a daily time is always due within two days")
 
 
-def send_report(store: Store, settings: ReportSchedule, dispatcher: Dispatcher,
-                due: datetime, now: datetime) -> tuple[Alert, list[Delivery]]:
-    """Build the report of [due - since, due) and deliver it as an alert to the destinations."""
+def send_report(store: Store, settings: ReportSchedule, dispatcher: Dispatcher, due: datetime, now: datetime,
+                checks: Sequence[Check] = (), state_path: Path | None = None) -> tuple[Alert, list[Delivery]]:
+    """Build the report of [due - since, due) — with the findings of the daemon's own `checks` and
+    its state file — and deliver it as an alert to the destinations."""
     from tattletrail.checks.notify import deliver
 
-    report = build_report(store, due - parse_duration(settings.since), due, generated_at=now)
+    report = build_report(store, due - parse_duration(settings.since), due, generated_at=now, checks=checks,
+                          state_path=state_path)
     alert = report_alert(report, created_at=now, samples=settings.top)
     return alert, deliver(alert, settings.destinations, dispatcher)
 
@@ -66,7 +71,8 @@ class DailyReportJob(InjectedClockJob):
 
 
 def schedule_report(checker: Checker, settings: ReportSchedule | None, store: Store,
-                    dispatcher: Dispatcher | None) -> DailyReportJob | None:
+                    dispatcher: Dispatcher | None, checks: Sequence[Check] = (),
+                    state_path: Path | None = None) -> DailyReportJob | None:
     """Add the daily report to the checker (nothing when the config has none, or it is disabled)."""
     if settings is None or not settings.enabled:
         return None
@@ -75,7 +81,7 @@ def schedule_report(checker: Checker, settings: ReportSchedule | None, store: St
 
     def run(due: datetime) -> None:
         lag = (checker.clock.now() - due).total_seconds()
-        alert, deliveries = send_report(store, settings, dispatcher, due, checker.clock.now())
+        alert, deliveries = send_report(store, settings, dispatcher, due, checker.clock.now(), checks, state_path)
         sent = sum(delivery.delivered for delivery in deliveries)
         queued = sum(delivery.queued for delivery in deliveries)
         failed = [delivery.destination for delivery in deliveries if not delivery.delivered and not delivery.queued]

@@ -1,66 +1,61 @@
-"""The report for a terminal: the headline, then each item in three short lines, then the tables.
+"""The report for a terminal: the headline, then each item in two lines, then the tables.
 
 Built as rich renderables so colour and width follow the terminal; `render_text` gives plain
-text (no colour) for a file, an email body or a test.
+text (no colour) for a file, an email body or a test. Every line is cut (…) rather than wrapped,
+so the first screen of a 100-column terminal holds the headline and the top items.
 """
 
 from __future__ import annotations
 
 import io
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Iterable
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from tattletrail.report.model import Report, ReportItem, headline_of, local, middle_cut
+from tattletrail.report.model import Report, ReportItem, headline_of, middle_cut
+from tattletrail.report.times import Clock
 
 LEVEL_STYLES = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan",
                 "info": "dim", "unscored": "dim"}
+STATUS_STYLES = {"CRITICAL": "bold red", "WARNING": "yellow", "UNKNOWN": "magenta"}
 SPARK = "▁▂▃▄▅▆▇█"
-ACTOR_WIDTH = 40  # long role/session actors lose their middle: the session (the person) stays
-
-
-def zone_label(tz: tzinfo, moment: datetime) -> str:
-    return getattr(tz, "key", None) or local(moment, tz).tzname() or "UTC"
-
-
-def window_line(report: Report, tz: tzinfo) -> str:
-    start, end = local(report.since, tz), local(report.until, tz)
-    hours = (report.until - report.since).total_seconds() / 3600
-    span = f"{hours:.0f}h" if hours < 72 else f"{hours / 24:.0f}d"
-    return f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} {zone_label(tz, report.until)} ({span})"
-
-
-def when(moment: datetime | None, tz: tzinfo) -> str:
-    return f"{local(moment, tz):%Y-%m-%d %H:%M:%S}" if moment else "?"
+ACTOR_WIDTH = 30  # long role/session actors lose their middle: the session (the person) stays
+INDENT = " " * 9
 
 
 def report_renderables(report: Report, tz: tzinfo) -> list[RenderableType]:
-    title = Text.assemble(("Tattletrail report", "bold"), f" · {window_line(report, tz)} · {report.store}")
-    title.no_wrap, title.overflow = True, "ellipsis"
+    clock = Clock(tz, report.since, report.until)
+    title = Text.assemble(("Tattletrail report", "bold"), f" · {clock.window(report.since, report.until)}"
+                          f" · {report.store}")
     parts: list[RenderableType] = [
-        Text(headline(report, tz), style=LEVEL_STYLES.get(report.items[0].level, "") if report.items else "green"),
-        title,
-        Text(""),
-        level_line(report),
-        Text(""),
-        Text("Highest threat first", style="bold underline"),
-    ]
-    parts.extend(item_lines(item, tz) for item in report.items)
+        Text(headline(report, clock), style=LEVEL_STYLES.get(report.items[0].level, "") if report.items else "green"),
+        title, level_line(report)]
+    if report.checks is not None:
+        parts.append(checks_line(report))
+    parts += [Text(""), Text(f"Highest threat first (times {clock.zone})", style="bold underline")]
+    parts.extend(item_lines(item, clock) for item in report.items)
     if not report.items:
         parts.append(Text("  nothing at low or above in this window", style="dim"))
     if report.more_items:
         parts.append(Text(f"  … and {report.more_items} more items (--top to see more, --format json for all)",
                           style="dim"))
-    parts += [Text(""), timeline_line(report, tz), Text(""), actors_table(report), Text(""),
-              counts_table("Regions", "region", report.regions), Text(""), failures_table(report)]
-    return parts
+    parts += routine_lines(report) + check_lines(report)
+    parts += [Text(""), timeline_line(report, clock), Text(""), actors_table(report), Text(""),
+              counts_table("Regions", "region", report.regions), Text(""), *failure_tables(report),
+              Text(""), counts_table("Accounts", "account", report.accounts)]
+    return [_one_line(part) if isinstance(part, Text) else part for part in parts]
 
 
-def headline(report: Report, tz: tzinfo) -> str:
-    return headline_of(report.items[0], tz) if report.items else report.headline
+def _one_line(text: Text) -> Text:
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
+
+
+def headline(report: Report, clock: Clock) -> str:
+    return headline_of(report.items[0], clock) if report.items else report.headline
 
 
 def level_line(report: Report) -> Text:
@@ -73,29 +68,77 @@ def level_line(report: Report) -> Text:
     return line
 
 
-def item_lines(item: ReportItem, tz: tzinfo) -> Group:
-    """`HIGH  2026-11-22 16:42:07  DOE1  DeleteRoute  rtb-…`, where and from, then the annotation;
-    each line cut (…) at the terminal's width rather than wrapped."""
-    times = when(item.first, tz) + (f" → {when(item.last, tz)[11:]}" if item.count > 1 else "")
-    count = f" ×{item.count}" if item.count > 1 else ""
-    resources = ", ".join(item.resources) + (" …" if item.count > item.listed or len(item.resources) >= 5 else "")
-    first = Text(no_wrap=True, overflow="ellipsis")
+def checks_line(report: Report) -> Text:
+    """One line: which checks are alarming now (the checker's state), or that nobody can say."""
+    status = report.checks
+    assert status is not None
+    if status.missing:
+        return Text.assemble(("Checks now: ", "bold"), (f"unknown — no checker state for this store in "
+                                                        f"{status.path}", "dim"))
+    if not status.alarms:
+        return Text.assemble(("Checks now: ", "bold"), ("all OK", "green"))
+    line = Text.assemble(("Checks not OK now: ", "bold"))
+    for index, alarm in enumerate(status.alarms):
+        line.append(" · " if index else "")
+        line.append(alarm.status, style=STATUS_STYLES.get(alarm.status, ""))
+        line.append(f" {alarm.label}")
+    return line
+
+
+def item_lines(item: ReportItem, clock: Clock) -> Group:
+    """`CRITICAL 22 Nov 16:42  DOE1  DeleteRoute  rtb-… · eu-west-1 · 979… · 203.0.113.7`, then its sentence."""
+    first = Text()
     first.append(f"{item.level.upper():<8}", style=LEVEL_STYLES[item.level])
-    first.append(f" {times}  ")
+    first.append(f" {clock.span(item.first, item.last)}  ")
     first.append(middle_cut(item.actor, ACTOR_WIDTH), style="bold")
-    first.append(f"  {item.event_name}{count}", style="bold")
-    first.append(f"  {resources}" if resources else "")
-    where = " · ".join(filter(None, [", ".join(item.regions),
-                                     "account " + ", ".join(item.accounts) if item.accounts else "",
-                                     "from " + ", ".join(item.source_ips) if item.source_ips else "",
-                                     ", ".join(item.errors)]))
-    lines = [Text(""), first, Text(f"{'':9}{where}", no_wrap=True, overflow="ellipsis")]
-    lines += [Text(f"{'':9}{note}", style="italic", no_wrap=True, overflow="ellipsis")
-              for note in item.annotations[:2]]
-    return Group(*lines)
+    first.append(f"  {item.what or item.findings[0].check}", style="bold")
+    where = " · ".join(filter(None, [resource_text(item), ", ".join(item.regions), ", ".join(item.accounts),
+                                     ", ".join(item.source_ips)]))
+    first.append(f"  {where}" if where else "")
+    return Group(_one_line(first), _one_line(Text(INDENT + sentence(item), style="italic")))
 
 
-def timeline_line(report: Report, tz: tzinfo) -> Text:
+def resource_text(item: ReportItem, most: int = 2) -> str:
+    """The first names and how many more: `/prod/db-host, /prod/db-user +3`."""
+    shown = item.resources[:most]
+    more = item.resource_count - len(shown)
+    return ", ".join(shown) + (f" +{more}" if more > 0 else "")
+
+
+def sentence(item: ReportItem) -> str:
+    """The item's one sentence, with its error codes unless the sentence already names them."""
+    text = item.annotation or f"{item.actor} called {item.what}"
+    errors = [error for error in item.errors if error not in text]
+    return text + (f" ({', '.join(errors)})" if errors else "")
+
+
+def routine_lines(report: Report) -> list[RenderableType]:
+    if not report.routine:
+        return []
+    lines: list[RenderableType] = [Text(""), Text("Routine low-level activity (one line each, not items)",
+                                                  style="bold underline")]
+    lines += [Text(f"  {line.label}" + (f" (most: {line.top_actor})" if line.top_actor else ""))
+              for line in report.routine]
+    lines += [Text(f"  {level}: {n:,} events not read (more than the report reads)", style="dim")
+              for level, n in report.unread.items()]
+    return lines
+
+
+def check_lines(report: Report) -> list[RenderableType]:
+    lines: list[RenderableType] = []
+    if report.checks and report.checks.alarms:
+        lines += [Text(""), Text("Checks not OK right now (the checker's state)", style="bold underline")]
+        for alarm in report.checks.alarms:
+            told = f" · notified {alarm.since:%Y-%m-%d %H:%M} UTC" if alarm.since else ""
+            lines.append(Text.assemble("  ", (alarm.status, STATUS_STYLES.get(alarm.status, "")),
+                                       f" {alarm.label}{told}"))
+    if report.check_failures:
+        lines += [Text(""), Text("Checks the report could not evaluate", style="bold underline")]
+        lines += [Text(f"  {failure}", style="magenta") for failure in report.check_failures]
+    return lines
+
+
+def timeline_line(report: Report, clock: Clock) -> Text:
     """Events per bucket as a sparkline; buckets with something at high or above are marked."""
     totals = [sum(levels.values()) for _, levels in report.timeline]
     largest = max(totals, default=0) or 1
@@ -105,8 +148,7 @@ def timeline_line(report: Report, tz: tzinfo) -> Text:
         risky = "critical" if levels.get("critical") else "high" if levels.get("high") else None
         line.append(bar, style=LEVEL_STYLES[risky] if risky else "")
     if report.timeline:
-        first, last = report.timeline[0][0], report.timeline[-1][0]
-        line.append(f"  {local(first, tz):%d %H:%M} → {local(last, tz):%d %H:%M}; red: high or critical",
+        line.append(f"  {clock.span(report.timeline[0][0], report.timeline[-1][0])}; red: high or critical",
                     style="dim")
     return line
 
@@ -122,43 +164,42 @@ def actors_table(report: Report) -> Table:
     view.add_column("events", justify="right")
     view.add_column("at low or above", justify="right")
     for actor, events, risky in report.top_actors:
-        view.add_row(middle_cut(actor, ACTOR_WIDTH + 20), f"{events:,}",
-                     Text(f"{risky:,}", style="bold" if risky else "dim"))
+        view.add_row(middle_cut(actor, 60), f"{events:,}", Text(f"{risky:,}", style="bold" if risky else "dim"))
     return view
 
 
-def counts_table(title: str, column: str, rows: Iterable[tuple[str, int]]) -> Table:
+def counts_table(title: str, column: str, rows: Iterable[tuple[str, int]], unit: str = "events") -> Table:
     view = _table(title)
     view.add_column(column, no_wrap=True)
-    view.add_column("events", justify="right")
+    view.add_column(unit, justify="right")
     for name, n in rows:
-        view.add_row(name, f"{n:,}")
+        view.add_row(middle_cut(name, 60), f"{n:,}")
     return view
 
 
-def failures_table(report: Report) -> Group:
-    title = Text.assemble(("Denied and failed calls", "bold underline"),
-                          f"  {report.denied:,} denied · {report.failed:,} failed")
-    denied = counts_table("", "denied: actor",
-                          [(middle_cut(actor, ACTOR_WIDTH), n) for actor, n in report.denied_by_actor])
-    actions = counts_table("", "denied: eventName", report.denied_by_event_name)
-    failed = counts_table("", "failed: errorCode", report.failed_by_error)
-    grid = Table.grid(padding=(0, 4))
-    grid.add_row(denied, actions)
-    return Group(title, grid, Text(""), failed)
+def failure_tables(report: Report) -> list[RenderableType]:
+    """One table per question, each headed: who was denied, which calls, which error codes."""
+    return [Text.assemble(("Denied and failed calls", "bold underline"),
+                          f"  {report.denied:,} denied · {report.failed:,} failed (any errorCode)"),
+            counts_table("Who was denied", "actor", report.denied_by_actor, "denied"), Text(""),
+            counts_table("Which calls were denied", "eventName", report.denied_by_event_name, "denied"), Text(""),
+            counts_table("Why calls failed", "errorCode", report.failed_by_error, "failed")]
 
 
 def _table(title: str) -> Table:
-    return Table(title=title or None, title_justify="left", title_style="bold underline", box=None,
+    return Table(title=title or None, title_justify="left", title_style="bold", box=None,
                  header_style="bold", pad_edge=False)
 
 
 def print_report(report: Report, tz: tzinfo, console: Console) -> None:
     for part in report_renderables(report, tz):
-        console.print(part, highlight=False)
+        if isinstance(part, Text):  # print() would wrap a Text whatever its own no_wrap says
+            console.print(part, highlight=False, no_wrap=True, overflow="ellipsis")
+        else:
+            console.print(part, highlight=False)
 
 
-def render_text(report: Report, tz: tzinfo, width: int = 120) -> str:
+def render_text(report: Report, tz: tzinfo, width: int = 100) -> str:
     """Plain text (no colour codes): for --out, a mail body, a test."""
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, color_system=None, soft_wrap=False, force_terminal=False)
