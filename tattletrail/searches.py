@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tattletrail.config import ConfigError, Strict, load_yaml, validate
+from tattletrail.config_files import ConfigError, Strict, load_yaml, validate
 from tattletrail.packs import PACK_ENV, PackFolder, pack_folder, shipped
 from tattletrail.query import QueryError, parse_query
 

@@ -16,7 +16,7 @@ import difflib
 from pathlib import Path
 
 from tattletrail.checks.model import Check, load_checks
-from tattletrail.config import ConfigError
+from tattletrail.config_files import ConfigError
 from tattletrail.packs import PACK_ENV, PackFolder, pack_folder, shipped
 
 ENV_CHECKS = PACK_ENV["checks"]

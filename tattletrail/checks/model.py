@@ -23,7 +23,7 @@ from pydantic import BeforeValidator, Field, PlainSerializer, ValidationError, m
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from tattletrail.alert import Status
-from tattletrail.config import ConfigError, Strict, load_yaml, validate
+from tattletrail.config_files import ConfigError, Strict, load_yaml, validate
 from tattletrail.query import QueryError, parse_query
 from tattletrail.query.catalogue import catalogue
 from tattletrail.query.tree import Node

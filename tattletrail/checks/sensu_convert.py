@@ -23,7 +23,7 @@ import yaml
 from tattletrail.checks.model import Check, duration_text
 from tattletrail.checks.sensu import check_fields
 from tattletrail.checks.sensu_flags import PLUGIN, PluginArgumentError, parse_arguments
-from tattletrail.config import ConfigError
+from tattletrail.config_files import ConfigError
 
 PLUGIN_COMMANDS = {PLUGIN, PLUGIN.removesuffix(".rb")}
 SENSU_REFRESH = 1800  # seconds: Sensu 1.x's occurrences filter default

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tattletrail.config import ConfigError, default_store_url
+from tattletrail.config_files import ConfigError
 from tattletrail.packs import PackError
 from tattletrail.stores import Store, StoreURLError, duckdb_path, open_store
 from tattletrail.timespec import TimeSpecError
@@ -64,7 +64,10 @@ def fail(message: str) -> None:
 def store_from(url: str | None, create: bool = False) -> Store:
     """The store named by --store or the defaults. Only `ingest` and `setup` create an embedded
     store: a read of a file that isn't there is a mistyped path, not an empty store."""
-    url = url or default_store_url()
+    if not url:
+        from tattletrail.config import default_store_url  # the config's models load only when needed
+
+        url = default_store_url()
     if not create and url.startswith("duckdb:"):
         path = duckdb_path(url)
         if not path.exists():

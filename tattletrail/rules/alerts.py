@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from tattletrail.alert import Alert, SampleEvent, Status
-from tattletrail.config import ConfigError
+from tattletrail.config_files import ConfigError
 from tattletrail.destinations import Dispatcher
 from tattletrail.destinations.delivery import DELIVERY_WAIT
 from tattletrail.event import Event

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from tattletrail.config import ConfigError, Strict, load_yaml, validate
+from tattletrail.config_files import ConfigError, Strict, load_yaml, validate
 from tattletrail.event import THREAT_LEVELS
 from tattletrail.packs import shipped
 from tattletrail.query import QueryError, parse_query
