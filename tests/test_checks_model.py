@@ -41,7 +41,7 @@ def test_defaults_of_a_minimal_check() -> None:
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("name: a\nquery: '*'\ncritical: 1\ntreshold: 3\n", "check.yml:4: unknown key 'treshold' (known keys: baseline, count_by, critical"),
+    ("name: a\nquery: '*'\ncritical: 1\ntreshold: 3\n", "check.yml:4: unknown key 'treshold' (known keys: attack, baseline, count_by, critical"),
     ("name: a\nquery: '*'\ncritical: 1\nwindwo: 5m\n", "check.yml:4: unknown key 'windwo' (did you mean 'window'?)"),
     ("name: a\nquery: '*'\nwindow: 30 minutes\ncritical: 1\n", "check.yml:3: window: Value error, '30 minutes' is not a duration"),
     ("name: Bad_Name\nquery: '*'\ncritical: 1\n", "check.yml:1: name: String should match pattern"),

@@ -40,6 +40,10 @@ def observe(check: Check, store: Store, window: Window, state: CheckState) -> Ob
     """Ask the store what `evaluate` needs for this window (exceptions are the caller's UNKNOWN)."""
     tree = window_tree(check.tree, check.count_by, window)
     if check.kind is Kind.count:
+        if check.distinct:
+            followed = {key for key, group in state.groups.items() if not group.is_quiet}
+            return Observation(counts=count_distinct(store, tree, check.group_by, check.distinct,
+                                                     lowest_threshold(check), followed))
         return Observation(counts=count_groups(store, tree, check.group_by))
     assert check.field is not None and check.baseline is not None
     fields = [*check.group_by, check.field]
@@ -64,6 +68,29 @@ def count_groups(store: Store, tree: Node, fields: list[str]) -> dict[GroupKey, 
         for key, n in count_groups(store, And((tree, Match(first, value))), rest).items():
             groups[(value, *key)] = n
     return groups
+
+
+def lowest_threshold(check: Check) -> float:
+    return min(value for value in check.thresholds if value is not None)
+
+
+def count_distinct(store: Store, tree: Node, group_by: list[str], fields: list[str], threshold: float,
+                   followed: frozenset[GroupKey] | set[GroupKey] = frozenset()) -> dict[GroupKey, int]:
+    """Distinct values of `fields` (one set for all of them: a secret read by GetSecretValue and
+    by BatchGetSecretValue counts once) per group. A group has at most as many values as events,
+    so values are counted only for groups whose events reach `threshold` and for `followed` ones
+    (those the state says are in breach): a few queries, not one per actor in the window. The
+    other groups are OK whatever their count and are left out."""
+    distinct: dict[GroupKey, int] = {}
+    for key, events in count_groups(store, tree, group_by).items():
+        if events < threshold and key not in followed:
+            continue
+        values: set[str] = set()
+        for field in fields:
+            counted = store.count(group_tree(tree, group_by, key), by=field, top=MAX_GROUPS)
+            values.update(value for value, n in counted.groups if n)
+        distinct[key] = len(values)
+    return distinct
 
 
 def read_baseline(check: Check, store: Store, start: datetime, end: datetime) -> dict[GroupKey, dict[str, datetime]]:
