@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 
 from tattletrail.checks.model import Check, load_checks
-from tattletrail.config import ConfigError
+from tattletrail.config import Config, ConfigError, Expected, expected_query, load_config
 
 ENV_CHECKS = "TATTLETRAIL_CHECKS"
 PACK = Path(__file__).resolve().parents[2] / "checks"
@@ -30,6 +30,17 @@ def checks_directory(given: str | Path | None = None) -> Path:
         return Path(os.environ[ENV_CHECKS])
     local = Path("checks")
     return local if local.is_dir() else PACK
+
+
+def load_pack(given: str | Path | None = None, config: Config | None = None) -> list[Check]:
+    """The checks in force (`checks_directory`), with what the config's `expected:` says is normal."""
+    config = config or load_config()
+    return with_expected(load_checks(checks_directory(given)), config.expected)
+
+
+def with_expected(checks: list[Check], entries: list[Expected]) -> list[Check]:
+    """Each check with the `expected:` entries that apply to it added to its `except`."""
+    return [check.expecting(query) if (query := expected_query(entries, check.name)) else check for check in checks]
 
 
 def select_checks(checks: list[Check], names: list[str] | None) -> list[Check]:
@@ -47,4 +58,5 @@ def select_checks(checks: list[Check], names: list[str] | None) -> list[Check]:
     return chosen
 
 
-__all__ = ["Check", "ENV_CHECKS", "PACK", "checks_directory", "load_checks", "select_checks"]
+__all__ = ["Check", "ENV_CHECKS", "PACK", "checks_directory", "load_checks", "load_pack", "select_checks",
+           "with_expected"]

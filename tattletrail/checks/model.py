@@ -111,7 +111,7 @@ FIELD_DOCS: dict[str, tuple[str, str]] = {
     "baseline": ("duration", "`new_value` only: a value is new when not seen in this long before the window"),
     "distinct": ("list of fields", "`count` only: count distinct values of these fields (together) per group, "
                  "not events (e.g. secrets read per actor)"),
-    "except_": ("query", "written `except:`; events it matches are expected and never counted (docs/checks.md)"),
+    "except_": ("query", "events it matches are expected: never counted (see Expected activity)"),
     "attack": ("list of text", "MITRE ATT&CK technique ids the check detects (e.g. T1552)"),
     "false_positives": ("text", "known benign causes, and how to tell them apart"),
 }

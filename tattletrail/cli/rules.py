@@ -15,8 +15,12 @@ from tattletrail.rules.rescore import RescoreSummary, rescore
 from tattletrail.timespec import parse_instant
 
 
+rules_app = typer.Typer(help="List the threat rules in force.", no_args_is_help=True)
+
+
 def register(app: typer.Typer) -> None:
     app.command("rescore")(rescore_command)
+    app.add_typer(rules_app, name="rules")
 
 
 def option_rules() -> Any:
@@ -68,3 +72,24 @@ def describe_rescore(summary: RescoreSummary) -> Any:
     title = (f"Rescored {summary.examined:,} events in {summary.store}: {summary.changed:,} changed.")
     rows = [(level, summary.levels[level]) for level in reversed(LEVELS) if summary.levels.get(level)]
     return table(title, ["level", "events"], rows, numeric=["events"])
+
+
+@rules_app.command("list")
+def list_command(rules_dir: Optional[str] = option_rules(), as_json: bool = option_json()) -> None:
+    """Every rule in force: level, query, and what is expected (its `except` and the config's `expected:`)."""
+    rules = load_rules(rules_dir)
+    rows = [{"name": compiled.name, "level": compiled.loaded.rule.level, "query": compiled.loaded.rule.query,
+             "except": expected_text(compiled.loaded), "origin": compiled.loaded.origin} for compiled in rules.rules]
+    if as_json:
+        print_json(rows)
+        return
+    console.print(table(None, ["name", "level", "query", "except"],
+                        [(row["name"], row["level"], row["query"], row["except"]) for row in rows]))
+
+
+def expected_text(rule: Any) -> str | None:
+    """The rule's `except` and the config's `expected:` for it, as one query text."""
+    from tattletrail.config import expected_query
+
+    parts = [part for part in (rule.rule.except_, expected_query(load_config().expected, rule.name)) if part]
+    return " OR ".join(f"({part})" for part in parts) if len(parts) > 1 else (parts[0] if parts else None)

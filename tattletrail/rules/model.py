@@ -7,16 +7,16 @@ name used twice are errors naming the file and line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from tattletrail.config import ConfigError, Strict, load_yaml, validate
 from tattletrail.event import THREAT_LEVELS
 from tattletrail.query import QueryError, parse_query
-from tattletrail.query.tree import Node, fields_of
+from tattletrail.query.tree import And, Node, Not, Or, fields_of
 from tattletrail.rules.annotation import Template, TemplateError, compile_template
 
 PACK = Path(__file__).resolve().parents[2] / "rules"
@@ -40,6 +40,9 @@ class Rule(Strict):
     tags: list[str] = []
     destinations: list[str] = []  # names of destinations in the config (or `stdout`)
     enabled: bool = True
+    except_: str | None = Field(default=None, alias="except")  # expected activity: never matches
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,20 @@ class LoadedRule:
     tree: Node
     template: Template
     origin: str  # FILE:LINE
+    expected: Node | None = None  # the rule's `except`, OR what the config's `expected:` adds
 
     @property
     def name(self) -> str:
         return self.rule.name
+
+    @property
+    def matched_tree(self) -> Node:
+        """What the rule matches: its query, but for what is expected."""
+        return And((self.tree, Not(self.expected))) if self.expected is not None else self.tree
+
+    def expecting(self, query: str) -> "LoadedRule":
+        tree = parse_query(query)
+        return replace(self, expected=tree if self.expected is None else Or((self.expected, tree)))
 
     @property
     def score(self) -> int:
@@ -99,8 +112,14 @@ def _load_one(item: Any, path: Path) -> LoadedRule:
         if field in THREAT_FIELDS:
             raise ConfigError(f"{where('query')}: rule {rule.name!r}: a rule can't query {field} "
                               "(rules set it; it depends on which rules ran)")
+    expected = None
+    if rule.except_ is not None:
+        try:
+            expected = parse_query(rule.except_)
+        except QueryError as error:
+            raise ConfigError(f"{where('except')}: rule {rule.name!r}: `except` doesn't parse: {error}") from None
     try:
         template = compile_template(rule.annotation or rule.description)
     except TemplateError as error:
         raise ConfigError(f"{where('annotation')}: rule {rule.name!r}: annotation: {error}") from None
-    return LoadedRule(rule, tree, template, f"{path}:{item.get('__line__', '?')}")
+    return LoadedRule(rule, tree, template, f"{path}:{item.get('__line__', '?')}", expected)

@@ -116,7 +116,7 @@ class RuleSet:
 
     def __init__(self, rules: Iterable[LoadedRule]) -> None:
         self.rules: tuple[CompiledRule, ...] = tuple(
-            CompiledRule(rule, predicate(rule.tree), _index_of(rule.tree)) for rule in rules if rule.rule.enabled)
+            CompiledRule(rule, predicate(rule.matched_tree), _index_of(rule.tree)) for rule in rules if rule.rule.enabled)
         self._paths = tuple(tuple(field.split(".")) for field in INDEX_FIELDS)
         self._plans: dict[tuple[Any, ...], tuple[CompiledRule, ...]] = {}
 
