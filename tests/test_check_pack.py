@@ -26,6 +26,7 @@ from tattletrail.query.tree import All
 from tattletrail.rules import load_rules
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.duckdb import DuckDBStore
+from tests.check_pack_behaviour_events import BEHAVIOUR_CASES
 from tests.check_pack_events import PACK_CASES, STOP_LOGGING, all_records
 from tests.cloudtrail_files import write_log_file
 
@@ -35,6 +36,7 @@ DOC = ROOT / "docs" / "check-pack.md"
 TABLE_START, TABLE_END = "<!-- check-pack-table:start -->", "<!-- check-pack-table:end -->"
 INDEX = "tattletrail-events-check-pack"  # the template applies to tattletrail-events*
 
+PACK_CASES.update(BEHAVIOUR_CASES)  # the behaviour checks' records live in their own module
 CHECKS: dict[str, Check] = {check.name: check for check in load_checks(PACK)}
 CASES = [pytest.param(name, record["eventID"], expected, id=f"{name}:{'match' if expected else 'quiet'}:{record['eventID']}")
          for name, (matching, look_alikes) in PACK_CASES.items()
@@ -233,7 +235,8 @@ def _thresholds(check: Check) -> str:
     warning, critical = check.thresholds
     levels = [f"{label} {sign} {value:g}" for label, value in (("warning", warning), ("critical", critical))
               if value is not None and not (label == "warning" and value == critical)]
-    return ", ".join(levels) + per
+    counted = f" distinct {' + '.join(f'`{field}`' for field in check.distinct)}" if check.distinct else ""
+    return ", ".join(levels) + counted + per
 
 
 def _span(check: Check) -> str:
