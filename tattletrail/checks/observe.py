@@ -77,20 +77,22 @@ def lowest_threshold(check: Check) -> float:
 def count_distinct(store: Store, tree: Node, group_by: list[str], fields: list[str], threshold: float,
                    followed: frozenset[GroupKey] | set[GroupKey] = frozenset()) -> dict[GroupKey, int]:
     """Distinct values of `fields` (one set for all of them: a secret read by GetSecretValue and
-    by BatchGetSecretValue counts once) per group. A group has at most as many values as events,
-    so values are counted only for groups whose events reach `threshold` and for `followed` ones
-    (those the state says are in breach): a few queries, not one per actor in the window. The
-    other groups are OK whatever their count and are left out."""
-    distinct: dict[GroupKey, int] = {}
-    for key, events in count_groups(store, tree, group_by).items():
-        if events < threshold and key not in followed:
-            continue
-        values: set[str] = set()
-        for field in fields:
-            counted = store.count(group_tree(tree, group_by, key), by=field, top=MAX_GROUPS)
-            values.update(value for value, n in counted.groups if n)
-        distinct[key] = len(values)
-    return distinct
+    by BatchGetSecretValue counts once) per group: one query per field and group. When the window
+    holds fewer distinct values in all than `threshold`, no group can reach it and only the
+    `followed` groups (those the state has in breach, so they can recover) are counted. A group
+    that can't reach the threshold is otherwise left out: it is OK whatever its count."""
+    if group_by and len(_values(store, tree, fields)) < threshold:
+        keys = [key for key in followed if len(key) == len(group_by)]
+    else:
+        keys = list(count_groups(store, tree, group_by))
+    return {key: len(_values(store, group_tree(tree, group_by, key), fields)) for key in keys}
+
+
+def _values(store: Store, tree: Node, fields: list[str]) -> set[str]:
+    values: set[str] = set()
+    for field in fields:
+        values.update(value for value, n in store.count(tree, by=field, top=MAX_GROUPS).groups if n)
+    return values
 
 
 def read_baseline(check: Check, store: Store, start: datetime, end: datetime) -> dict[GroupKey, dict[str, datetime]]:
