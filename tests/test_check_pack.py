@@ -178,6 +178,51 @@ def test_generated_incident_fires_its_checks(generated: tuple[DuckDBStore, Any],
         assert store.count(only_this_event).total == 1, f"{name} misses the {kind} incident"
 
 
+# incident kind → (check, the group it fires for, status): run as the checker runs, by event time
+# (the trail was ingested in bulk, so its ingest times are all one), minutes after the incident.
+INCIDENT_STATUSES = {
+    "access-denied-burst": ("unauthorized-api-calls", "actor", Status.CRITICAL),
+    "new-region-activity": ("region-first-use", "account", Status.CRITICAL),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(INCIDENT_STATUSES))
+def test_generated_incident_breaches_its_check(generated: tuple[DuckDBStore, Any], kind: str) -> None:
+    from datetime import datetime, timedelta
+
+    from tattletrail.checks.model import TimeField
+    from tattletrail.checks.runner import Runner
+    from tests.checks_engine_events import FakeClock
+
+    store, result = generated
+    incident = next(incident for incident in result.incidents if incident.kind == kind)
+    name, group, status = INCIDENT_STATUSES[kind]
+    check = CHECKS[name].model_copy(update={"count_by": TimeField.event_time})
+    moment = datetime.fromisoformat(incident.eventTime.replace("Z", "")) + timedelta(minutes=5)
+    results = {result.label: result for result in Runner(store, clock=FakeClock(moment)).run(check).results}
+    fired = results[f"{name}[{group}={getattr(incident, group)}]"]
+    assert fired.status is status
+    if CHECKS[name].kind is Kind.new_value:
+        assert fired.new_values == (incident.region,)
+
+
+def test_leaked_key_check_fires_on_the_burst_s_first_call(generated: tuple[DuckDBStore, Any]) -> None:
+    """The denied burst starts as a leaked key does: GetCallerIdentity from an address the key never used."""
+    from datetime import datetime, timedelta
+
+    from tattletrail.checks.model import TimeField
+    from tattletrail.checks.runner import Runner
+    from tests.checks_engine_events import FakeClock
+
+    store, result = generated
+    incident = next(incident for incident in result.incidents if incident.kind == "access-denied-burst")
+    check = CHECKS["long-term-key-new-address"].model_copy(update={"count_by": TimeField.event_time})
+    moment = datetime.fromisoformat(incident.eventTime.replace("Z", "")) + timedelta(minutes=5)
+    fired = [result for result in Runner(store, clock=FakeClock(moment)).run(check).results
+             if incident.sourceIPAddress in result.new_values]
+    assert [result.status for result in fired] == [Status.WARNING]
+
+
 def test_story_checks_are_quiet_on_generated_background_traffic(generated: tuple[DuckDBStore, Any]) -> None:
     store, result = generated
     incidents = {incident.kind: incident for incident in result.incidents}
