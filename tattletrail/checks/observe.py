@@ -77,15 +77,28 @@ def lowest_threshold(check: Check) -> float:
 def count_distinct(store: Store, tree: Node, group_by: list[str], fields: list[str], threshold: float,
                    followed: frozenset[GroupKey] | set[GroupKey] = frozenset()) -> dict[GroupKey, int]:
     """Distinct values of `fields` (one set for all of them: a secret read by GetSecretValue and
-    by BatchGetSecretValue counts once) per group: one query per field and group. When the window
-    holds fewer distinct values in all than `threshold`, no group can reach it and only the
-    `followed` groups (those the state has in breach, so they can recover) are counted. A group
-    that can't reach the threshold is otherwise left out: it is OK whatever its count."""
-    if group_by and len(_values(store, tree, fields)) < threshold:
-        keys = [key for key in followed if len(key) == len(group_by)]
-    else:
-        keys = list(count_groups(store, tree, group_by))
-    return {key: len(_values(store, group_tree(tree, group_by, key), fields)) for key in keys}
+    by BatchGetSecretValue counts once) per group.
+
+    First the values of each field in the whole window (a query per field). Fewer than
+    `threshold` in all: no group can reach it, and only the `followed` groups (those the state has
+    in breach, so they can recover) are counted. Otherwise the sets are built whichever way asks
+    the store less: per group (a query per group and field) or per value (a query per value)."""
+    window_values = {field: [value for value, n in store.count(tree, by=field, top=MAX_GROUPS).groups if n]
+                     for field in fields}
+    if not group_by:
+        return {(): len({value for values in window_values.values() for value in values})}
+    if len({value for values in window_values.values() for value in values}) < threshold:
+        return {key: len(_values(store, group_tree(tree, group_by, key), fields))
+                for key in followed if len(key) == len(group_by)}
+    groups = count_groups(store, tree, group_by)
+    if sum(map(len, window_values.values())) < len(groups) * len(fields):
+        sets: dict[GroupKey, set[str]] = {key: set() for key in groups}
+        for field, values in window_values.items():
+            for value in values:
+                for key in count_groups(store, And((tree, Match(field, value))), group_by):
+                    sets.setdefault(key, set()).add(value)
+        return {key: len(values) for key, values in sets.items()}
+    return {key: len(_values(store, group_tree(tree, group_by, key), fields)) for key in groups}
 
 
 def _values(store: Store, tree: Node, fields: list[str]) -> set[str]:
