@@ -53,7 +53,8 @@ def tests_naming(name: str, test_files: dict[str, str]) -> tuple[str, ...]:
 
 
 def covered_items(rules: list[LoadedRule], checks: list[Check], tests_dir: Path) -> list[Covered]:
-    test_files = {path.name: path.read_text() for path in sorted(tests_dir.glob("*.py"))}
+    # The pack tests: rule_pack_events.py, test_check_pack.py… (engine tests name their own fixtures).
+    test_files = {path.name: path.read_text() for path in sorted(tests_dir.glob("*pack*.py"))}
     items = [Covered("rule", rule.name, first_sentence(rule.rule.description), rule.rule.level,
                      attack_ids(getattr(rule.rule, "attack", None), rule.rule.tags), tests_naming(rule.name, test_files))
              for rule in rules if rule.rule.enabled]
