@@ -20,7 +20,7 @@ from tattletrail.stores.duckdb import DuckDBStore
 from tests.check_pack_behaviour_events import (APP, MALLORY, batch_get_secret_value, describe_instance_attribute,
                                                get_caller_identity, get_parameter, get_parameters, get_secret_value,
                                                role_session, send_command, start_session)
-from tests.check_pack_events import ALICE_SSO, DOE1, Record
+from tests.check_pack_events import ACCOUNT, ALICE_SSO, DOE1, Record
 from tests.checks_engine_events import FakeClock, put
 from tests.opensearch_helpers import fresh_store
 
@@ -104,17 +104,17 @@ def results(store: Any, check: Any) -> dict[str, tuple[Status, int | None]]:
 
 EXPECTED = {
     "secret-harvesting": {
-        "secret-harvesting[actor=mallory]": (Status.WARNING, 13),
-        f"secret-harvesting[actor={ALICE}]": (Status.CRITICAL, 26),
-        "secret-harvesting[actor=orders-api/i-0a1b2c3d4e5f60001]": (Status.OK, 2),
+        f"secret-harvesting[account={ACCOUNT},actor=mallory]": (Status.WARNING, 13),
+        f"secret-harvesting[account={ACCOUNT},actor={ALICE}]": (Status.CRITICAL, 26),
+        f"secret-harvesting[account={ACCOUNT},actor=orders-api/i-0a1b2c3d4e5f60001]": (Status.OK, 2),
     },
     "ssm-commands-across-instances": {
-        "ssm-commands-across-instances[actor=ops-admin/carol@example.com]": (Status.WARNING, 6),
-        "ssm-commands-across-instances[actor=DOE1]": (Status.OK, 1),
+        f"ssm-commands-across-instances[account={ACCOUNT},actor=ops-admin/carol@example.com]": (Status.WARNING, 6),
+        f"ssm-commands-across-instances[account={ACCOUNT},actor=DOE1]": (Status.OK, 1),
     },
     "ec2-user-data-read": {
-        "ec2-user-data-read[actor=mallory]": (Status.WARNING, 7),
-        "ec2-user-data-read[actor=DOE1]": (Status.OK, 1),
+        f"ec2-user-data-read[account={ACCOUNT},actor=mallory]": (Status.WARNING, 7),
+        f"ec2-user-data-read[account={ACCOUNT},actor=DOE1]": (Status.OK, 1),
     },
     "long-term-key-new-address": {
         f"long-term-key-new-address[userIdentity.accessKeyId={DOE1['accessKeyId']}]": (Status.WARNING, 1),
@@ -134,8 +134,9 @@ def test_new_address_is_named_and_the_known_one_is_not(store: Any) -> None:
 
 def test_distinct_message_says_what_was_counted(store: Any) -> None:
     run = Runner(store, clock=FakeClock(T)).run(CHECKS["ec2-user-data-read"])
-    line = next(result for result in run.results if result.group == {"actor": "mallory"}).sensu_line()
-    assert line.startswith("ec2-user-data-read[actor=mallory] WARNING: 7 distinct requestParameters.instanceId in ")
+    line = next(result for result in run.results if result.group.get("actor") == "mallory").sensu_line()
+    assert line.startswith(f"ec2-user-data-read[account={ACCOUNT},actor=mallory] WARNING: "
+                           "7 distinct requestParameters.instanceId in ")
     assert line.endswith("|count=7;5;20")
 
 
@@ -145,17 +146,18 @@ def test_config_expected_actor_is_not_counted_by_the_checks_it_names(store: Any)
     expected = [Expected(actors=["mallory"], only=["secret-harvesting"], reason="red team exercise")]
     checks = {check.name: check for check in with_expected(list(CHECKS.values()), expected)}
     harvesting = results(store, checks["secret-harvesting"])
-    assert "secret-harvesting[actor=mallory]" not in harvesting
-    assert harvesting[f"secret-harvesting[actor={ALICE}]"] == (Status.CRITICAL, 26)
+    assert f"secret-harvesting[account={ACCOUNT},actor=mallory]" not in harvesting
+    assert harvesting[f"secret-harvesting[account={ACCOUNT},actor={ALICE}]"] == (Status.CRITICAL, 26)
     assert results(store, checks["ec2-user-data-read"]) == EXPECTED["ec2-user-data-read"]  # not named: unchanged
 
 
 def test_config_expected_without_names_applies_to_every_check_and_wildcards_match(store: Any) -> None:
     expected = [Expected(actors=["ops-admin/*"]), Expected(query='requestParameters.instanceId:"i-0a1b2c3d4e5f60000"')]
     checks = {check.name: check for check in with_expected(list(CHECKS.values()), expected)}
-    assert "ssm-commands-across-instances[actor=ops-admin/carol@example.com]" not in results(
+    assert f"ssm-commands-across-instances[account={ACCOUNT},actor=ops-admin/carol@example.com]" not in results(
         store, checks["ssm-commands-across-instances"])
-    assert results(store, checks["ec2-user-data-read"])["ec2-user-data-read[actor=mallory]"] == (Status.WARNING, 6)
+    reads = results(store, checks["ec2-user-data-read"])
+    assert reads[f"ec2-user-data-read[account={ACCOUNT},actor=mallory]"] == (Status.WARNING, 6)
 
 
 def test_check_except_and_config_expected_add_up(store: Any) -> None:
