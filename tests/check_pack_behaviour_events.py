@@ -155,3 +155,35 @@ BEHAVIOUR_CASES: dict[str, tuple[list[Record], list[Record]]] = {
         [CALLER_IDENTITY_LONG_TERM_KEY],
         [CALLER_IDENTITY_SSO, CALLER_IDENTITY_ROLE, GET_SESSION_TOKEN]),
 }
+
+
+def denied_copy(record: Record, event_id: str) -> Record:
+    """The same call refused: another caller, the service's own AccessDenied shape, no response."""
+    from tests.check_pack_events import LEGACY_REPORTS, _denied
+
+    service = record["eventSource"].split(".")[0]
+    code, message = _denied(service, record["eventName"], LEGACY_REPORTS["arn"])
+    copy = {key: value for key, value in record.items() if key not in ("errorCode", "errorMessage")}
+    copy.update({"userIdentity": LEGACY_REPORTS, "eventID": event_id, "requestID": f"req-{event_id}",
+                 "responseElements": None})
+    ordered: Record = {}
+    for key, value in copy.items():  # errorCode and errorMessage sit before requestParameters
+        if key == "requestParameters":
+            ordered["errorCode"], ordered["errorMessage"] = code, message
+        ordered[key] = value
+    return ordered
+
+
+def _failed_attempts() -> dict[str, list[Record]]:
+    from tests import check_pack_events as pack
+
+    attempts = {"iam-policy-changes": pack.ATTACH_ROLE_POLICY, "cloudtrail-config-changes": pack.STOP_LOGGING,
+                "s3-bucket-policy-changes": pack.PUT_BUCKET_POLICY,
+                "aws-config-changes": pack.STOP_CONFIGURATION_RECORDER,
+                "nacl-changes": pack.CREATE_NETWORK_ACL_ENTRY, "network-gateway-changes": pack.ATTACH_INTERNET_GATEWAY,
+                "vpc-changes": pack.CREATE_VPC, "organizations-changes": pack.ORG_LEAVE_ORGANIZATION}
+    return {name: [denied_copy(record, f"{record['eventID']}-denied")] for name, record in attempts.items()}
+
+
+# The CIS metric filters count attempts (docs/check-pack.md): a refused change fires them too.
+CIS_FAILED_ATTEMPTS = _failed_attempts()

@@ -26,7 +26,7 @@ from tattletrail.query.tree import All
 from tattletrail.rules import load_rules
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.duckdb import DuckDBStore
-from tests.check_pack_behaviour_events import BEHAVIOUR_CASES
+from tests.check_pack_behaviour_events import BEHAVIOUR_CASES, CIS_FAILED_ATTEMPTS
 from tests.check_pack_events import PACK_CASES, STOP_LOGGING, all_records
 from tests.cloudtrail_files import write_log_file
 
@@ -37,6 +37,13 @@ TABLE_START, TABLE_END = "<!-- check-pack-table:start -->", "<!-- check-pack-tab
 INDEX = "tattletrail-events-check-pack"  # the template applies to tattletrail-events*
 
 PACK_CASES.update(BEHAVIOUR_CASES)  # the behaviour checks' records live in their own module
+for _name, _attempts in CIS_FAILED_ATTEMPTS.items():
+    PACK_CASES[_name] = (PACK_CASES[_name][0] + _attempts, PACK_CASES[_name][1])
+# Checks about a change: each pins what a refused attempt at that change does (counted or not).
+# The others watch reads, sign-ins, errors themselves, regions, silence, or the rules' verdicts.
+NOT_CHANGES = {"high-threat-events", "no-cloudtrail-events", "region-not-allowed", "region-first-use",
+               "unauthorized-api-calls", "console-login-without-mfa", "console-login-failures", "root-account-usage",
+               "secret-harvesting", "ec2-user-data-read", "long-term-key-new-address"}
 CHECKS: dict[str, Check] = {check.name: check for check in load_checks(PACK)}
 CASES = [pytest.param(name, record["eventID"], expected, id=f"{name}:{'match' if expected else 'quiet'}:{record['eventID']}")
          for name, (matching, look_alikes) in PACK_CASES.items()
@@ -72,6 +79,14 @@ def test_every_check_has_matching_records_and_look_alikes() -> None:
         assert matching, f"{name}: no record its query must match"
         # A silence check (direction below) has no look-alike: every event counts; an empty window fires it.
         assert look_alikes or CHECKS[name].direction is Direction.below, f"{name}: no look-alike it must not match"
+
+
+@pytest.mark.parametrize("name", sorted(set(CHECKS) - NOT_CHANGES))
+def test_every_change_check_pins_a_failed_attempt_at_the_change(name: str) -> None:
+    matching, look_alikes = PACK_CASES[name]
+    changes = {record["eventName"] for record in matching if not record.get("errorCode")}
+    failed = [record for record in matching + look_alikes if record.get("errorCode") and record["eventName"] in changes]
+    assert failed, f"{name}: no refused {', '.join(sorted(changes))} among its records or look-alikes"
 
 
 @pytest.mark.parametrize("path", sorted(PACK.glob("*.yml")), ids=lambda path: path.name)
