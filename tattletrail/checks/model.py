@@ -214,8 +214,8 @@ class Check(Strict):
     @property
     def fingerprint(self) -> str:
         """What the persisted state depends on: change it and the state starts afresh."""
-        return "\0".join([self.kind.value, self.counted_query, ",".join(self.group_by), self.field or "",
-                          self.count_by.value, ",".join(self.distinct)])
+        parts = [self.kind.value, self.counted_query, ",".join(self.group_by), self.field or "", self.count_by.value]
+        return "\0".join(parts + ([",".join(self.distinct)] if self.distinct else []))  # as before without it
 
 
 @lru_cache(maxsize=4096)
