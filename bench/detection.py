@@ -96,6 +96,7 @@ def check_findings(store: DuckDBStore, incidents: list[Incident]) -> dict[str, A
     """Each check replayed over the last day: the breaches on incidents and in the background."""
     on_incident: dict[str, list[str]] = {incident.kind: [] for incident in incidents}
     background: Counter[str] = Counter()
+    names = {incident.kind: _names_of(store, incident) for incident in incidents}
     for check in (check for check in load_checks(CHECK_PACK) if check.enabled):
         if check.kind is Kind.new_value or check.distinct:  # a store query per step: hourly windows tile the day
             check = check.model_copy(update={"window": max(check.window, HOUR), "interval": HOUR})
@@ -103,7 +104,8 @@ def check_findings(store: DuckDBStore, incidents: list[Incident]) -> dict[str, A
         for transition in replayed.transitions:
             if transition.result.status not in (Status.WARNING, Status.CRITICAL) or transition.notify is None:
                 continue
-            owner = _incident_of(transition.at, transition.result.group, incidents)
+            owner = next((incident for incident in incidents if _owns(incident, names[incident.kind],
+                                                                     transition.at, transition.result.group)), None)
             if owner is None:
                 background[check.name] += 1
             elif check.name not in on_incident[owner.kind]:
@@ -111,18 +113,16 @@ def check_findings(store: DuckDBStore, incidents: list[Incident]) -> dict[str, A
     return {"on_incident": on_incident, "background_breaches": dict(background.most_common())}
 
 
-def _incident_of(moment: datetime, group: dict[str, str], incidents: list[Incident]) -> Incident | None:
-    for incident in incidents:
-        values = {incident.actor, incident.account, incident.sourceIPAddress}
-        near = timedelta(0) <= moment - _start(incident) <= CHECK_SLACK + timedelta(hours=1)
-        if near and (not group or set(group.values()) & values or _same_key(group, incident)):
-            return incident
-    return None
+def _names_of(store: DuckDBStore, incident: Incident) -> set[str]:
+    """What a check's group may call the incident by: its actor, account, address, access key."""
+    found = store.search(parse_query(f'eventID:"{incident.eventID}"'), limit=1)
+    key = (found[0].get("userIdentity") or {}).get("accessKeyId") if found else None
+    return {incident.actor, incident.account, incident.sourceIPAddress, *([key] if key else [])}
 
 
-def _same_key(group: dict[str, str], incident: Incident) -> bool:
-    """A check grouped by access key: the incident's actor is named in the key's group only by its key."""
-    return "userIdentity.accessKeyId" in group and incident.kind == "access-denied-burst"
+def _owns(incident: Incident, names: set[str], moment: datetime, group: dict[str, str]) -> bool:
+    near = timedelta(0) <= moment - _start(incident) <= CHECK_SLACK + HOUR
+    return near and set(group.values()) <= names  # every group value names the incident (none: the whole check)
 
 
 def measure(days: int, events_per_day: int, seed: int, screen: int, out: Path = OUT) -> dict[str, Any]:
