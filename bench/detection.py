@@ -114,10 +114,10 @@ def check_findings(store: DuckDBStore, incidents: list[Incident]) -> dict[str, A
 
 
 def _names_of(store: DuckDBStore, incident: Incident) -> set[str]:
-    """What a check's group may call the incident by: its actor, account, address, access key."""
+    """What a check's group may call the incident by: its actor, account, region, address, access key."""
     found = store.search(parse_query(f'eventID:"{incident.eventID}"'), limit=1)
     key = (found[0].get("userIdentity") or {}).get("accessKeyId") if found else None
-    return {incident.actor, incident.account, incident.sourceIPAddress, *([key] if key else [])}
+    return {incident.actor, incident.account, incident.region, incident.sourceIPAddress, *([key] if key else [])}
 
 
 def _owns(incident: Incident, names: set[str], moment: datetime, group: dict[str, str]) -> bool:
