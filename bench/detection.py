@@ -13,8 +13,10 @@ pack, then measures:
   24 hours, and which incidents they show (an item of the incident's actor, on its event name or
   holding its first event);
 - the checks: the check pack replayed over the last 24 hours by event time (as `check test
-  --replay` does); which checks breach on each incident (a group of its actor, account or key
-  within 30 minutes of it), and how many breaches the background causes.
+  --replay` does; checks that ask the store at each step, distinct and new_value, in hourly
+  windows that tile the day); which checks breach on each incident (a group whose every value
+  names it: its actor, account, region, address or key, within 90 minutes after it), and how many
+  breaches the background causes (an ungrouped check's breach names no incident: background).
 Work files go to bench/out/detection/ (replaced on every run).
 """
 
@@ -122,7 +124,7 @@ def _names_of(store: DuckDBStore, incident: Incident) -> set[str]:
 
 def _owns(incident: Incident, names: set[str], moment: datetime, group: dict[str, str]) -> bool:
     near = timedelta(0) <= moment - _start(incident) <= CHECK_SLACK + HOUR
-    return near and set(group.values()) <= names  # every group value names the incident (none: the whole check)
+    return near and bool(group) and set(group.values()) <= names  # an ungrouped breach names nobody
 
 
 def measure(days: int, events_per_day: int, seed: int, screen: int, out: Path = OUT) -> dict[str, Any]:
