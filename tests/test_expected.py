@@ -83,6 +83,8 @@ def test_expected_for_other_names_leaves_the_rule_alone(rules_dir: Path) -> None
 @pytest.mark.parametrize("file, text, expected", [
     ("rule.yml", RULE.replace("actor:github-actions-deploy/*", "'actor:(unclosed'"),
      "rule.yml:5: rule 'lambda-code-changed': `except` doesn't parse"),
+    ("rule.yml", RULE.replace("actor:github-actions-deploy/*", "threat_level:high"),
+     "rule.yml:5: rule 'lambda-code-changed': a rule can't query threat_level"),
     ("check.yml", "name: a\nquery: '*'\ncritical: 1\nexcept: 'actor:(unclosed'\n", "check.yml:4: except:"),
     ("config.yml", "expected:\n  - reason: nothing said\n", "config.yml:2: expected.0: Value error, an expected entry "
                                                                "needs `actors` or `query`"),

@@ -108,16 +108,17 @@ def _load_one(item: Any, path: Path) -> LoadedRule:
         tree = parse_query(rule.query)
     except QueryError as error:
         raise ConfigError(f"{where('query')}: rule {rule.name!r}: the query doesn't parse: {error}") from None
-    for field, _ in fields_of(tree):
-        if field in THREAT_FIELDS:
-            raise ConfigError(f"{where('query')}: rule {rule.name!r}: a rule can't query {field} "
-                              "(rules set it; it depends on which rules ran)")
     expected = None
     if rule.except_ is not None:
         try:
             expected = parse_query(rule.except_)
         except QueryError as error:
             raise ConfigError(f"{where('except')}: rule {rule.name!r}: `except` doesn't parse: {error}") from None
+    for key, parsed in (("query", tree), ("except", expected)):
+        for field, _ in fields_of(parsed) if parsed is not None else ():
+            if field in THREAT_FIELDS:
+                raise ConfigError(f"{where(key)}: rule {rule.name!r}: a rule can't query {field} "
+                                  "(rules set it; it depends on which rules ran)")
     try:
         template = compile_template(rule.annotation or rule.description)
     except TemplateError as error:
