@@ -21,8 +21,8 @@ from tattletrail.timespec import parse_duration, zone
 
 ENV_CONFIG = "TATTLETRAIL_CONFIG"
 ENV_STORE = "TATTLETRAIL_STORE"
-__all__ = ["ConfigError", "Strict", "load_yaml", "validate", "Config", "config_path", "load_config",
-           "default_store_url"]
+__all__ = ["ConfigError", "Strict", "load_yaml", "validate", "Config", "Expected", "config_path", "load_config",
+           "default_store_url", "expected_query"]
 
 
 class ReportSchedule(Strict):
@@ -83,6 +83,63 @@ class CheckerSettings(Strict):
     maintenance: list[MaintenanceWindow] = []
 
 
+# Lucene's special characters, but for the wildcards `*` and `?` an actor pattern may use.
+_ACTOR_SPECIAL = set('+-=&|><!(){}[]^"~:\\/')
+
+
+class Expected(Strict):
+    """One `expected:` entry: activity that is normal here, never a finding of the rules and
+    checks it names (all of them when it names none). `actors` and `query` together mean both."""
+
+    actors: list[str] = []  # actor values, `*` and `?` as wildcards: github-actions-deploy/*
+    query: str | None = None  # a Lucene query (docs/query.md)
+    only: list[str] = []  # names of rules or checks; empty: every rule and check
+    reason: str = ""
+
+    @field_validator("query")
+    @classmethod
+    def _parses(cls, text: str | None) -> str | None:
+        if text is not None:
+            from tattletrail.query import parse_query
+
+            parse_query(text)  # a QueryError is a ValueError: reported with the file and line
+        return text
+
+    @field_validator("only")
+    @classmethod
+    def _names(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
+                raise ValueError(f"{name!r} is not a rule or check name (lowercase letters, digits and -)")
+        return names
+
+    @model_validator(mode="after")
+    def _says_what(self) -> "Expected":
+        if not self.actors and self.query is None:
+            raise ValueError("an expected entry needs `actors` or `query` (or both)")
+        return self
+
+    def applies_to(self, name: str) -> bool:
+        # a rule's refused variant (NAME-attempt) is expected where the rule is
+        return not self.only or name in self.only or name.removesuffix("-attempt") in self.only
+
+    def query_text(self) -> str:
+        parts = []
+        if self.actors:
+            escaped = ["".join("\\" + char if char in _ACTOR_SPECIAL or char.isspace() else char for char in actor)
+                       for actor in self.actors]
+            parts.append(f"actor:({' OR '.join(escaped)})")
+        if self.query is not None:
+            parts.append(f"({self.query})")
+        return " AND ".join(parts)
+
+
+def expected_query(entries: list[Expected], name: str) -> str | None:
+    """What the config says is expected for the rule or check `name`, as one query (or None)."""
+    queries = [f"({entry.query_text()})" for entry in entries if entry.applies_to(name)]
+    return " OR ".join(queries) if queries else None
+
+
 class Config(Strict):
     store: str | None = None  # a store URL; TATTLETRAIL_STORE overrides it
     rules: str | None = None  # a directory of rule files instead of the pack (--rules overrides it)
@@ -92,6 +149,7 @@ class Config(Strict):
     # name → one typed model per `type` (stdout, jsonl, slack, webhook, sns, ses, pagerduty)
     destinations: dict[str, AnyDestinationSettings] = {}
     checker: CheckerSettings = CheckerSettings()  # the daemon's own settings: the scheduled report
+    expected: list[Expected] = []  # activity that is normal here (docs/checks.md "Expected activity")
 
 
 def config_path() -> Path | None:

@@ -131,7 +131,9 @@ def _known_keys(model: type[BaseModel], location: list[str], document: Any) -> l
         annotation = _field_type(_as_model(annotation, node), part)
         node = node.get(part) if isinstance(node, dict) else None
     found = _as_model(annotation, node)
-    return sorted(found.model_fields) if isinstance(found, type) and issubclass(found, BaseModel) else []
+    if not (isinstance(found, type) and issubclass(found, BaseModel)):
+        return []
+    return sorted(field.alias or name for name, field in found.model_fields.items())  # as written: `except`
 
 
 def _field_type(annotation: Any, part: str) -> Any:

@@ -26,6 +26,7 @@ from tattletrail.query.tree import All
 from tattletrail.rules import load_rules
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.duckdb import DuckDBStore
+from tests.check_pack_behaviour_events import BEHAVIOUR_CASES, CIS_FAILED_ATTEMPTS
 from tests.check_pack_events import PACK_CASES, STOP_LOGGING, all_records
 from tests.cloudtrail_files import write_log_file
 
@@ -35,6 +36,14 @@ DOC = ROOT / "docs" / "check-pack.md"
 TABLE_START, TABLE_END = "<!-- check-pack-table:start -->", "<!-- check-pack-table:end -->"
 INDEX = "tattletrail-events-check-pack"  # the template applies to tattletrail-events*
 
+PACK_CASES.update(BEHAVIOUR_CASES)  # the behaviour checks' records live in their own module
+for _name, _attempts in CIS_FAILED_ATTEMPTS.items():
+    PACK_CASES[_name] = (PACK_CASES[_name][0] + _attempts, PACK_CASES[_name][1])
+# Checks about a change: each pins what a refused attempt at that change does (counted or not).
+# The others watch reads, sign-ins, errors themselves, regions, silence, or the rules' verdicts.
+NOT_CHANGES = {"high-threat-events", "no-cloudtrail-events", "region-not-allowed", "region-first-use",
+               "unauthorized-api-calls", "console-login-without-mfa", "console-login-failures", "root-account-usage",
+               "secret-harvesting", "ec2-user-data-read", "long-term-key-new-address"}
 CHECKS: dict[str, Check] = {check.name: check for check in load_checks(PACK)}
 CASES = [pytest.param(name, record["eventID"], expected, id=f"{name}:{'match' if expected else 'quiet'}:{record['eventID']}")
          for name, (matching, look_alikes) in PACK_CASES.items()
@@ -70,6 +79,14 @@ def test_every_check_has_matching_records_and_look_alikes() -> None:
         assert matching, f"{name}: no record its query must match"
         # A silence check (direction below) has no look-alike: every event counts; an empty window fires it.
         assert look_alikes or CHECKS[name].direction is Direction.below, f"{name}: no look-alike it must not match"
+
+
+@pytest.mark.parametrize("name", sorted(set(CHECKS) - NOT_CHANGES))
+def test_every_change_check_pins_a_failed_attempt_at_the_change(name: str) -> None:
+    matching, look_alikes = PACK_CASES[name]
+    changes = {record["eventName"] for record in matching if not record.get("errorCode")}
+    failed = [record for record in matching + look_alikes if record.get("errorCode") and record["eventName"] in changes]
+    assert failed, f"{name}: no refused {', '.join(sorted(changes))} among its records or look-alikes"
 
 
 @pytest.mark.parametrize("path", sorted(PACK.glob("*.yml")), ids=lambda path: path.name)
@@ -176,6 +193,51 @@ def test_generated_incident_fires_its_checks(generated: tuple[DuckDBStore, Any],
         assert store.count(only_this_event).total == 1, f"{name} misses the {kind} incident"
 
 
+# incident kind → (check, the group it fires for, status): run as the checker runs, by event time
+# (the trail was ingested in bulk, so its ingest times are all one), minutes after the incident.
+INCIDENT_STATUSES = {
+    "access-denied-burst": ("unauthorized-api-calls", "actor", Status.CRITICAL),
+    "new-region-activity": ("region-first-use", "account", Status.CRITICAL),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(INCIDENT_STATUSES))
+def test_generated_incident_breaches_its_check(generated: tuple[DuckDBStore, Any], kind: str) -> None:
+    from datetime import datetime, timedelta
+
+    from tattletrail.checks.model import TimeField
+    from tattletrail.checks.runner import Runner
+    from tests.checks_engine_events import FakeClock
+
+    store, result = generated
+    incident = next(incident for incident in result.incidents if incident.kind == kind)
+    name, group, status = INCIDENT_STATUSES[kind]
+    check = CHECKS[name].model_copy(update={"count_by": TimeField.event_time})
+    moment = datetime.fromisoformat(incident.eventTime.replace("Z", "")) + timedelta(minutes=5)
+    results = {result.label: result for result in Runner(store, clock=FakeClock(moment)).run(check).results}
+    fired = results[f"{name}[{group}={getattr(incident, group)}]"]
+    assert fired.status is status
+    if CHECKS[name].kind is Kind.new_value:
+        assert fired.new_values == (incident.region,)
+
+
+def test_leaked_key_check_fires_on_the_burst_s_first_call(generated: tuple[DuckDBStore, Any]) -> None:
+    """The denied burst starts as a leaked key does: GetCallerIdentity from an address the key never used."""
+    from datetime import datetime, timedelta
+
+    from tattletrail.checks.model import TimeField
+    from tattletrail.checks.runner import Runner
+    from tests.checks_engine_events import FakeClock
+
+    store, result = generated
+    incident = next(incident for incident in result.incidents if incident.kind == "access-denied-burst")
+    check = CHECKS["long-term-key-new-address"].model_copy(update={"count_by": TimeField.event_time})
+    moment = datetime.fromisoformat(incident.eventTime.replace("Z", "")) + timedelta(minutes=5)
+    fired = [result for result in Runner(store, clock=FakeClock(moment)).run(check).results
+             if incident.sourceIPAddress in result.new_values]
+    assert [result.status for result in fired] == [Status.WARNING]
+
+
 def test_story_checks_are_quiet_on_generated_background_traffic(generated: tuple[DuckDBStore, Any]) -> None:
     store, result = generated
     incidents = {incident.kind: incident for incident in result.incidents}
@@ -233,7 +295,8 @@ def _thresholds(check: Check) -> str:
     warning, critical = check.thresholds
     levels = [f"{label} {sign} {value:g}" for label, value in (("warning", warning), ("critical", critical))
               if value is not None and not (label == "warning" and value == critical)]
-    return ", ".join(levels) + per
+    counted = f" distinct {' + '.join(f'`{field}`' for field in check.distinct)}" if check.distinct else ""
+    return ", ".join(levels) + counted + per
 
 
 def _span(check: Check) -> str:

@@ -41,7 +41,7 @@ def test_defaults_of_a_minimal_check() -> None:
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("name: a\nquery: '*'\ncritical: 1\ntreshold: 3\n", "check.yml:4: unknown key 'treshold' (known keys: baseline, count_by, critical"),
+    ("name: a\nquery: '*'\ncritical: 1\ntreshold: 3\n", "check.yml:4: unknown key 'treshold' (known keys: attack, baseline, count_by, critical"),
     ("name: a\nquery: '*'\ncritical: 1\nwindwo: 5m\n", "check.yml:4: unknown key 'windwo' (did you mean 'window'?)"),
     ("name: a\nquery: '*'\nwindow: 30 minutes\ncritical: 1\n", "check.yml:3: window: Value error, '30 minutes' is not a duration"),
     ("name: Bad_Name\nquery: '*'\ncritical: 1\n", "check.yml:1: name: String should match pattern"),
@@ -86,4 +86,11 @@ def test_disabled_checks_are_skipped_unless_named(tmp_path: Path) -> None:
 
 def test_docs_hold_the_table_of_every_key() -> None:
     assert format_table() in DOCS.read_text(), "regenerate the table in docs/checks.md from format_table()"
-    assert set(Check.model_fields) == {line.split("`")[1] for line in format_table().splitlines()[2:]}
+    assert {field.alias or name for name, field in Check.model_fields.items()} == {line.split("`")[1] for line in format_table().splitlines()[2:]}
+
+
+def test_state_fingerprint_is_unchanged_for_plain_checks_and_follows_except_and_distinct() -> None:
+    plain = Check(name="a", query="eventName:X", critical=1, group_by=["actor"])
+    assert plain.fingerprint == "count\0eventName:X\0actor\0\0ingest_time"  # state kept across upgrades
+    assert plain.model_copy(update={"except_": "actor:ci"}).fingerprint != plain.fingerprint
+    assert plain.model_copy(update={"distinct": ["resource"]}).fingerprint != plain.fingerprint

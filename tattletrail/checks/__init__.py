@@ -16,8 +16,13 @@ import difflib
 from pathlib import Path
 
 from tattletrail.checks.model import Check, load_checks
+from typing import TYPE_CHECKING
+
 from tattletrail.config_files import ConfigError
 from tattletrail.packs import PACK_ENV, PackFolder, pack_folder, shipped
+
+if TYPE_CHECKING:
+    from tattletrail.config import Config, Expected
 
 ENV_CHECKS = PACK_ENV["checks"]
 PACK = shipped("checks")
@@ -31,6 +36,21 @@ def checks_folder(given: str | Path | None = None) -> PackFolder:
 
 def checks_directory(given: str | Path | None = None) -> Path:
     return checks_folder(given).path
+
+
+def load_pack(given: str | Path | None = None, config: Config | None = None) -> list[Check]:
+    """The checks in force (`checks_directory`), with what the config's `expected:` says is normal."""
+    from tattletrail.config import load_config  # the config's models load only when a pack is run
+
+    config = config or load_config()
+    return with_expected(load_checks(checks_directory(given)), config.expected)
+
+
+def with_expected(checks: list[Check], entries: list[Expected]) -> list[Check]:
+    """Each check with the `expected:` entries that apply to it added to its `except`."""
+    from tattletrail.config import expected_query
+
+    return [check.expecting(query) if (query := expected_query(entries, check.name)) else check for check in checks]
 
 
 def select_checks(checks: list[Check], names: list[str] | None) -> list[Check]:
@@ -48,4 +68,5 @@ def select_checks(checks: list[Check], names: list[str] | None) -> list[Check]:
     return chosen
 
 
-__all__ = ["Check", "ENV_CHECKS", "PACK", "checks_directory", "checks_folder", "load_checks", "select_checks"]
+__all__ = ["Check", "ENV_CHECKS", "PACK", "checks_directory", "checks_folder", "load_checks", "load_pack",
+           "select_checks", "with_expected"]

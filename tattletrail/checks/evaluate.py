@@ -246,7 +246,7 @@ def _message(check: Check, count: int, window: Window, new_values: list[str] | t
             return f"no new {check.field} in {window.text()} by {by}"
         return (f"{len(new_values)} new {check.field}: {', '.join(new_values)} in {window.text()} by {by} "
                 f"(not seen in the {duration_text(check.baseline)} before)")
-    noun = "event" if count == 1 else "events"
+    noun = ("event" if count == 1 else "events") if not check.distinct else f"distinct {'+'.join(check.distinct)}"
     return f"{count} {noun} in {window.text()} by {by}{_thresholds_text(check)}"
 
 

@@ -20,7 +20,7 @@ LATE_EVENTS = timedelta(hours=24)
 
 def explore_query(check: Check, window: Window, key: GroupKey, new_values: tuple[str, ...] = ()) -> str:
     """The check's query for one group and window, as query text anyone can paste."""
-    parts = [f"({check.query})", f"{check.count_by.value}:[{_iso(window.start)} TO {_iso(window.end)}}}"]
+    parts = [f"({check.counted_query})", f"{check.count_by.value}:[{_iso(window.start)} TO {_iso(window.end)}}}"]
     parts += [f"{name}:{escape_value(value)}" for name, value in zip(check.group_by, key)]
     if new_values and check.field:
         parts.append("(" + " OR ".join(f"{check.field}:{escape_value(value)}" for value in new_values) + ")")

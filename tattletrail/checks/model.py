@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, PlainSerializer, ValidationError, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from tattletrail.alert import Status
@@ -30,6 +30,7 @@ from tattletrail.query.tree import Node
 from tattletrail.timespec import TimeSpecError, parse_duration
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+ATTACK_PATTERN = r"^T[0-9]{4}(\.[0-9]{3})?$"  # an ATT&CK technique or sub-technique id
 
 
 def _duration(value: Any) -> timedelta:
@@ -110,6 +111,11 @@ FIELD_DOCS: dict[str, tuple[str, str]] = {
     "samples": ("integer", "sample events an alert carries (newest first)"),
     "field": ("field", "`new_value` only: the field whose new values fire"),
     "baseline": ("duration", "`new_value` only: a value is new when not seen in this long before the window"),
+    "distinct": ("list of fields", "`count` only: count distinct values of these fields (together) per group, "
+                 "not events (e.g. secrets read per actor)"),
+    "except_": ("query", "events it matches are expected: never counted (see Expected activity)"),
+    "attack": ("list of text", "MITRE ATT&CK technique ids the check detects (e.g. T1552)"),
+    "false_positives": ("text", "known benign causes, and how to tell them apart"),
 }
 
 
@@ -137,12 +143,19 @@ class Check(Strict):
     samples: int = Field(default=10, ge=0, le=1000)
     field: str | None = None
     baseline: Duration | None = None
+    distinct: list[str] = []
+    except_: str | None = Field(default=None, alias="except")
+    attack: list[Annotated[str, Field(pattern=ATTACK_PATTERN)]] = []
+    false_positives: str = ""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @model_validator(mode="before")
     @classmethod
-    def _group_by_may_be_one_field(cls, values: Any) -> Any:
-        if isinstance(values, dict) and isinstance(values.get("group_by"), str):
-            values = {**values, "group_by": [values["group_by"]]}
+    def _lists_may_be_one_item(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            values = {**values, **{key: [values[key]] for key in ("group_by", "distinct", "attack")
+                                   if isinstance(values.get(key), str)}}
         return values
 
     @model_validator(mode="after")
@@ -155,6 +168,8 @@ class Check(Strict):
             raise ValueError("a new_value check needs `field` (whose values to watch) and `baseline` (e.g. 30d)")
         if self.kind is Kind.count and (self.field is not None or self.baseline is not None):
             raise ValueError("`field` and `baseline` belong to `kind: new_value` checks only")
+        if self.distinct and (self.kind is not Kind.count or self.direction is not Direction.above):
+            raise ValueError("`distinct` counts values for `kind: count`, `direction: above` checks only")
         if self.delay and self.count_by is TimeField.ingest_time:
             raise ValueError("`delay` only applies with `count_by: event_time` (ingest time is never late)")
         if self.warning is not None and self.critical is not None:
@@ -184,8 +199,17 @@ class Check(Strict):
             raise key_error(("field",), self.field, fields.problem(self.field) or "")
 
     @property
+    def counted_query(self) -> str:
+        """The query whose events count: the check's, without what `except` says is expected."""
+        return f"({self.query}) AND NOT ({self.except_})" if self.except_ else self.query
+
+    @property
     def tree(self) -> Node:
-        return _parsed(self.query)
+        return _parsed(self.counted_query)
+
+    def expecting(self, query: str) -> "Check":
+        """This check with `query` added to what it expects (its `except`, OR the new one)."""
+        return self.model_copy(update={"except_": f"({self.except_}) OR ({query})" if self.except_ else query})
 
     @property
     def thresholds(self) -> tuple[float | None, float | None]:
@@ -210,8 +234,8 @@ class Check(Strict):
     @property
     def fingerprint(self) -> str:
         """What the persisted state depends on: change it and the state starts afresh."""
-        return "\0".join([self.kind.value, self.query, ",".join(self.group_by), self.field or "",
-                          self.count_by.value])
+        parts = [self.kind.value, self.counted_query, ",".join(self.group_by), self.field or "", self.count_by.value]
+        return "\0".join(parts + ([",".join(self.distinct)] if self.distinct else []))  # as before without it
 
 
 def key_error(location: tuple[str | int, ...], value: Any, message: str) -> ValidationError:
@@ -257,11 +281,13 @@ def _checks_in(path: Path) -> list[tuple[Check, str]]:
         check = validate(Check, document, path)
         line = document.get("__line__") if isinstance(document, dict) else None
         where = f"{path}:{line}" if line else str(path)
-        query_line = document.get("__lines__", {}).get("query", line)
-        try:
-            parse_query(check.query)
-        except QueryError as error:
-            raise ConfigError(f"{path}:{query_line}: query: {error}") from None
+        for key, query in (("query", check.query), ("except", check.except_)):
+            if query is None:
+                continue
+            try:
+                parse_query(query)
+            except QueryError as error:
+                raise ConfigError(f"{path}:{document.get('__lines__', {}).get(key, line)}: {key}: {error}") from None
         found.append((check, where))
     return found
 
@@ -271,7 +297,7 @@ def format_table() -> str:
     rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
     for name, model_field in Check.model_fields.items():
         kind, meaning = FIELD_DOCS[name]
-        rows.append(f"| `{name}` | {kind} | {_default_text(model_field)} | {meaning} |")
+        rows.append(f"| `{model_field.alias or name}` | {kind} | {_default_text(model_field)} | {meaning} |")
     return "\n".join(rows)
 
 

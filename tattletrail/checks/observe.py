@@ -42,6 +42,10 @@ def observe(check: Check, store: Store, window: Window, state: CheckState) -> Ob
     """Ask the store what `evaluate` needs for this window (exceptions are the caller's UNKNOWN)."""
     tree = window_tree(check.tree, check.count_by, window)
     if check.kind is Kind.count:
+        if check.distinct:
+            followed = {key for key, group in state.groups.items() if not group.is_quiet}
+            return Observation(counts=count_distinct(store, tree, check.group_by, check.distinct,
+                                                     lowest_threshold(check), followed))
         return Observation(counts=count_groups(store, tree, check.group_by))
     assert check.field is not None and check.baseline is not None
     fields = [*check.group_by, check.field]
@@ -71,6 +75,44 @@ def count_groups(store: Store, tree: Node, fields: list[str]) -> dict[GroupKey, 
         for key, n in count_groups(store, And((tree, Match(first, value))), rest).items():
             groups[(value, *key)] = n
     return groups
+
+
+def lowest_threshold(check: Check) -> float:
+    return min(value for value in check.thresholds if value is not None)
+
+
+def count_distinct(store: Store, tree: Node, group_by: list[str], fields: list[str], threshold: float,
+                   followed: frozenset[GroupKey] | set[GroupKey] = frozenset()) -> dict[GroupKey, int]:
+    """Distinct values of `fields` (one set for all of them: a secret read by GetSecretValue and
+    by BatchGetSecretValue counts once) per group.
+
+    First the values of each field in the whole window (a query per field). Fewer than
+    `threshold` in all: no group can reach it, and only the `followed` groups (those the state has
+    in breach, so they can recover) are counted. Otherwise the sets are built whichever way asks
+    the store less: per group (a query per group and field) or per value (a query per value)."""
+    window_values = {field: [value for value, n in store.count(tree, by=field, top=MAX_GROUPS).groups if n]
+                     for field in fields}
+    if not group_by:
+        return {(): len({value for values in window_values.values() for value in values})}
+    if len({value for values in window_values.values() for value in values}) < threshold:
+        return {key: len(_values(store, group_tree(tree, group_by, key), fields))
+                for key in followed if len(key) == len(group_by)}
+    groups = count_groups(store, tree, group_by)
+    if sum(map(len, window_values.values())) < len(groups) * len(fields):
+        sets: dict[GroupKey, set[str]] = {key: set() for key in groups}
+        for field, values in window_values.items():
+            for value in values:
+                for key in count_groups(store, And((tree, Match(field, value))), group_by):
+                    sets.setdefault(key, set()).add(value)
+        return {key: len(values) for key, values in sets.items()}
+    return {key: len(_values(store, group_tree(tree, group_by, key), fields)) for key in groups}
+
+
+def _values(store: Store, tree: Node, fields: list[str]) -> set[str]:
+    values: set[str] = set()
+    for field in fields:
+        values.update(value for value, n in store.count(tree, by=field, top=MAX_GROUPS).groups if n)
+    return values
 
 
 def read_baseline(check: Check, store: Store, start: datetime, end: datetime) -> dict[GroupKey, dict[str, datetime]]:

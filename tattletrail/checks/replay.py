@@ -52,13 +52,14 @@ class Replay:
 
 def replay(check: Check, store: Store, span: timedelta, now: datetime) -> Replay:
     check = check.model_copy(update={"count_by": TimeField.event_time, "delay": timedelta(0)})
-    limit = MAX_STEPS if check.kind is Kind.count else MAX_NEW_VALUE_STEPS
+    stepwise = check.kind is not Kind.count or bool(check.distinct)  # distinct values do not add up per bucket
+    limit = MAX_NEW_VALUE_STEPS if stepwise else MAX_STEPS
     steps = max(1, int(span / check.interval))
     step = check.interval * math.ceil(steps / limit) if steps > limit else check.interval
     bucket = timedelta(seconds=math.gcd(int(step.total_seconds()), int(check.window.total_seconds())) or 1)
     end = _floor(now, bucket)
     first = end - step * (int(span / step) - 1)
-    if check.kind is Kind.count:
+    if not stepwise:
         counts_at = _histogram_counts(check, store, first - check.window, end, bucket)
     else:
         counts_at = None

@@ -137,7 +137,7 @@ class Runner:
                        f"suppressed since the last notification)"
         return Alert(
             check=check.name, status=result.status, previous=notification.previous, count=result.count,
-            window_start=result.window.start, window_end=result.window.end, query=check.query,
+            window_start=result.window.start, window_end=result.window.end, query=check.counted_query,
             description=check.description, group=dict(result.group), warning=result.warning,
             critical=result.critical, direction=check.direction.value, message=message, samples=shown,
             suppressed=max(matching - len(shown), 0), severity=check.severity, tags=tuple(check.tags),

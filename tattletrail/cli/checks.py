@@ -17,7 +17,7 @@ from typing import Any, Iterator, Optional
 import typer
 
 from tattletrail.alert import Status
-from tattletrail.checks import checks_directory, checks_folder, load_checks, select_checks
+from tattletrail.checks import checks_directory, checks_folder, load_checks, load_pack, select_checks
 from tattletrail.checks.model import Check, Kind, duration_text
 from tattletrail.checks.notify import checker_dispatcher
 from tattletrail.checks.silence import SilenceBook, SilenceFile
@@ -72,7 +72,7 @@ def run_command(
     """Run checks once: one Sensu/Nagios line per check and group; exit code the worst status."""
     with unknown_on_error():
         config = load_config()
-        checks = select_checks(load_checks(checks_directory(checks_dir)), names)
+        checks = select_checks(load_pack(checks_dir, config), names)
         target = open_store(store or default_store_url(config), existing=True)  # the checker never creates one
         runner = make_runner(target, config, state, notify=notify)
     try:
@@ -128,7 +128,7 @@ def test_command(
     which notifications it would have sent. Nothing is delivered and no state is kept."""
     from datetime import datetime, timezone
 
-    check = select_checks(load_checks(checks_directory(checks_dir)), [name])[0]
+    check = select_checks(load_pack(checks_dir), [name])[0]
     target = open_store(store or default_store_url(), existing=True)
     with target.reading():
         replayed = replay(check, target, parse_duration(replay_span), datetime.now(timezone.utc).replace(tzinfo=None))
@@ -160,26 +160,30 @@ def _group_text(group: dict[str, str]) -> str | None:
 @check_app.command("list")
 def list_command(checks_dir: Optional[Path] = option_checks(), as_json: bool = option_json()) -> None:
     """Every check: kind, window, interval, thresholds, groups, occurrences, refresh, destinations,
-    enabled; and the folder they were read from."""
+    enabled, what is expected (except); and the folder they were read from."""
     folder = checks_folder(checks_dir)
-    checks = load_checks(folder.path)
+    checks = load_pack(folder.path)
     if as_json:
-        print_json([check.model_dump(mode="json") for check in checks])
+        print_json([check.model_dump(mode="json", by_alias=True) for check in checks])
         return
     console.print(f"{len(checks)} {folder.describe()}", highlight=False, markup=False)
     console.print(table(None, ["name", "kind", "window", "every", "warning", "critical", "group_by", "occurrences",
-                               "refresh", "destinations", "enabled", "description"], [_row(check) for check in checks]))
+                               "refresh", "destinations", "enabled", "except", "description"],
+                        [_row(check) for check in checks]))
 
 
 def _row(check: Check) -> tuple[Any, ...]:
     warning, critical = check.thresholds
     operator = ">=" if check.direction.value == "above" else "<"
     kind = check.kind.value if check.kind is Kind.count else f"new {check.field}"
+    if check.distinct:
+        kind = f"distinct {'+'.join(check.distinct)}"
     return (check.name, kind, duration_text(check.window), duration_text(check.interval),
             f"{operator} {warning:g}" if warning is not None else None,
             f"{operator} {critical:g}" if critical is not None else None,
             ",".join(check.group_by) or None, check.occurrences, duration_text(check.refresh),
-            ", ".join(check.destinations.everywhere()) or None, "yes" if check.enabled else "no", check.description)
+            ", ".join(check.destinations.everywhere()) or None, "yes" if check.enabled else "no", check.except_,
+            check.description)
 
 
 @check_app.command("validate")
@@ -227,7 +231,7 @@ def checker_command(checks_dir: Optional[Path] = option_checks(), store: Optiona
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = load_config()
-    checks = load_checks(checks_directory(checks_dir))
+    checks = load_pack(checks_dir, config)
     target = open_store(store or default_store_url(config), existing=True)  # the checker never creates one
     state_path = state or default_state_path()
     on_run, delivery_metrics = _serve_check_metrics(metrics_port)

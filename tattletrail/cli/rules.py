@@ -15,7 +15,7 @@ from tattletrail.rules.rescore import RescoreSummary, rescore
 from tattletrail.timespec import parse_instant
 
 
-rules_app = typer.Typer(help="List the threat rules.", no_args_is_help=True)
+rules_app = typer.Typer(help="List the threat rules in force.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -31,17 +31,30 @@ def option_rules() -> Any:
 
 @rules_app.command("list")
 def list_command(rules_dir: Optional[str] = option_rules(), as_json: bool = option_json()) -> None:
-    """Every rule: level, name, enabled, description; and the folder they were read from."""
+    """Every rule: level, name, enabled, what is expected (its `except` and the config's `expected:`),
+    description; and the folder they were read from."""
     folder = rules_folder(rules_dir)
+    config = load_config()
     loaded = load_rule_files([folder.path])
+    expected = {rule.name: expected_text(rule, config) for rule in loaded}
     if as_json:
-        print_json([{**rule.rule.model_dump(mode="json"), "origin": rule.origin} for rule in loaded])
+        # `except`: the rule's own and the config's `expected:` for it, as one query
+        print_json([{**rule.rule.model_dump(mode="json", by_alias=True), "name": rule.name, "origin": rule.origin,
+                     "except": expected[rule.name]} for rule in loaded])
         return
     console.print(f"{len(loaded)} {folder.describe()}", highlight=False, markup=False)
     ranked = sorted(loaded, key=lambda rule: (-rule.score, rule.name))
-    console.print(table(None, ["level", "name", "enabled", "description"],
-                        [(rule.rule.level, rule.name, "yes" if rule.rule.enabled else "no", rule.rule.description)
-                         for rule in ranked]))
+    console.print(table(None, ["level", "name", "enabled", "except", "description"],
+                        [(rule.rule.level, rule.name, "yes" if rule.rule.enabled else "no", expected[rule.name],
+                          rule.rule.description) for rule in ranked]))
+
+
+def expected_text(rule: Any, config: Any) -> str | None:
+    """The rule's `except` and the config's `expected:` for it, as one query text."""
+    from tattletrail.config import expected_query
+
+    parts = [part for part in (rule.rule.except_, expected_query(config.expected, rule.name)) if part]
+    return " OR ".join(f"({part})" for part in parts) if len(parts) > 1 else (parts[0] if parts else None)
 
 
 def rules_for_ingest(directory: str | None, no_rules: bool) -> tuple[RuleSet | None, RuleAlerter | None]:

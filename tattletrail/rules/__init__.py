@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tattletrail.config import Config
+from tattletrail.config import Config, Expected, expected_query, load_config
 from tattletrail.packs import PackFolder, pack_folder
 from tattletrail.rules.model import LEVELS, PACK, THREAT_FIELDS, LoadedRule, Rule, load_rule_files, score_of
 from tattletrail.rules.ruleset import (CLEAN, INDEX_FIELDS, NO_THREAT, CompiledRule, RuleSet, Verdict,
@@ -34,9 +34,16 @@ def rules_directory(directory: str | Path | None = None, config: Config | None =
 
 
 def load_rules(directory: str | Path | None = None, config: Config | None = None) -> RuleSet:
-    return RuleSet(load_rule_files([rules_directory(directory, config)]))
+    """The rules, with what the config's `expected:` says is normal here."""
+    config = config or load_config()
+    return RuleSet(with_expected(load_rule_files([rules_directory(directory, config)]), config.expected))
+
+
+def with_expected(rules: list[LoadedRule], entries: list[Expected]) -> list[LoadedRule]:
+    """Each rule with the `expected:` entries that apply to it added to its `except`."""
+    return [rule.expecting(query) if (query := expected_query(entries, rule.name)) else rule for rule in rules]
 
 
 __all__ = ["CLEAN", "LEVELS", "NO_THREAT", "PACK", "THREAT_FIELDS", "CompiledRule", "LoadedRule", "Rule",
-           "RuleSet", "Verdict", "load_rule_files", "load_rules", "required_event_names", "required_values", "rules_directory", "rules_folder", "INDEX_FIELDS",
-           "score_of"]
+           "RuleSet", "Verdict", "load_rule_files", "load_rules", "required_event_names", "required_values", "rules_directory",
+           "rules_folder", "INDEX_FIELDS", "score_of", "with_expected"]

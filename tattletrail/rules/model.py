@@ -12,17 +12,17 @@ NAME-attempt, at the attempt's own level and with its own sentence, for the call
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from tattletrail.config_files import ConfigError, Strict, load_yaml, validate
 from tattletrail.event import THREAT_LEVELS
 from tattletrail.packs import shipped
 from tattletrail.query import QueryError, parse_query
-from tattletrail.query.tree import And, Match, Node, fields_of
+from tattletrail.query.tree import And, Match, Node, Not, Or, fields_of
 from tattletrail.rules.annotation import Template, TemplateError, compile_template
 from tattletrail.rules.conditions import CONDITIONS, Condition, Facts
 
@@ -58,6 +58,9 @@ class Rule(Strict):
     false_positives: list[str] = []  # what else makes this happen, for the person reading the verdict
     destinations: list[str] = []  # names of destinations in the config (or `stdout`)
     enabled: bool = True
+    except_: str | None = Field(default=None, alias="except")  # expected activity: never matches
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,7 @@ class LoadedRule:
     template: Template
     origin: str  # FILE:LINE
     condition: BoundCondition | None = None
+    expected: Node | None = None  # the rule's `except`, OR what the config's `expected:` adds
 
     def annotate(self, document: dict[str, Any]) -> str:
         """The rule's sentence for a document it matched; a condition's facts are `{when.…}`."""
@@ -91,6 +95,15 @@ class LoadedRule:
     @property
     def name(self) -> str:
         return self.rule.name
+
+    @property
+    def matched_tree(self) -> Node:
+        """What the rule matches: its query, but for what is expected."""
+        return And((self.tree, Not(self.expected))) if self.expected is not None else self.tree
+
+    def expecting(self, query: str) -> "LoadedRule":
+        tree = parse_query(query)
+        return replace(self, expected=tree if self.expected is None else Or((self.expected, tree)))
 
     @property
     def score(self) -> int:
@@ -132,10 +145,17 @@ def _load_one(item: Any, path: Path) -> list[LoadedRule]:
         tree = parse_query(rule.query)
     except QueryError as error:
         raise ConfigError(f"{where('query')}: rule {rule.name!r}: the query doesn't parse: {error}") from None
-    for field, _ in fields_of(tree):
-        if field in THREAT_FIELDS:
-            raise ConfigError(f"{where('query')}: rule {rule.name!r}: a rule can't query {field} "
-                              "(rules set it; it depends on which rules ran)")
+    expected = None
+    if rule.except_ is not None:
+        try:
+            expected = parse_query(rule.except_)
+        except QueryError as error:
+            raise ConfigError(f"{where('except')}: rule {rule.name!r}: `except` doesn't parse: {error}") from None
+    for key, parsed in (("query", tree), ("except", expected)):
+        for field, _ in fields_of(parsed) if parsed is not None else ():
+            if field in THREAT_FIELDS:
+                raise ConfigError(f"{where(key)}: rule {rule.name!r}: a rule can't query {field} "
+                                  "(rules set it; it depends on which rules ran)")
     template = _template(rule.annotation or rule.description, rule.name, where("annotation"))
     condition = _condition(rule, where("when"))
     if condition is None and _names_when(rule):
@@ -143,14 +163,14 @@ def _load_one(item: Any, path: Path) -> list[LoadedRule]:
                           "has no `when:` condition to find it")
     origin = f"{path}:{item.get('__line__', '?')}"
     if rule.attempt is None:
-        return [LoadedRule(rule, tree, template, origin, condition)]
+        return [LoadedRule(rule, tree, template, origin, condition, expected)]
     attempt = rule.attempt
     failed = rule.model_copy(update={
         "name": f"{rule.name}-attempt", "level": attempt.level, "annotation": attempt.annotation, "attempt": None,
         "description": f"A failed attempt (the call returned an error): {rule.description}"})
-    return [LoadedRule(rule, And((tree, Match("outcome", "success"))), template, origin, condition),
+    return [LoadedRule(rule, And((tree, Match("outcome", "success"))), template, origin, condition, expected),
             LoadedRule(failed, And((tree, Match("outcome", "failure"))),
-                       _template(attempt.annotation, rule.name, where("attempt")), origin, condition)]
+                       _template(attempt.annotation, rule.name, where("attempt")), origin, condition, expected)]
 
 
 def _names_when(rule: Rule) -> bool:

@@ -165,7 +165,7 @@ class RuleSet:
 
 def _test_of(rule: LoadedRule) -> Predicate:
     """The query's predicate, and the rule's `when:` condition after it when it has one."""
-    query = predicate(rule.tree)
+    query = predicate(rule.matched_tree)   # the query, but for what is expected (`except`, `expected:`)
     condition = rule.condition
     if condition is None:
         return query

@@ -1,0 +1,168 @@
+"""The pack's windowed behaviour checks, run as the checker runs them, on DuckDB and OpenSearch:
+distinct secrets per actor, instances reached through SSM, instances whose user data was read, a
+long-term key from a new address. For each: the attack fires, the look-alike (the same calls,
+repeated, on one resource; the near-miss calls) stays quiet, and a failed attempt at a change
+counts nothing. Then what the config's `expected:` and a check's `except:` take out, on both."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Iterator
+
+import pytest
+
+from tattletrail.alert import Status
+from tattletrail.checks import PACK, with_expected
+from tattletrail.checks.model import load_checks
+from tattletrail.checks.runner import Runner
+from tattletrail.config import Expected
+from tattletrail.stores.duckdb import DuckDBStore
+from tests.check_pack_behaviour_events import (APP, MALLORY, batch_get_secret_value, describe_instance_attribute,
+                                               get_caller_identity, get_parameter, get_parameters, get_secret_value,
+                                               role_session, send_command, start_session)
+from tests.check_pack_events import ACCOUNT, ALICE_SSO, DOE1, Record
+from tests.checks_engine_events import FakeClock, put
+from tests.opensearch_helpers import fresh_store
+
+T = datetime(2026, 11, 20, 16, 0, 0)
+ALICE = "AWSReservedSSO_AdministratorAccess_1a2b3c4d5e6f7a8b/alice@example.com"
+CHECKS = {check.name: check for check in load_checks(PACK)}
+OPS = role_session("ops-admin", "carol@example.com")
+SCANNER = role_session("inventory-scanner", "nightly")
+
+
+def at(record: Record, moment: datetime) -> Record:
+    return {**record, "eventTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def instance(number: int) -> str:
+    return f"i-0a1b2c3d4e5f6{number:04d}"
+
+
+def harvest() -> list[Record]:
+    """mallory sweeps: 8 secrets one by one, a batch of 4 (2 already read), 2 parameters decrypted,
+    one read denied, one parameter read in clear (not a secret): 13 distinct secrets. eve reads 26
+    SecureStrings two at a time. The orders API reads its own 2 secrets 60 times each."""
+    records = [get_secret_value(f"h-m-{n}", MALLORY, f"prod/s{n}") for n in range(8)]
+    records.append(batch_get_secret_value("h-m-batch", MALLORY, ["prod/s6", "prod/s7", "prod/s8", "prod/s9"]))
+    records.append(get_parameters("h-m-params", MALLORY, ["/prod/p1", "/prod/p2"]))
+    records.append(get_secret_value("h-m-denied", MALLORY, "prod/stripe", denied=True))
+    records.append(get_parameter("h-m-plain", MALLORY, "/prod/ami-id", decrypt=False))
+    records += [get_parameters(f"h-e-{n}", ALICE_SSO, [f"/prod/e{2 * n}", f"/prod/e{2 * n + 1}"]) for n in range(13)]
+    for n in range(60):
+        records += [get_parameter(f"h-app-p-{n}", APP, "/prod/orders/db-password"),
+                    get_secret_value(f"h-app-s-{n}", APP, "prod/orders-api-key")]
+    return records
+
+
+def fleet() -> list[Record]:
+    """carol reaches 6 instances (a SendCommand to 4, sessions on 2 more and one of the 4);
+    the patch role sends 30 commands to one instance; mallory is denied on 10 instances."""
+    records = [send_command("f-c-send", OPS, [instance(n) for n in range(4)])]
+    records += [start_session(f"f-c-session-{n}", OPS, instance(n)) for n in (3, 4, 5)]
+    records += [send_command(f"f-patch-{n}", DOE1, [instance(9)]) for n in range(30)]
+    records += [send_command(f"f-m-denied-{n}", MALLORY, [instance(n)], denied=True) for n in range(10)]
+    return records
+
+
+def user_data() -> list[Record]:
+    """mallory reads 7 instances' user data (2 denied); DOE1 reads one instance's 6 times; the
+    scanner reads 40 instances' instanceType (not user data)."""
+    records = [describe_instance_attribute(f"u-m-{n}", MALLORY, instance(n), denied=n >= 5) for n in range(7)]
+    records += [describe_instance_attribute(f"u-d-{n}", DOE1, instance(1)) for n in range(6)]
+    records += [describe_instance_attribute(f"u-s-{n}", SCANNER, instance(n), "instanceType") for n in range(40)]
+    return records
+
+
+def scenario(store: Any) -> None:
+    # 10 days ago: DOE1's key asked who it is from the office; mallory's key never did.
+    history = T - timedelta(days=10)
+    put(store, [at(get_caller_identity("k-old", DOE1, "198.51.100.23"), history)], history)
+    recent = T - timedelta(minutes=20)
+    put(store, [at(record, recent) for record in harvest() + fleet() + user_data()], recent + timedelta(minutes=3))
+    now = T - timedelta(minutes=5)
+    put(store, [at(get_caller_identity("k-office", DOE1, "198.51.100.23"), now),
+                at(get_caller_identity("k-new", DOE1, "203.0.113.50"), now),
+                at(get_caller_identity("k-sso", ALICE_SSO, "203.0.113.51"), now)], now + timedelta(minutes=2))
+
+
+@pytest.fixture(scope="module", params=["duckdb", "opensearch"])
+def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    if request.param == "duckdb":
+        made: Any = DuckDBStore(tmp_path_factory.mktemp("pack-windows") / "events.duckdb")
+    else:
+        made = fresh_store(request.getfixturevalue("opensearch_url"), "pack-windows")
+    scenario(made)
+    yield made
+    made.close()
+
+
+def results(store: Any, check: Any) -> dict[str, tuple[Status, int | None]]:
+    run = Runner(store, clock=FakeClock(T)).run(check)
+    return {result.label: (result.status, result.count) for result in run.results}
+
+
+EXPECTED = {
+    "secret-harvesting": {
+        f"secret-harvesting[account={ACCOUNT},actor=mallory]": (Status.WARNING, 13),
+        f"secret-harvesting[account={ACCOUNT},actor={ALICE}]": (Status.CRITICAL, 26),
+        f"secret-harvesting[account={ACCOUNT},actor=orders-api/i-0a1b2c3d4e5f60001]": (Status.OK, 2),
+    },
+    "ssm-commands-across-instances": {
+        f"ssm-commands-across-instances[account={ACCOUNT},actor=ops-admin/carol@example.com]": (Status.WARNING, 6),
+        f"ssm-commands-across-instances[account={ACCOUNT},actor=DOE1]": (Status.OK, 1),
+    },
+    "ec2-user-data-read": {
+        f"ec2-user-data-read[account={ACCOUNT},actor=mallory]": (Status.WARNING, 7),
+        f"ec2-user-data-read[account={ACCOUNT},actor=DOE1]": (Status.OK, 1),
+    },
+    "long-term-key-new-address": {
+        f"long-term-key-new-address[userIdentity.accessKeyId={DOE1['accessKeyId']}]": (Status.WARNING, 1),
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_behaviour_check_fires_on_the_attack_and_not_on_its_look_alikes(store: Any, name: str) -> None:
+    assert results(store, CHECKS[name]) == EXPECTED[name]
+
+
+def test_new_address_is_named_and_the_known_one_is_not(store: Any) -> None:
+    run = Runner(store, clock=FakeClock(T)).run(CHECKS["long-term-key-new-address"])
+    assert [result.new_values for result in run.results] == [("203.0.113.50",)]
+
+
+def test_distinct_message_says_what_was_counted(store: Any) -> None:
+    run = Runner(store, clock=FakeClock(T)).run(CHECKS["ec2-user-data-read"])
+    line = next(result for result in run.results if result.group.get("actor") == "mallory").sensu_line()
+    assert line.startswith(f"ec2-user-data-read[account={ACCOUNT},actor=mallory] WARNING: "
+                           "7 distinct requestParameters.instanceId in ")
+    assert line.endswith("|count=7;5;20")
+
+
+# ---- expected activity ---------------------------------------------------------------------
+
+def test_config_expected_actor_is_not_counted_by_the_checks_it_names(store: Any) -> None:
+    expected = [Expected(actors=["mallory"], only=["secret-harvesting"], reason="red team exercise")]
+    checks = {check.name: check for check in with_expected(list(CHECKS.values()), expected)}
+    harvesting = results(store, checks["secret-harvesting"])
+    assert f"secret-harvesting[account={ACCOUNT},actor=mallory]" not in harvesting
+    assert harvesting[f"secret-harvesting[account={ACCOUNT},actor={ALICE}]"] == (Status.CRITICAL, 26)
+    assert results(store, checks["ec2-user-data-read"]) == EXPECTED["ec2-user-data-read"]  # not named: unchanged
+
+
+def test_config_expected_without_names_applies_to_every_check_and_wildcards_match(store: Any) -> None:
+    expected = [Expected(actors=["ops-admin/*"]), Expected(query='requestParameters.instanceId:"i-0a1b2c3d4e5f60000"')]
+    checks = {check.name: check for check in with_expected(list(CHECKS.values()), expected)}
+    assert f"ssm-commands-across-instances[account={ACCOUNT},actor=ops-admin/carol@example.com]" not in results(
+        store, checks["ssm-commands-across-instances"])
+    reads = results(store, checks["ec2-user-data-read"])
+    assert reads[f"ec2-user-data-read[account={ACCOUNT},actor=mallory]"] == (Status.WARNING, 6)
+
+
+def test_check_except_and_config_expected_add_up(store: Any) -> None:
+    check = CHECKS["secret-harvesting"].model_copy(update={"except_": "actor:AWSReservedSSO_*"})
+    [check] = with_expected([check], [Expected(actors=["mallory"])])
+    assert check.counted_query.endswith("AND NOT ((actor:AWSReservedSSO_*) OR ((actor:(mallory))))")
+    # What is left (the orders API's 2 secrets) can't reach the threshold: one OK line for the check.
+    assert results(store, check) == {"secret-harvesting": (Status.OK, 0)}
