@@ -78,6 +78,9 @@ class Config(Strict):
     # name → one typed model per `type` (stdout, jsonl, slack, webhook, sns, ses, pagerduty)
     destinations: dict[str, AnyDestinationSettings] = {}
     checker: CheckerSettings = CheckerSettings()  # the daemon's own settings: the scheduled report
+    # More fields for the embedded store to keep in columns (docs/query.md, "Fast fields"); applied
+    # by `tattletrail setup`.
+    fast_fields: list[str] = []
 
 
 class _LineLoader(yaml.SafeLoader):

@@ -7,7 +7,8 @@ from typing import Optional
 import typer
 
 from tattletrail.cli.output import console, errors, option_json, option_store, print_json, store_from, table
-from tattletrail.stores.base import StoreUnavailable
+from tattletrail.config import load_config
+from tattletrail.stores.base import FastFieldError, StoreUnavailable
 
 
 def register(app: typer.Typer) -> None:
@@ -22,8 +23,8 @@ def setup_command(store: Optional[str] = option_store(),
     quarantine indices). Safe to run again: what is current is left alone."""
     target = store_from(store, create=not dry_run)
     try:
-        steps = target.setup(dry_run=dry_run)
-    except StoreUnavailable as error:
+        steps = target.setup(dry_run=dry_run, fast_fields=load_config().fast_fields)
+    except (StoreUnavailable, FastFieldError) as error:
         _fail(str(error))
     if as_json:
         print_json({"store": target.url, "dry_run": dry_run, "steps": [step.as_dict() for step in steps]})

@@ -8,7 +8,7 @@ as in OpenSearch. Every fragment is true or false, never NULL, so NOT means "did
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import ipaddress
 
@@ -45,12 +45,14 @@ class Fragment:
     parameters: list[Any] = field(default_factory=list)
 
 
-def to_sql(tree: Node) -> Fragment:
-    """A boolean SQL expression over `events` selecting the events the query matches."""
+def to_sql(tree: Node, fast: Mapping[str, str] | None = None) -> Fragment:
+    """A boolean SQL expression over `events` selecting the events the query matches. `fast` maps
+    the store's fast fields to their list columns (stores/duckdb_fast.py); any other field is read
+    from the record."""
     method = _COMPILERS.get(type(tree))
     if method is None:
         raise TypeError(f"no SQL compiler for query node {type(tree).__name__}")
-    return method(tree)
+    return method(tree, fast or {})
 
 
 def network_bounds(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> list[str]:
@@ -118,20 +120,23 @@ def leaf_texts(field_name: str) -> str:
             "lambda x: x->>'$')")
 
 
-def _test(field_name: str, condition: Callable[[str], str], parameters: list[Any]) -> Fragment:
+def _test(field_name: str, condition: Callable[[str], str], parameters: list[Any],
+          fast: Mapping[str, str]) -> Fragment:
     """`condition(value)` on a field's value, or on any of its values when it has several."""
     if field_name in COLUMNS:
         return Fragment(f"coalesce({condition(COLUMNS[field_name])}, false)", parameters)
-    values = LIST_COLUMNS.get(field_name) or leaf_texts(field_name)
+    values = LIST_COLUMNS.get(field_name) or fast.get(field_name) or leaf_texts(field_name)
     return Fragment(f"coalesce(len(list_filter({values}, lambda v: {condition('v')})) > 0, false)", parameters)
 
 
-def values_of(field_name: str) -> tuple[str, bool]:
+def values_of(field_name: str, fast: Mapping[str, str] | None = None) -> tuple[str, bool]:
     """An expression for a field's value(s) and whether it is a list: for `count --by`."""
     if field_name in COLUMNS:
         return COLUMNS[field_name], False
     if field_name in LIST_COLUMNS:
         return LIST_COLUMNS[field_name], True
+    if fast and field_name in fast:
+        return f"coalesce({fast[field_name]}, [])", True
     return leaf_texts(field_name), True
 
 
@@ -154,23 +159,23 @@ def _keyword(value: str, match: Match) -> tuple[str, list[Any]]:
 
 # Node compilers ------------------------------------------------------------------------------------
 
-def _match(match: Match) -> Fragment:
+def _match(match: Match, fast: Mapping[str, str]) -> Fragment:
     if match.field is None:
         return _bare(match)
     field_name, kind = match.field, kind_of(match.field)
     if kind is Kind.DATE:
-        return _test(field_name, lambda value: f"{value} = ?", [parse_date(match.value)])
+        return _test(field_name, lambda value: f"{value} = ?", [parse_date(match.value)], fast)
     if kind is Kind.BOOLEAN:
         if field_name in COLUMNS:
-            return _test(field_name, lambda value: f"{value} = ?", [match.value == "true"])
-        return _test(field_name, lambda value: f"{value} = ?", [match.value])
+            return _test(field_name, lambda value: f"{value} = ?", [match.value == "true"], fast)
+        return _test(field_name, lambda value: f"{value} = ?", [match.value], fast)
     network = parse_network(match.value) if kind is Kind.IP and "/" in match.value and not match.wildcard else None
     if network is not None:
-        return _test(field_name, in_network_sql, network_bounds(network))
+        return _test(field_name, in_network_sql, network_bounds(network), fast)
     sql, parameters = _keyword("{}", match)
-    test = _test(field_name, lambda value: sql.format(value), parameters)
+    test = _test(field_name, lambda value: sql.format(value), parameters, fast)
     needle = _longest_literal(match)
-    if field_name in COLUMNS or field_name in LIST_COLUMNS or not needle:
+    if field_name in COLUMNS or field_name in LIST_COLUMNS or field_name in fast or not needle:
         return test
     # Read from the JSON only the rows whose text holds the value: most rows fail this cheap test.
     return Fragment(f"(contains(record::VARCHAR, ?) AND {test.sql})", [needle, *test.parameters])
@@ -217,7 +222,7 @@ def _longest_literal(match: Match) -> str | None:
     return orjson.dumps(text).decode()[1:-1] or None
 
 
-def _range(found: Range) -> Fragment:
+def _range(found: Range, fast: Mapping[str, str]) -> Fragment:
     kind = kind_of(found.field)
     bounds: list[Any] = []
     pieces: list[str] = []
@@ -228,16 +233,18 @@ def _range(found: Range) -> Fragment:
         pieces.append(operators[0] if inclusive else operators[1])
         bounds.append(parse_date(bound) if kind is Kind.DATE else bound)
     if not pieces:
-        return _exists(Exists(found.field))
-    return _test(found.field, lambda value: " AND ".join(f"{value} {op} ?" for op in pieces), bounds)
+        return _exists(Exists(found.field), fast)
+    return _test(found.field, lambda value: " AND ".join(f"{value} {op} ?" for op in pieces), bounds, fast)
 
 
-def _exists(found: Exists) -> Fragment:
+def _exists(found: Exists, fast: Mapping[str, str]) -> Fragment:
     name = found.field
     if name in COLUMNS:
         return Fragment(f"({COLUMNS[name]} IS NOT NULL)")
     if name in LIST_COLUMNS:
         return Fragment(f"(len({LIST_COLUMNS[name]}) > 0)")
+    if name in fast and flat_root(name):  # a payload leaf at the path: what the column holds
+        return Fragment(f"(coalesce(len({fast[name]}), 0) > 0)")
     if kind_of(name) is Kind.FLAT or flat_root(name):  # inside a payload only leaves at the path
         return Fragment(f"(len({leaf_texts(name)}) > 0)")
     return Fragment(f"EXISTS (SELECT 1 FROM unnest({json_values(name)}) found(value), json_tree(found.value) leaf "
@@ -249,23 +256,23 @@ def _join(operator: str, parts: list[Fragment]) -> Fragment:
                     [parameter for part in parts for parameter in part.parameters])
 
 
-def _and(node: And) -> Fragment:
-    return _join(" AND ", [to_sql(operand) for operand in node.operands])
+def _and(node: And, fast: Mapping[str, str]) -> Fragment:
+    return _join(" AND ", [to_sql(operand, fast) for operand in node.operands])
 
 
-def _or(node: Or) -> Fragment:
-    return _join(" OR ", [to_sql(operand) for operand in node.operands])
+def _or(node: Or, fast: Mapping[str, str]) -> Fragment:
+    return _join(" OR ", [to_sql(operand, fast) for operand in node.operands])
 
 
-def _not(node: Not) -> Fragment:
-    inner = to_sql(node.operand)
+def _not(node: Not, fast: Mapping[str, str]) -> Fragment:
+    inner = to_sql(node.operand, fast)
     return Fragment(f"(NOT {inner.sql})", inner.parameters)
 
 
-def _all(node: All) -> Fragment:
+def _all(node: All, fast: Mapping[str, str]) -> Fragment:
     return Fragment("true")
 
 
-_COMPILERS: dict[type, Callable[[Any], Fragment]] = {
+_COMPILERS: dict[type, Callable[[Any, Mapping[str, str]], Fragment]] = {
     Match: _match, Range: _range, Exists: _exists, And: _and, Or: _or, Not: _not, All: _all,
 }
