@@ -45,14 +45,28 @@ class Fragment:
     parameters: list[Any] = field(default_factory=list)
 
 
-def to_sql(tree: Node, fast: Mapping[str, str] | None = None) -> Fragment:
-    """A boolean SQL expression over `events` selecting the events the query matches. `fast` maps
-    the store's fast fields to their list columns (stores/duckdb_fast.py); any other field is read
-    from the record."""
+@dataclass(frozen=True)
+class Context:
+    """What the compiler knows about the store and the query around a node."""
+
+    # The store's fast fields → their list columns (stores/duckdb_fast.py); any other field is
+    # read from the record.
+    fast: Mapping[str, str] = field(default_factory=dict)
+    # Conditions every match meets anyway (the time window): a bare term's search of every value
+    # (a subquery of its own) is limited by them too.
+    scope: Fragment = field(default_factory=lambda: Fragment("true"))
+
+
+def to_sql(tree: Node, fast: Mapping[str, str] | None = None, scope: Fragment | None = None) -> Fragment:
+    """A boolean SQL expression over `events` selecting the events the query matches."""
+    return _compile(tree, Context(fast or {}, scope or Fragment("true")))
+
+
+def _compile(tree: Node, context: Context) -> Fragment:
     method = _COMPILERS.get(type(tree))
     if method is None:
         raise TypeError(f"no SQL compiler for query node {type(tree).__name__}")
-    return method(tree, fast or {})
+    return method(tree, context)
 
 
 def network_bounds(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> list[str]:
@@ -159,9 +173,10 @@ def _keyword(value: str, match: Match) -> tuple[str, list[Any]]:
 
 # Node compilers ------------------------------------------------------------------------------------
 
-def _match(match: Match, fast: Mapping[str, str]) -> Fragment:
+def _match(match: Match, context: Context) -> Fragment:
     if match.field is None:
-        return _bare(match)
+        return _bare(match, context.scope)
+    fast = context.fast
     field_name, kind = match.field, kind_of(match.field)
     if kind is Kind.DATE:
         return _test(field_name, lambda value: f"{value} = ?", [parse_date(match.value)], fast)
@@ -181,8 +196,12 @@ def _match(match: Match, fast: Mapping[str, str]) -> Fragment:
     return Fragment(f"(contains(record::VARCHAR, ?) AND {test.sql})", [needle, *test.parameters])
 
 
-def _bare(match: Match) -> Fragment:
-    """Any derived column or any scalar of the record, each read by its field's type."""
+def _bare(match: Match, scope: Fragment) -> Fragment:
+    """Any derived column or any scalar of the record, each read by its field's type.
+
+    The record's values are searched in a subquery of their own (rows whose JSON text holds the
+    term, then json_tree on those): inside the query's boolean expression, DuckDB would run
+    json_tree on every row of the table before testing the text."""
     parts: list[Fragment] = []
     keyword, parameters = _keyword("{}", match)
     for column in BARE_COLUMNS:
@@ -195,14 +214,15 @@ def _bare(match: Match) -> Fragment:
     # Dates are matched as instants below; a boolean is a keyword for an exact term, never a pattern.
     typed = [Kind.DATE, Kind.BOOLEAN] if match.wildcard else [Kind.DATE]
     excluded = ", ".join(f"'$.{name}'" for kind in typed for name in fields_of_kind(kind))
-    needle = _longest_literal(match)
+    needle = _value_text(match)
     prefilter = "contains(record::VARCHAR, ?) AND " if needle else ""
     parts.append(Fragment(
-        f"({prefilter}EXISTS (SELECT 1 FROM json_tree(record) leaf WHERE leaf.type {_SCALAR} "
+        f"rowid IN (SELECT rowid FROM events WHERE {prefilter}{scope.sql} AND EXISTS (SELECT 1 FROM "
+        f"json_tree(record) leaf WHERE leaf.type {_SCALAR} "
         f"AND regexp_replace(leaf.fullkey, '\\[[0-9]+\\]', '', 'g') NOT IN ({excluded}) "
         "AND NOT starts_with(leaf.fullkey, '$._') AND NOT starts_with(leaf.fullkey, '$.\"_') "
         f"AND {keyword.format(_LEAF_TEXT)}))",
-        ([needle] if needle else []) + list(parameters)))
+        ([needle] if needle else []) + list(scope.parameters) + list(parameters)))
     moment = None if match.wildcard else parse_date(match.value)
     if moment is not None:
         parts.append(Fragment("coalesce(event_time = ? OR ingest_time = ?, false)", [moment, moment]))
@@ -210,6 +230,21 @@ def _bare(match: Match) -> Fragment:
     if network is not None:
         parts.append(Fragment(f"coalesce({in_network_sql('source_ip')}, false)", network_bounds(network)))
     return _join(" OR ", parts)
+
+
+def _value_text(match: Match) -> str | None:
+    """Text the JSON of every record holding the term as a value contains: the quoted string when
+    no number or boolean is spelt like the term (a far rarer text than the bare word)."""
+    needle = _longest_literal(match)
+    if match.wildcard or needle is None:
+        return needle
+    try:
+        spelt = orjson.loads(match.value)
+    except orjson.JSONDecodeError:
+        spelt = None
+    if isinstance(spelt, (bool, int, float)):
+        return needle
+    return f'"{needle}"'
 
 
 def _longest_literal(match: Match) -> str | None:
@@ -222,7 +257,8 @@ def _longest_literal(match: Match) -> str | None:
     return orjson.dumps(text).decode()[1:-1] or None
 
 
-def _range(found: Range, fast: Mapping[str, str]) -> Fragment:
+def _range(found: Range, context: Context) -> Fragment:
+    fast = context.fast
     kind = kind_of(found.field)
     bounds: list[Any] = []
     pieces: list[str] = []
@@ -233,11 +269,12 @@ def _range(found: Range, fast: Mapping[str, str]) -> Fragment:
         pieces.append(operators[0] if inclusive else operators[1])
         bounds.append(parse_date(bound) if kind is Kind.DATE else bound)
     if not pieces:
-        return _exists(Exists(found.field), fast)
+        return _exists(Exists(found.field), context)
     return _test(found.field, lambda value: " AND ".join(f"{value} {op} ?" for op in pieces), bounds, fast)
 
 
-def _exists(found: Exists, fast: Mapping[str, str]) -> Fragment:
+def _exists(found: Exists, context: Context) -> Fragment:
+    fast = context.fast
     name = found.field
     if name in COLUMNS:
         return Fragment(f"({COLUMNS[name]} IS NOT NULL)")
@@ -256,23 +293,23 @@ def _join(operator: str, parts: list[Fragment]) -> Fragment:
                     [parameter for part in parts for parameter in part.parameters])
 
 
-def _and(node: And, fast: Mapping[str, str]) -> Fragment:
-    return _join(" AND ", [to_sql(operand, fast) for operand in node.operands])
+def _and(node: And, context: Context) -> Fragment:
+    return _join(" AND ", [_compile(operand, context) for operand in node.operands])
 
 
-def _or(node: Or, fast: Mapping[str, str]) -> Fragment:
-    return _join(" OR ", [to_sql(operand, fast) for operand in node.operands])
+def _or(node: Or, context: Context) -> Fragment:
+    return _join(" OR ", [_compile(operand, context) for operand in node.operands])
 
 
-def _not(node: Not, fast: Mapping[str, str]) -> Fragment:
-    inner = to_sql(node.operand, fast)
+def _not(node: Not, context: Context) -> Fragment:
+    inner = _compile(node.operand, context)
     return Fragment(f"(NOT {inner.sql})", inner.parameters)
 
 
-def _all(node: All, fast: Mapping[str, str]) -> Fragment:
+def _all(node: All, context: Context) -> Fragment:
     return Fragment("true")
 
 
-_COMPILERS: dict[type, Callable[[Any, Mapping[str, str]], Fragment]] = {
+_COMPILERS: dict[type, Callable[[Any, Context], Fragment]] = {
     Match: _match, Range: _range, Exists: _exists, And: _and, Or: _or, Not: _not, All: _all,
 }

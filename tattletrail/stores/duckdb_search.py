@@ -32,8 +32,8 @@ def where(query: Node, since: datetime | None, until: datetime | None,
           fast: Mapping[str, str] | None = None) -> Fragment:
     """The query and the time window (event_time in [since, until)) as one WHERE fragment; `fast`:
     the store's fast field columns."""
-    compiled = to_sql(query, fast)
-    parts, parameters = [compiled.sql], list(compiled.parameters)
+    parts: list[str] = []
+    parameters: list[Any] = []
     pruning = time_bounds(query)
     if pruning.sql:
         parts.append(pruning.sql)
@@ -44,7 +44,9 @@ def where(query: Node, since: datetime | None, until: datetime | None,
     if until is not None:
         parts.append("event_time < ?")
         parameters.append(until)
-    return Fragment(" AND ".join(parts), parameters)
+    scope = Fragment(" AND ".join(parts) or "true", parameters)
+    compiled = to_sql(query, fast, scope)
+    return Fragment(" AND ".join([compiled.sql, *parts]), [*compiled.parameters, *parameters])
 
 
 def time_bounds(query: Node) -> Fragment:
