@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Protocol
 
 from tattletrail.alert import Alert, Status
+from tattletrail.checks.baseline import BaselineFile
 from tattletrail.checks.evaluate import Evaluation, Failure, Notification, Result, Window, evaluate, window_for
 from tattletrail.checks.explore import explore
 from tattletrail.checks.model import Check
@@ -69,8 +70,9 @@ class CheckRun:
 class Runner:
     def __init__(self, store: Store, *, state: StateFile | None = None,
                  dispatcher: Dispatcher | None = None, dashboards_url: str | None = None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, baselines: BaselineFile | None = None) -> None:
         self.store = store
+        self.baselines = baselines  # new_value baselines kept between runs (checks/baseline.py)
         self.state = state
         self.dispatcher = dispatcher
         self.dashboards_url = dashboards_url
@@ -100,7 +102,7 @@ class Runner:
 
     def _observe(self, check: Check, window: Window, state: CheckState):
         try:
-            return observe(check, self.store, window, state)
+            return observe(check, self.store, window, state, self.baselines)
         except Exception as error:  # noqa: BLE001 - any store or query failure is UNKNOWN, never OK
             log.debug("check %s: the store failed", check.name, exc_info=True)
             return Failure(f"the store could not answer: {type(error).__name__}: {error}".rstrip(": "))

@@ -21,6 +21,7 @@ from tattletrail.checks import checks_directory, load_checks, select_checks
 from tattletrail.checks.model import Check, Kind, duration_text
 from tattletrail.checks.notify import checker_dispatcher
 from tattletrail.checks.replay import replay
+from tattletrail.checks.baseline import BaselineFile
 from tattletrail.checks.runner import FixedClock, Runner, SystemClock
 from tattletrail.checks.scheduler import Checker, WallClock
 from tattletrail.checks.state import StateFile, default_state_path
@@ -91,7 +92,7 @@ def make_runner(store: Store, config: Config, state: Path | None, notify: bool) 
     state_file = StateFile(path, store.url) if notify or path.exists() else None
     dispatcher = checker_dispatcher(config, path) if notify else None
     return Runner(store, state=state_file, dispatcher=dispatcher, dashboards_url=config.dashboards_url,
-                  clock=FixedClock(SystemClock().now()))
+                  clock=FixedClock(SystemClock().now()), baselines=BaselineFile.beside(path, store.url))
 
 
 @contextmanager
@@ -211,7 +212,7 @@ def checker_command(checks_dir: Optional[Path] = option_checks(), store: Optiona
     state_path = state or default_state_path()
     dispatcher = checker_dispatcher(config, state_path)
     runner = Runner(target, state=StateFile(state_path, target.url), dispatcher=dispatcher,
-                    dashboards_url=config.dashboards_url)
+                    dashboards_url=config.dashboards_url, baselines=BaselineFile.beside(state_path, target.url))
     clock = WallClock()
     checker = Checker(checks, runner, clock, on_run=_serve_check_metrics(metrics_port))
     from tattletrail.report.schedule import schedule_report
