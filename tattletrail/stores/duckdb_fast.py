@@ -65,16 +65,18 @@ def problem_with(field: str, present: Iterable[str] = ()) -> str | None:
 # Filling the columns: in Python at ingest, in SQL when `setup` fills a new column ---------------
 
 class FieldTree:
-    """The fast fields as a tree of keys, so one walk of a record finds all of them."""
+    """The fast fields as a tree of keys, so one walk of a record finds all of them (a record
+    holds few of the keys: each object is met by intersecting its keys with the tree's)."""
 
     def __init__(self, fields: Iterable[str]) -> None:
         self.fields = tuple(fields)
-        self.root: dict[str, Any] = {}
+        nested: dict[str, Any] = {}
         for field in self.fields:
-            node = self.root
+            node = nested
             for key in field.split("."):
                 node = node.setdefault(key, {})
             node[None] = field  # this path is itself a fast field
+        self.root = _branches(nested)
 
     def values(self, record: dict[str, Any]) -> dict[str, list[str]]:
         """Each fast field's scalars in the record as text (only fields that have some)."""
@@ -83,20 +85,45 @@ class FieldTree:
         return found
 
 
-def _walk(nodes: list[Any], tree: dict[Any, Any], found: dict[str, list[str]]) -> None:
-    for key, below in tree.items():
-        if key is None:
-            continue
-        values = [value for node in nodes if type(node) is dict and key in node for value in _flatten(node[key])]
-        if not values:
-            continue
-        field = below.get(None)
-        if field is not None:
-            texts = [_text(value) for value in values if type(value) is not dict]
-            if texts:
-                found[field] = texts
-        if len(below) > (field is not None):
-            _walk(values, below, found)
+# A branch: the keys below it, and for each key its field name (or None) and its own branch.
+Branch = tuple[frozenset, dict[str, tuple["str | None", "Branch"]]]
+
+
+def _branches(nested: dict[Any, Any]) -> Branch:
+    below = {key: (child.get(None), _branches(child)) for key, child in nested.items() if key is not None}
+    return frozenset(below), below
+
+
+def _walk(nodes: list[Any], branch: Branch, found: dict[str, list[str]]) -> None:
+    keys, below = branch
+    if len(nodes) == 1:  # the usual case: one object, no array on the way
+        node = nodes[0]
+        if type(node) is dict:
+            for key in node.keys() & keys:
+                value = node[key]
+                if value is not None:
+                    _take(_flatten(value) if type(value) is list else [value], below[key], found)
+        return
+    gathered: dict[str, list[Any]] = {}
+    for node in nodes:
+        if type(node) is dict:
+            for key in node.keys() & keys:
+                value = node[key]
+                if value is not None:
+                    gathered.setdefault(key, []).extend(_flatten(value) if type(value) is list else (value,))
+    for key, values in gathered.items():
+        _take(values, below[key], found)
+
+
+def _take(values: list[Any], target: tuple[str | None, Branch], found: dict[str, list[str]]) -> None:
+    """The values at one key: its field's texts, and the walk further down."""
+    field, deeper = target
+    if field is not None:
+        texts = [value if type(value) is str else _text(value) for value in values if type(value) is not dict]
+        if texts:
+            found[field] = texts
+    if deeper[0]:
+        _walk(values, deeper, found)
 
 
 def _flatten(value: Any) -> list[Any]:
