@@ -214,15 +214,15 @@ def _bare(match: Match, scope: Fragment) -> Fragment:
     # Dates are matched as instants below; a boolean is a keyword for an exact term, never a pattern.
     typed = [Kind.DATE, Kind.BOOLEAN] if match.wildcard else [Kind.DATE]
     excluded = ", ".join(f"'$.{name}'" for kind in typed for name in fields_of_kind(kind))
-    needle = _value_text(match)
-    prefilter = "contains(record::VARCHAR, ?) AND " if needle else ""
+    needles = _value_texts(match)
+    prefilter = "".join("contains(record::VARCHAR, ?) AND " for _ in needles)
     parts.append(Fragment(
         f"rowid IN (SELECT rowid FROM events WHERE {prefilter}{scope.sql} AND EXISTS (SELECT 1 FROM "
         f"json_tree(record) leaf WHERE leaf.type {_SCALAR} "
         f"AND regexp_replace(leaf.fullkey, '\\[[0-9]+\\]', '', 'g') NOT IN ({excluded}) "
         "AND NOT starts_with(leaf.fullkey, '$._') AND NOT starts_with(leaf.fullkey, '$.\"_') "
         f"AND {keyword.format(_LEAF_TEXT)}))",
-        ([needle] if needle else []) + list(scope.parameters) + list(parameters)))
+        needles + list(scope.parameters) + list(parameters)))
     moment = None if match.wildcard else parse_date(match.value)
     if moment is not None:
         parts.append(Fragment("coalesce(event_time = ? OR ingest_time = ?, false)", [moment, moment]))
@@ -232,19 +232,22 @@ def _bare(match: Match, scope: Fragment) -> Fragment:
     return _join(" OR ", parts)
 
 
-def _value_text(match: Match) -> str | None:
-    """Text the JSON of every record holding the term as a value contains: the quoted string when
-    no number or boolean is spelt like the term (a far rarer text than the bare word)."""
+def _value_texts(match: Match) -> list[str]:
+    """Texts the JSON of every record holding the term as a value contains: the term, then (far
+    rarer) the term quoted, unless a number or boolean could be spelt like it. The bare text
+    first: DuckDB finds it much faster than one starting with a quote, which JSON is full of."""
     needle = _longest_literal(match)
-    if match.wildcard or needle is None:
-        return needle
+    if needle is None:
+        return []
+    if match.wildcard:
+        return [needle]
     try:
         spelt = orjson.loads(match.value)
     except orjson.JSONDecodeError:
         spelt = None
     if isinstance(spelt, (bool, int, float)):
-        return needle
-    return f'"{needle}"'
+        return [needle]
+    return [needle, f'"{needle}"']
 
 
 def _longest_literal(match: Match) -> str | None:

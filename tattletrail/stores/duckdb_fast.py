@@ -161,7 +161,8 @@ def add_fast_columns(store: DuckDBStore, fields: Sequence[str], dry_run: bool) -
         if problem:
             raise FastFieldError(f"fast_fields: {problem}")
     missing = [field for field in wanted if field not in store.fast_columns]
-    steps = [SetupStep(f"fast field {field}", "unchanged", "") for field in wanted if field not in missing]
+    present = [field for field in wanted if field not in missing]
+    steps = [SetupStep("fast fields", "unchanged", f"{len(present)} present")] if present else []
     if dry_run or not missing:
         return steps + [SetupStep(f"fast field {field}", "create", "dry run: not done") for field in missing]
     with store.connect(read_only=False) as connection:
