@@ -1,8 +1,10 @@
 """The query tree as a DuckDB WHERE fragment over the `events` table, with parameters.
 
-Common fields are columns (fast); any other dotted path is read from the `record` JSON, stepping
-into every element of an array on the way, so `a.items.b:x` matches when any element's `b` is x,
-as in OpenSearch. Every fragment is true or false, never NULL, so NOT means "did not match".
+Common fields are columns (fast), and so are the store's fast fields (list columns holding what
+reading the record would give: stores/duckdb_fast.py); any other dotted path is read from the
+`record` JSON, stepping into every element of an array on the way, so `a.items.b:x` matches when
+any element's `b` is x, as in OpenSearch. Every fragment is true or false, never NULL, so NOT
+means "did not match".
 """
 
 from __future__ import annotations
