@@ -119,3 +119,19 @@ def test_setup_command_takes_fast_fields_from_the_config(tmp_path: Path) -> None
                                                           "COLUMNS": "200"})
     assert refused.returncode == 2
     assert "fast_fields: 'userIdentity' is a whole payload or object" in refused.stderr
+
+
+def test_doctor_says_a_store_lacks_fast_columns_until_setup_adds_them(tmp_path: Path) -> None:
+    import duckdb
+
+    store = DuckDBStore(tmp_path / "events.duckdb")
+    assert {check.name: check.ok for check in store.doctor()}["fast fields"]
+    with duckdb.connect(str(store.path)) as connection:  # a store made before fast fields
+        for column in store.fast_columns.values():
+            connection.execute(f"ALTER TABLE events DROP COLUMN {column}")
+    older = DuckDBStore(store.path)
+    found = {check.name: check for check in older.doctor()}
+    assert not found["fast fields"].ok and found["schema"].ok
+    assert found["fast fields"].fix == f"run `tattletrail setup --store {older.url}`"
+    older.setup()
+    assert all(check.ok for check in DuckDBStore(store.path).doctor())

@@ -283,10 +283,15 @@ class DuckDBStore:
         except StoreLocked as error:
             checks.append(DoctorCheck("write lock", False, str(error),
                                       "another process holds the file: wait for it, or stop it"))
-        missing = [step.name for step in self.setup(dry_run=True) if step.action != "unchanged"]
+        planned = [step.name for step in self.setup(dry_run=True) if step.action != "unchanged"]
+        missing = [name for name in planned if not name.startswith("fast field")]
+        slow = len(planned) - len(missing)
+        fix = f"run `tattletrail setup --store {self.url}`"
         checks.append(DoctorCheck("schema", not missing, f"missing {', '.join(missing)}" if missing else
-                                  "events, quarantine and ledger tables present",
-                                  f"run `tattletrail setup --store {self.url}`" if missing else None))
+                                  "events, quarantine and ledger tables present", fix if missing else None))
+        checks.append(DoctorCheck("fast fields", not slow, f"{slow} shipped fast field(s) without a column: queries "
+                                  "on them read every record's JSON (same answers, slower)" if slow else
+                                  f"{len(self.fast_columns)} fast field columns", fix if slow else None))
         return checks
 
 
