@@ -9,7 +9,7 @@ source checkout (or an editable install) has no shipped/ folder and reads the to
 from setuptools import find_packages, setup
 
 SHIPPED = ("checks", "rules", "searches", "mappings", "kibana")  # tattletrail.packs.SHIPPED
-DATA_FILES = ["*.yml", "*.yaml", "*.json", "*.ndjson"]
+DATA_FILES = ["*.yml", "*.yaml", "*.json", "*.ndjson", "*.txt"]
 
 setup(
     packages=[*find_packages(include=["tattletrail", "tattletrail.*"]), *(f"tattletrail.shipped.{name}" for name in SHIPPED)],

@@ -1,17 +1,23 @@
-"""Benchmark: `count` latency of each saved search on the embedded store, against jq on the raw files.
+"""Benchmark: `count` latency of each saved search, bare terms and payload fields on the embedded
+store, as the user runs it (the CLI in a fresh process) and in-process, against jq on the raw files.
 
     .venv/bin/python bench/query.py --events 1000000            # generate, ingest, measure
-    .venv/bin/python bench/query.py --events 10000000 --runs 5  # the issue's 10M target (slow to build)
+    .venv/bin/python bench/query.py --store big.duckdb          # an existing store (e.g. bench/checks.py's 10M)
 
 Events come from `tattletrail generate` (kept in --workdir and reused across runs with the same
-size and seed). For each saved search it times `store.count(query)` (--runs times, after one
-warm-up) and reports p50/p95, with and without opening the store file; then it times jq answering the same question over the gzipped log
-files once. The output is a markdown table. Run it by hand; it is not part of the tests.
+size and seed), ingested with the real `ingest`. For each query it times `tattletrail count` as a
+subprocess (--cli-runs times, interleaved across queries so load from neighbours spreads evenly;
+median and the worst peak RSS), then `store.count(query)` in-process (--runs times after a
+warm-up; p50 with and without opening the store file), then jq answering the same question over
+the gzipped log files once. The output is a markdown table. Run it by hand; tests/test_bench.py
+runs it tiny.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -72,7 +78,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000, help="background events to generate")
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=9, help="timed runs per saved search")
+    parser.add_argument("--runs", type=int, default=9, help="timed in-process runs per query")
+    parser.add_argument("--cli-runs", type=int, default=3, help="timed CLI runs per query (interleaved)")
+    parser.add_argument("--only", help="measure only the queries whose label matches this regular expression")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/tattletrail-bench"))
     parser.add_argument("--no-jq", action="store_true", help="skip the jq comparison")
     parser.add_argument("--store", type=Path, help="measure this existing DuckDB file instead (e.g. the 10M "
@@ -86,14 +94,18 @@ def main() -> None:
         logs, store = prepare(options)
     total = store.count(All()).total
     arguments = parameters_from(store)
-    print(f"{total:,} events in {store.path} ({store.path.stat().st_size / 2**20:,.0f} MiB); "
-          f"{options.runs} runs per search after a warm-up; jq {'skipped' if options.no_jq else jq_version()}\n")
-    print("| saved search | matches | count p50 (ms) | count p95 (ms) | query p50 (ms) | query p95 (ms) "
-          "| jq (s) | jq matches | jq / count p50 |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for name, search in sorted(load_searches().items()):
-        parameter = {param: arguments[param] for param in search.params}
-        tree = parse_query(search.render(parameter))
+    print(f"{total:,} events in {store.path} ({store.path.stat().st_size / 2**20:,.0f} MiB), "
+          f"{len(getattr(store, 'fast_columns', {}))} fast field columns; {options.runs} in-process runs per query "
+          f"after a warm-up, {options.cli_runs} CLI runs; jq {'skipped' if options.no_jq else jq_version()}; "
+          f"load average {os.getloadavg()[0]:.1f}\n")
+    queries = {label: query for label, query in bench_queries(arguments).items()
+               if not options.only or re.search(options.only, label)}
+    cli = cli_latencies(store, queries, options.cli_runs)
+    print("| query | matches | CLI p50 (ms) | CLI peak RSS (MB) | count p50 (ms) | count p95 (ms) | SQL p50 (ms) "
+          "| SQL p95 (ms) | jq (s) | jq matches | jq / CLI p50 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for label, (cli_arguments, text, jq_filter, jq_parameter) in queries.items():
+        tree = parse_query(text)
         matches = store.count(tree).total  # warm-up
         latencies = []
         for _ in range(options.runs):
@@ -102,19 +114,74 @@ def main() -> None:
             latencies.append((time.perf_counter() - started) * 1000)
         p50, p95 = statistics.median(latencies), percentile(latencies, 95)
         query_only = query_latencies(store, tree, options.runs)
-        jq_seconds, jq_matches = (None, None) if options.no_jq else run_jq(logs, JQ_FILTERS[name],
-                                                                           next(iter(parameter.values()), ""))
-        speedup = f"{jq_seconds * 1000 / p50:,.0f}x" if jq_seconds else "-"
-        print(f"| {name} | {matches:,} | {p50:,.1f} | {p95:,.1f} | {statistics.median(query_only):,.1f} | "
+        jq_seconds, jq_matches = (None, None) if options.no_jq or not jq_filter else run_jq(logs, jq_filter,
+                                                                                            jq_parameter)
+        cli_p50, cli_rss = statistics.median(cli[label][0]), max(cli[label][1])
+        speedup = f"{jq_seconds * 1000 / cli_p50:,.0f}x" if jq_seconds else "-"
+        print(f"| {label} | {matches:,} | {cli_p50:,.0f} | {cli_rss:,.0f} | {p50:,.1f} | {p95:,.1f} | "
+              f"{statistics.median(query_only):,.1f} | "
               f"{percentile(query_only, 95):,.1f} | "
               f"{'-' if jq_seconds is None else f'{jq_seconds:,.1f}'} | "
               f"{'-' if jq_matches is None else f'{jq_matches:,}'} | {speedup} |", flush=True)
 
 
+# Beside the saved searches: a bare term (any field, as typed in Dashboards' search bar), payload
+# fields with a fast column (the packs use them), and one without (every record's JSON is read).
+AD_HOC: dict[str, tuple[str, str]] = {
+    "bare term DOE1": ("DOE1", ""),
+    "bare term 203.0.113.7": ("203.0.113.7", ""),
+    "additionalEventData.MFAUsed:No": ("additionalEventData.MFAUsed:No", '.additionalEventData.MFAUsed == "No"'),
+    "cidrIp:0.0.0.0/0": ('requestParameters.ipPermissions.items.ipRanges.items.cidrIp:"0.0.0.0/0"',
+                         '[.requestParameters.ipPermissions.items[]?.ipRanges.items[]?.cidrIp == "0.0.0.0/0"] | any'),
+    "responseElements.ConsoleLogin:Failure": ("responseElements.ConsoleLogin:Failure",
+                                              '.responseElements.ConsoleLogin == "Failure"'),
+    "not fast: requestParameters.bucketName:*": ("requestParameters.bucketName:*",
+                                                 ".requestParameters.bucketName != null"),
+}
+
+
+def bench_queries(arguments: dict[str, str]) -> dict[str, tuple[list[str], str, str, str]]:
+    """label → (the CLI's arguments after `count`, the query text, a jq filter, its $p)."""
+    queries: dict[str, tuple[list[str], str, str, str]] = {}
+    for name, search in sorted(load_searches().items()):
+        parameter = {param: arguments[param] for param in search.params}
+        queries[name] = (["--saved", name, *(f"{key}={value}" for key, value in parameter.items())],
+                         search.render(parameter), JQ_FILTERS[name], next(iter(parameter.values()), ""))
+    for label, (text, jq_filter) in AD_HOC.items():
+        queries[label] = ([text], text, jq_filter, "")
+    return queries
+
+
+def cli_latencies(store: DuckDBStore, queries: dict[str, tuple[list[str], str, str, str]],
+                  runs: int) -> dict[str, tuple[list[float], list[float]]]:
+    """`tattletrail count ... --store URL` in a fresh process: wall milliseconds and peak RSS (MB)
+    per run, the queries interleaved run after run."""
+    found: dict[str, tuple[list[float], list[float]]] = {label: ([], []) for label in queries}
+    for _ in range(runs):
+        for label, (cli_arguments, _, _, _) in queries.items():
+            command = [sys.executable, "-m", "tattletrail", "count", *cli_arguments, "--store", store.url]
+            started = time.perf_counter()
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _, status, usage = os.wait4(process.pid, 0)
+            found[label][0].append((time.perf_counter() - started) * 1000)
+            found[label][1].append(usage.ru_maxrss / 1024)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            if process.returncode != 0:
+                sys.exit(f"{shlex_join(command)} failed with exit code {process.returncode}")
+    return found
+
+
+def shlex_join(command: list[str]) -> str:
+    import shlex
+
+    return shlex.join(command)
+
+
 def query_latencies(store: DuckDBStore, tree: Node, runs: int) -> list[float]:
     """The SQL alone on a connection already open: `count` minus opening the file (which the
     store does per operation so that no process holds the file)."""
-    condition = where(tree, None, None)
+    # (a store of an older Tattletrail, measured for a before/after, has no fast columns)
+    condition = where(tree, None, None, *([store.fast_columns] if hasattr(store, "fast_columns") else []))
     latencies = []
     with store.connect() as connection:
         connection.execute(f"SELECT count(*) FROM events WHERE {condition.sql}", condition.parameters).fetchone()

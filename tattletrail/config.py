@@ -150,6 +150,9 @@ class Config(Strict):
     destinations: dict[str, AnyDestinationSettings] = {}
     checker: CheckerSettings = CheckerSettings()  # the daemon's own settings: the scheduled report
     expected: list[Expected] = []  # activity that is normal here (docs/checks.md "Expected activity")
+    # More fields for the embedded store to keep in columns (docs/query.md, "Fast fields"); applied
+    # by `tattletrail setup`.
+    fast_fields: list[str] = []
 
 
 def config_path() -> Path | None:

@@ -17,7 +17,7 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 SMOKE_RUNS = {
     "ingest.py": ["--events", "2000", "--runs", "1"],
     "rules.py": ["--events", "2000", "--runs", "1"],
-    "query.py": ["--events", "2000", "--days", "1", "--runs", "1", "--no-jq"],
+    "query.py": ["--events", "2000", "--days", "1", "--runs", "1", "--cli-runs", "1", "--no-jq"],
     "checks.py": ["--events", "2000", "--days", "1", "--runs", "1"],
     "opensearch.py": ["--events", "1000", "--runs", "1"],
     "sqs.py": ["--events", "300", "--runs", "1", "--workers", "1", "--latency-files", "1"],

@@ -5,14 +5,21 @@ Events: every corpus record plus tests/query_events.EXTRA_RECORDS, ingested thro
 HTTP, opensearch-py, index from mappings/cloudtrail-template.json) and given to the Python
 predicate. Queries: a hand-written table of every construct, then ones hypothesis generates from
 the fields and values the events really hold.
+
+DuckDB answers each query four ways, which must all agree: the store as ingested (the shipped fast
+fields in columns), one where every field the events hold is a fast field filled at ingest, the
+same events without any fast column (a store made before them: queries read the JSON), and that
+one after `setup` filled every fast column from the JSON.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any, Iterator
 
+import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,17 +30,26 @@ from tattletrail.query.opensearch import to_opensearch
 from tattletrail.query.python import walk_leaves
 from tattletrail.query.tree import All
 from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb_fast import problem_with
+from tattletrail.stores.duckdb_search import DERIVED_FIELDS
 from tests.query_events import build_store
 
 INDEX = "tattletrail-events-differential"
 
 
 class Backends:
-    def __init__(self, store: DuckDBStore, documents: list[dict[str, Any]], client: Any) -> None:
-        self.store, self.documents, self.client = store, documents, client
+    def __init__(self, stores: dict[str, DuckDBStore], documents: list[dict[str, Any]], client: Any) -> None:
+        self.stores, self.documents, self.client = stores, documents, client
+        self.store = stores["ingested"]
 
     def duckdb(self, query: str) -> set[str]:
-        return {document["event_id"] for document in self.store.search(parse_query(query), limit=None)}
+        """The matches, after asserting every DuckDB layout found the same ones."""
+        found = {name: {document["event_id"] for document in store.search(parse_query(query), limit=None)}
+                 for name, store in self.stores.items()}
+        for name, ids in found.items():
+            assert ids == found["ingested"], (f"DuckDB ({name}) differs from DuckDB (ingested) on {query!r}: "
+                                              f"extra {ids - found['ingested']}, lacks {found['ingested'] - ids}")
+        return found["ingested"]
 
     def python(self, query: str, documents: list[dict[str, Any]] | None = None) -> set[str]:
         test = predicate(parse_query(query))
@@ -59,14 +75,40 @@ def backends(tmp_path_factory: pytest.TempPathFactory, opensearch_url: str) -> I
 
     store = build_store(tmp_path_factory.mktemp("differential"))
     documents = store.search(All(), limit=None)
+    stores = {"ingested": store, **other_layouts(tmp_path_factory, store, documents)}
     client = OpenSearch(hosts=[opensearch_url])
     client.indices.put_index_template(name="tattletrail-events", body=json.loads(Path(TEMPLATE).read_text()))
     client.indices.create(index=INDEX)
     indexed, errors = helpers.bulk(client, ({"_index": INDEX, "_id": document["event_id"], "_source": document}
                                             for document in documents), raise_on_error=False, refresh=True)
     assert not errors and indexed == len(documents) == 424
-    yield Backends(store, documents, client)
+    yield Backends(stores, documents, client)
     client.indices.delete(index=INDEX)
+
+
+def other_layouts(tmp_path_factory: pytest.TempPathFactory, store: DuckDBStore,
+                  documents: list[dict[str, Any]]) -> dict[str, DuckDBStore]:
+    """The same events with every field fast (filled at ingest), with no fast column, and with
+    every field fast filled by `setup` from the JSON."""
+    every: list[str] = []
+    for path in sorted({path for document in documents for path, _ in walk_leaves(document)}):
+        if path.split(".")[0] not in DERIVED_FIELDS and problem_with(path, every) is None:
+            every.append(path)
+    assert len(every) > 100
+    everything = build_store(tmp_path_factory.mktemp("everything-fast"), fast_fields=every)
+    plain_path = tmp_path_factory.mktemp("no-fast-columns") / "events.duckdb"
+    shutil.copy(store.path, plain_path)
+    with duckdb.connect(str(plain_path)) as connection:
+        for column in store.fast_columns.values():
+            connection.execute(f"ALTER TABLE events DROP COLUMN {column}")
+    plain = DuckDBStore(plain_path)
+    assert not plain.fast_columns
+    filled_path = tmp_path_factory.mktemp("filled-by-setup") / "events.duckdb"
+    shutil.copy(plain_path, filled_path)
+    filled = DuckDBStore(filled_path)
+    filled.setup(fast_fields=every)
+    assert set(every) <= set(filled.fast_columns) == set(everything.fast_columns)
+    return {"every field fast": everything, "no fast column": plain, "filled by setup": filled}
 
 
 # query, the events it must select: a number, or the exact ids (None: just agree).

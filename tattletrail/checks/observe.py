@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tattletrail.alert import SampleEvent
+from tattletrail.checks.baseline import BaselineFile, extended
 from tattletrail.checks.evaluate import Observation, Window
 from tattletrail.checks.model import Check, Kind, TimeField
 from tattletrail.checks.state import CheckState, GroupKey
@@ -38,8 +39,10 @@ def group_tree(query: Node, fields: list[str], key: GroupKey) -> Node:
     return And((query, *[Match(name, value) for name, value in zip(fields, key)]))
 
 
-def observe(check: Check, store: Store, window: Window, state: CheckState) -> Observation:
-    """Ask the store what `evaluate` needs for this window (exceptions are the caller's UNKNOWN)."""
+def observe(check: Check, store: Store, window: Window, state: CheckState,
+            baselines: BaselineFile | None = None) -> Observation:
+    """Ask the store what `evaluate` needs for this window (exceptions are the caller's UNKNOWN).
+    A new_value check's baseline is read whole only when neither the state nor `baselines` keep it."""
     tree = window_tree(check.tree, check.count_by, window)
     if check.kind is Kind.count:
         if check.distinct:
@@ -52,13 +55,26 @@ def observe(check: Check, store: Store, window: Window, state: CheckState) -> Ob
     values = _values_by_group(count_groups(store, tree, fields))
     baseline = None
     if state.seen is None:
-        baseline = read_baseline(check, store, window.start - check.baseline, window.start)
+        baseline = baseline_before(check, store, window.start, baselines)
     return Observation(values=values, baseline=baseline)
 
 
 def holds_events(store: Store) -> bool:
     """Whether the store holds any event at all: an empty store can't vouch that nothing happened."""
     return store.count(MATCH_ALL).total > 0
+
+
+def baseline_before(check: Check, store: Store, end: datetime,
+                    baselines: BaselineFile | None) -> dict[GroupKey, dict[str, datetime]]:
+    """The values seen in the baseline before `end`: the kept ones, extended by what the store
+    holds since they were read (everything, the first time)."""
+    assert check.baseline is not None
+    kept = baselines.load(check) if baselines else None
+    seen, keep = extended(kept, end - check.baseline, end,
+                          lambda start, stop: read_baseline(check, store, start, stop))
+    if baselines:
+        baselines.save(check, keep)
+    return seen
 
 
 def count_groups(store: Store, tree: Node, fields: list[str]) -> dict[GroupKey, int]:

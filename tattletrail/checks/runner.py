@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Protocol
 
 from tattletrail.alert import Alert, SampleEvent, Status
+from tattletrail.checks.baseline import BaselineFile
 from tattletrail.checks.evaluate import Evaluation, Failure, Notification, Result, Window, evaluate, window_for
 from tattletrail.checks.explore import explore
 from tattletrail.checks.model import Check, Kind
@@ -70,8 +71,10 @@ class CheckRun:
 class Runner:
     def __init__(self, store: Store, *, state: StateFile | None = None,
                  dispatcher: Dispatcher | None = None, dashboards_url: str | None = None,
-                 clock: Clock | None = None, silences: SilenceBook | None = None) -> None:
+                 clock: Clock | None = None, silences: SilenceBook | None = None,
+                 baselines: BaselineFile | None = None) -> None:
         self.store = store
+        self.baselines = baselines  # new_value baselines kept between runs (checks/baseline.py)
         self.state = state
         self.dispatcher = dispatcher
         self.dashboards_url = dashboards_url
@@ -104,7 +107,7 @@ class Runner:
 
     def _observe(self, check: Check, window: Window, state: CheckState):
         try:
-            observed = observe(check, self.store, window, state)
+            observed = observe(check, self.store, window, state, self.baselines)
             if observed.is_empty and not holds_events(self.store):
                 return Failure(f"the store {self.store.url} holds no events: nothing was ingested there, so no "
                                "check can say OK (run `tattletrail ingest`, or check --store)")

@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from tattletrail.cli.output import console, option_json, option_store, print_json, store_from, table
+from tattletrail.config import load_config
 
 
 def register(app: typer.Typer) -> None:
@@ -20,7 +21,8 @@ def setup_command(store: Optional[str] = option_store(),
     """Install what the store needs (OpenSearch: index templates, lifecycle policy, ledger and
     quarantine indices). Safe to run again: what is current is left alone."""
     target = store_from(store, create=not dry_run)
-    steps = target.setup(dry_run=dry_run)  # StoreUnavailable: one line and exit 2 (cli/output.fail_cleanly)
+    # StoreUnavailable and FastFieldError: one line and exit 2 (cli/output.fail_cleanly)
+    steps = target.setup(dry_run=dry_run, fast_fields=load_config().fast_fields)
     if as_json:
         print_json({"store": target.url, "dry_run": dry_run, "steps": [step.as_dict() for step in steps]})
         return

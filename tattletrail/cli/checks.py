@@ -22,6 +22,7 @@ from tattletrail.checks.model import Check, Kind, duration_text
 from tattletrail.checks.notify import checker_dispatcher
 from tattletrail.checks.silence import SilenceBook, SilenceFile
 from tattletrail.checks.replay import replay
+from tattletrail.checks.baseline import BaselineFile
 from tattletrail.checks.runner import FixedClock, Runner, SystemClock
 from tattletrail.checks.scheduler import Checker, WallClock
 from tattletrail.checks.state import StateFile, default_state_path
@@ -101,7 +102,8 @@ def make_runner(store: Store, config: Config, state: Path | None, notify: bool) 
     dispatcher = checker_dispatcher(config, path) if notify else None
     silences = SilenceBook(SilenceFile(path), config.checker.maintenance) if notify else None
     return Runner(store, state=state_file, dispatcher=dispatcher, dashboards_url=config.dashboards_url,
-                  clock=FixedClock(SystemClock().now()), silences=silences)
+                  clock=FixedClock(SystemClock().now()), silences=silences,
+                  baselines=BaselineFile.beside(path, store.url))
 
 
 @contextmanager
@@ -242,7 +244,8 @@ def checker_command(checks_dir: Optional[Path] = option_checks(), store: Optiona
         delivery_metrics.watch(dispatcher)
     silences = SilenceBook(SilenceFile(state_path), config.checker.maintenance)
     runner = Runner(target, state=StateFile(state_path, target.url), dispatcher=dispatcher,
-                    dashboards_url=config.dashboards_url, silences=silences)
+                    dashboards_url=config.dashboards_url, silences=silences,
+                    baselines=BaselineFile.beside(state_path, target.url))
     clock = WallClock()
     checker = Checker(checks, runner, clock, on_run=on_run)
     from tattletrail.report.schedule import schedule_report

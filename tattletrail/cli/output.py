@@ -32,12 +32,12 @@ INTERRUPTED = "Interrupted: everything already stored is kept; run the same comm
 @contextmanager
 def fail_cleanly() -> Iterator[None]:
     from tattletrail.sources.base import SourceError
-    from tattletrail.stores.base import StoreUnavailable
+    from tattletrail.stores.base import FastFieldError, StoreUnavailable
     from tattletrail.stores.duckdb import StoreLocked
 
     try:
         yield
-    except (*USER_ERRORS, SourceError, StoreLocked, StoreUnavailable) as error:
+    except (*USER_ERRORS, SourceError, StoreLocked, StoreUnavailable, FastFieldError) as error:
         fail(str(error))
     except SystemExit as done:
         # Typer turns Ctrl-C into a silent exit 130 (`ingest` says what it stored itself): say it here.

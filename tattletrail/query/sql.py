@@ -1,14 +1,16 @@
 """The query tree as a DuckDB WHERE fragment over the `events` table, with parameters.
 
-Common fields are columns (fast); any other dotted path is read from the `record` JSON, stepping
-into every element of an array on the way, so `a.items.b:x` matches when any element's `b` is x,
-as in OpenSearch. Every fragment is true or false, never NULL, so NOT means "did not match".
+Common fields are columns (fast), and so are the store's fast fields (list columns holding what
+reading the record would give: stores/duckdb_fast.py); any other dotted path is read from the
+`record` JSON, stepping into every element of an array on the way, so `a.items.b:x` matches when
+any element's `b` is x, as in OpenSearch. Every fragment is true or false, never NULL, so NOT
+means "did not match".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import ipaddress
 
@@ -45,12 +47,28 @@ class Fragment:
     parameters: list[Any] = field(default_factory=list)
 
 
-def to_sql(tree: Node) -> Fragment:
+@dataclass(frozen=True)
+class Context:
+    """What the compiler knows about the store and the query around a node."""
+
+    # The store's fast fields → their list columns (stores/duckdb_fast.py); any other field is
+    # read from the record.
+    fast: Mapping[str, str] = field(default_factory=dict)
+    # Conditions every match meets anyway (the time window): a bare term's search of every value
+    # (a subquery of its own) is limited by them too.
+    scope: Fragment = field(default_factory=lambda: Fragment("true"))
+
+
+def to_sql(tree: Node, fast: Mapping[str, str] | None = None, scope: Fragment | None = None) -> Fragment:
     """A boolean SQL expression over `events` selecting the events the query matches."""
+    return _compile(tree, Context(fast or {}, scope or Fragment("true")))
+
+
+def _compile(tree: Node, context: Context) -> Fragment:
     method = _COMPILERS.get(type(tree))
     if method is None:
         raise TypeError(f"no SQL compiler for query node {type(tree).__name__}")
-    return method(tree)
+    return method(tree, context)
 
 
 def network_bounds(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> list[str]:
@@ -118,20 +136,23 @@ def leaf_texts(field_name: str) -> str:
             "lambda x: x->>'$')")
 
 
-def _test(field_name: str, condition: Callable[[str], str], parameters: list[Any]) -> Fragment:
+def _test(field_name: str, condition: Callable[[str], str], parameters: list[Any],
+          fast: Mapping[str, str]) -> Fragment:
     """`condition(value)` on a field's value, or on any of its values when it has several."""
     if field_name in COLUMNS:
         return Fragment(f"coalesce({condition(COLUMNS[field_name])}, false)", parameters)
-    values = LIST_COLUMNS.get(field_name) or leaf_texts(field_name)
+    values = LIST_COLUMNS.get(field_name) or fast.get(field_name) or leaf_texts(field_name)
     return Fragment(f"coalesce(len(list_filter({values}, lambda v: {condition('v')})) > 0, false)", parameters)
 
 
-def values_of(field_name: str) -> tuple[str, bool]:
+def values_of(field_name: str, fast: Mapping[str, str] | None = None) -> tuple[str, bool]:
     """An expression for a field's value(s) and whether it is a list: for `count --by`."""
     if field_name in COLUMNS:
         return COLUMNS[field_name], False
     if field_name in LIST_COLUMNS:
         return LIST_COLUMNS[field_name], True
+    if fast and field_name in fast:
+        return f"coalesce({fast[field_name]}, [])", True
     return leaf_texts(field_name), True
 
 
@@ -154,30 +175,35 @@ def _keyword(value: str, match: Match) -> tuple[str, list[Any]]:
 
 # Node compilers ------------------------------------------------------------------------------------
 
-def _match(match: Match) -> Fragment:
+def _match(match: Match, context: Context) -> Fragment:
     if match.field is None:
-        return _bare(match)
+        return _bare(match, context.scope)
+    fast = context.fast
     field_name, kind = match.field, kind_of(match.field)
     if kind is Kind.DATE:
-        return _test(field_name, lambda value: f"{value} = ?", [parse_date(match.value)])
+        return _test(field_name, lambda value: f"{value} = ?", [parse_date(match.value)], fast)
     if kind is Kind.BOOLEAN:
         if field_name in COLUMNS:
-            return _test(field_name, lambda value: f"{value} = ?", [match.value == "true"])
-        return _test(field_name, lambda value: f"lower({value}) = ?", [match.value])
+            return _test(field_name, lambda value: f"{value} = ?", [match.value == "true"], fast)
+        return _test(field_name, lambda value: f"lower({value}) = ?", [match.value], fast)
     network = parse_network(match.value) if kind is Kind.IP and "/" in match.value and not match.wildcard else None
     if network is not None:
-        return _test(field_name, in_network_sql, network_bounds(network))
+        return _test(field_name, in_network_sql, network_bounds(network), fast)
     sql, parameters = _keyword("{}", match)
-    test = _test(field_name, lambda value: sql.format(value), parameters)
+    test = _test(field_name, lambda value: sql.format(value), parameters, fast)
     needle = _longest_literal(match)
-    if field_name in COLUMNS or field_name in LIST_COLUMNS or not needle:
+    if field_name in COLUMNS or field_name in LIST_COLUMNS or field_name in fast or not needle:
         return test
     # Read from the JSON only the rows whose text holds the value: most rows fail this cheap test.
     return Fragment(f"(contains(record::VARCHAR, ?) AND {test.sql})", [needle, *test.parameters])
 
 
-def _bare(match: Match) -> Fragment:
-    """Any derived column or any scalar of the record, each read by its field's type."""
+def _bare(match: Match, scope: Fragment) -> Fragment:
+    """Any derived column or any scalar of the record, each read by its field's type.
+
+    The record's values are searched in a subquery of their own (rows whose JSON text holds the
+    term, then json_tree on those): inside the query's boolean expression, DuckDB would run
+    json_tree on every row of the table before testing the text."""
     parts: list[Fragment] = []
     keyword, parameters = _keyword("{}", match)
     for column in BARE_COLUMNS:
@@ -190,14 +216,15 @@ def _bare(match: Match) -> Fragment:
     # Dates are matched as instants below; a boolean is a keyword for an exact term, never a pattern.
     typed = [Kind.DATE, Kind.BOOLEAN] if match.wildcard else [Kind.DATE]
     excluded = ", ".join(f"'$.{name}'" for kind in typed for name in fields_of_kind(kind))
-    needle = _longest_literal(match)
-    prefilter = "contains(record::VARCHAR, ?) AND " if needle else ""
+    needles = _value_texts(match)
+    prefilter = "".join("contains(record::VARCHAR, ?) AND " for _ in needles)
     parts.append(Fragment(
-        f"({prefilter}EXISTS (SELECT 1 FROM json_tree(record) leaf WHERE leaf.type {_SCALAR} "
+        f"rowid IN (SELECT rowid FROM events WHERE {prefilter}{scope.sql} AND EXISTS (SELECT 1 FROM "
+        f"json_tree(record) leaf WHERE leaf.type {_SCALAR} "
         f"AND regexp_replace(leaf.fullkey, '\\[[0-9]+\\]', '', 'g') NOT IN ({excluded}) "
         "AND NOT starts_with(leaf.fullkey, '$._') AND NOT starts_with(leaf.fullkey, '$.\"_') "
         f"AND {keyword.format(_LEAF_TEXT)}))",
-        ([needle] if needle else []) + list(parameters)))
+        needles + list(scope.parameters) + list(parameters)))
     moment = None if match.wildcard else parse_date(match.value)
     if moment is not None:
         parts.append(Fragment("coalesce(event_time = ? OR ingest_time = ?, false)", [moment, moment]))
@@ -205,6 +232,24 @@ def _bare(match: Match) -> Fragment:
     if network is not None:
         parts.append(Fragment(f"coalesce({in_network_sql('source_ip')}, false)", network_bounds(network)))
     return _join(" OR ", parts)
+
+
+def _value_texts(match: Match) -> list[str]:
+    """Texts the JSON of every record holding the term as a value contains: the term, then (far
+    rarer) the term quoted, unless a number or boolean could be spelt like it. The bare text
+    first: DuckDB finds it much faster than one starting with a quote, which JSON is full of."""
+    needle = _longest_literal(match)
+    if needle is None:
+        return []
+    if match.wildcard:
+        return [needle]
+    try:
+        spelt = orjson.loads(match.value)
+    except orjson.JSONDecodeError:
+        spelt = None
+    if isinstance(spelt, (bool, int, float)):
+        return [needle]
+    return [needle, f'"{needle}"']
 
 
 def _longest_literal(match: Match) -> str | None:
@@ -217,7 +262,8 @@ def _longest_literal(match: Match) -> str | None:
     return orjson.dumps(text).decode()[1:-1] or None
 
 
-def _range(found: Range) -> Fragment:
+def _range(found: Range, context: Context) -> Fragment:
+    fast = context.fast
     kind = kind_of(found.field)
     bounds: list[Any] = []
     pieces: list[str] = []
@@ -228,16 +274,19 @@ def _range(found: Range) -> Fragment:
         pieces.append(operators[0] if inclusive else operators[1])
         bounds.append(parse_date(bound) if kind is Kind.DATE else bound)
     if not pieces:
-        return _exists(Exists(found.field))
-    return _test(found.field, lambda value: " AND ".join(f"{value} {op} ?" for op in pieces), bounds)
+        return _exists(Exists(found.field), context)
+    return _test(found.field, lambda value: " AND ".join(f"{value} {op} ?" for op in pieces), bounds, fast)
 
 
-def _exists(found: Exists) -> Fragment:
+def _exists(found: Exists, context: Context) -> Fragment:
+    fast = context.fast
     name = found.field
     if name in COLUMNS:
         return Fragment(f"({COLUMNS[name]} IS NOT NULL)")
     if name in LIST_COLUMNS:
         return Fragment(f"(len({LIST_COLUMNS[name]}) > 0)")
+    if name in fast and flat_root(name):  # a payload leaf at the path: what the column holds
+        return Fragment(f"(coalesce(len({fast[name]}), 0) > 0)")
     if kind_of(name) is Kind.FLAT or flat_root(name):  # inside a payload only leaves at the path
         return Fragment(f"(len({leaf_texts(name)}) > 0)")
     return Fragment(f"EXISTS (SELECT 1 FROM unnest({json_values(name)}) found(value), json_tree(found.value) leaf "
@@ -249,23 +298,23 @@ def _join(operator: str, parts: list[Fragment]) -> Fragment:
                     [parameter for part in parts for parameter in part.parameters])
 
 
-def _and(node: And) -> Fragment:
-    return _join(" AND ", [to_sql(operand) for operand in node.operands])
+def _and(node: And, context: Context) -> Fragment:
+    return _join(" AND ", [_compile(operand, context) for operand in node.operands])
 
 
-def _or(node: Or) -> Fragment:
-    return _join(" OR ", [to_sql(operand) for operand in node.operands])
+def _or(node: Or, context: Context) -> Fragment:
+    return _join(" OR ", [_compile(operand, context) for operand in node.operands])
 
 
-def _not(node: Not) -> Fragment:
-    inner = to_sql(node.operand)
+def _not(node: Not, context: Context) -> Fragment:
+    inner = _compile(node.operand, context)
     return Fragment(f"(NOT {inner.sql})", inner.parameters)
 
 
-def _all(node: All) -> Fragment:
+def _all(node: All, context: Context) -> Fragment:
     return Fragment("true")
 
 
-_COMPILERS: dict[type, Callable[[Any], Fragment]] = {
+_COMPILERS: dict[type, Callable[[Any, Context], Fragment]] = {
     Match: _match, Range: _range, Exists: _exists, And: _and, Or: _or, Not: _not, All: _all,
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ContextManager, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ContextManager, Protocol, Sequence, runtime_checkable
 
 from tattletrail.event import Event
 
@@ -113,9 +113,10 @@ class Store(Protocol):
     def field_names(self, sample: int = 20_000) -> set[str]:
         """Fields seen in the store (a sample of it), for "never seen" warnings."""
 
-    def setup(self, dry_run: bool = False) -> list["SetupStep"]:
+    def setup(self, dry_run: bool = False, fast_fields: Sequence[str] = ()) -> list["SetupStep"]:
         """Install what the store needs (schema, templates, policies), idempotently; on a dry run
-        change nothing and say what would be done."""
+        change nothing and say what would be done. `fast_fields`: fields to make fast to query
+        beyond the shipped ones (a store that indexes every field ignores it)."""
 
     def doctor(self) -> list["DoctorCheck"]:
         """Check that the store is reachable, set up and writable; each failure says how to fix it."""
@@ -169,6 +170,10 @@ if TYPE_CHECKING:
     from datetime import timedelta
 
     from tattletrail.query.tree import Node
+
+
+class FastFieldError(ValueError):
+    """A field that can't be made fast to query (`fast_fields`); the message says which and why."""
 
 
 class StoreUnavailable(RuntimeError):

@@ -17,20 +17,21 @@ import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import duckdb
 import orjson
 
 from tattletrail.stores.base import (Batch, DoctorCheck, QuarantineEntry, SetupStep, Stats,
                                      WriteResult)
+from tattletrail.stores.duckdb_fast import column_of, field_of, shipped_fast_fields
 
 # Columns of `events`: the event's identity and times, CloudTrail's common fields by their own
 # meaning, the derived fields, and the original record (JSON text) for everything else.
 #
 # No PRIMARY KEY: DuckDB checks a key's index row by row on insert (a third of a write's time)
 # and loads it into memory. An event is identified by (event_time, event_id) instead, checked
-# per batch against the stored events of the batch's time span (INSERT_EVENTS in
+# per batch against the stored events of the batch's time span (insert_events in
 # stores/duckdb_write.py). CloudTrail re-delivers an event with its own eventTime; a record that
 # reuses an eventID at another time is kept, not lost. A file made with the key keeps it (harmless).
 # The records are compressed with zstd: a quarter of the default's size, and faster to write.
@@ -76,9 +77,11 @@ RECORD_FIELD_COLUMNS = {
     "readOnly": "read_only",
 }
 
+# A new file also gets a list column per shipped fast field (stores/duckdb_fast.py).
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS events ("
-    + ", ".join(f"{name} {kind}" for name, kind in EVENT_COLUMNS.items()) + ")",
+    + ", ".join(f"{name} {kind}" for name, kind in EVENT_COLUMNS.items())
+    + "".join(f", {column_of(name)} VARCHAR[]" for name in shipped_fast_fields()) + ")",
     """CREATE TABLE IF NOT EXISTS quarantine (
         source VARCHAR, location VARCHAR, reason VARCHAR, detail VARCHAR, sample VARCHAR,
         quarantined_at TIMESTAMP)""",
@@ -104,20 +107,25 @@ class DuckDBStore:
         if not self.path.exists():  # readers of an existing file never take the write lock
             with self.connect(read_only=False) as connection:
                 self._ensure_schema(connection)
-        else:
-            self._migrate()
+        present = self._migrate()
+        # Fast field → its list column, for the columns this file has (queries read the rest from
+        # the record; `setup` adds the missing ones).
+        self.fast_columns: dict[str, str] = {
+            field: column_of(field) for field in map(field_of, present) if field is not None}
 
-    def _migrate(self) -> None:
+    def _migrate(self) -> list[str]:
         """Add the columns a file made by an older Tattletrail lacks (once: the write lock is
-        taken only when something is missing)."""
+        taken only when something is missing). Returns the columns of `events`."""
         with self.connect() as connection:
-            present = {row[0] for row in connection.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = 'events'").fetchall()}
+            present = [row[0] for row in connection.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'events' "
+                "ORDER BY ordinal_position").fetchall()]
         missing = [name for name in EVENT_COLUMNS if present and name not in present]
         if missing:
             with self.connect(read_only=False) as connection:
                 for name in missing:
                     connection.execute(f"ALTER TABLE events ADD COLUMN IF NOT EXISTS {name} {EVENT_COLUMNS[name]}")
+        return present + missing
 
     def _ensure_schema(self, connection: duckdb.DuckDBPyConnection) -> None:
         if not self._schema_ready:
@@ -163,7 +171,7 @@ class DuckDBStore:
     def prepare(self, batch: Batch) -> "PreparedBatch":
         from tattletrail.stores import duckdb_write
 
-        return duckdb_write.prepare(batch)
+        return duckdb_write.prepare(batch, tuple(self.fast_columns))
 
     def write_prepared(self, parts: "list[PreparedBatch]") -> WriteResult:
         from tattletrail.stores import duckdb_write
@@ -251,8 +259,9 @@ class DuckDBStore:
 
     # Administration: `tattletrail setup` and `doctor` work on every store.
 
-    def setup(self, dry_run: bool = False) -> list[SetupStep]:
-        """The tables, created if missing (opening the store already creates a new file's schema)."""
+    def setup(self, dry_run: bool = False, fast_fields: Sequence[str] = ()) -> list[SetupStep]:
+        """The tables, created if missing (opening the store already creates a new file's schema),
+        and a filled column for each fast field (the shipped ones and `fast_fields`)."""
         with self.connect() as connection:
             present = {row[0] for row in connection.execute(
                 "SELECT table_name FROM information_schema.tables").fetchall()}
@@ -263,7 +272,9 @@ class DuckDBStore:
             self._schema_ready = False
             with self.connect(read_only=False) as connection:
                 self._ensure_schema(connection)
-        return steps
+        from tattletrail.stores import duckdb_fast
+
+        return steps + duckdb_fast.add_fast_columns(self, [*shipped_fast_fields(), *fast_fields], dry_run)
 
     def doctor(self) -> list[DoctorCheck]:
         checks = [DoctorCheck("file", True, f"{self.path} ({self.path.stat().st_size:,} bytes)")]
@@ -274,10 +285,15 @@ class DuckDBStore:
         except StoreLocked as error:
             checks.append(DoctorCheck("write lock", False, str(error),
                                       "another process holds the file: wait for it, or stop it"))
-        missing = [step.name for step in self.setup(dry_run=True) if step.action != "unchanged"]
+        planned = [step.name for step in self.setup(dry_run=True) if step.action != "unchanged"]
+        missing = [name for name in planned if not name.startswith("fast field")]
+        slow = len(planned) - len(missing)
+        fix = f"run `tattletrail setup --store {self.url}`"
         checks.append(DoctorCheck("schema", not missing, f"missing {', '.join(missing)}" if missing else
-                                  "events, quarantine and ledger tables present",
-                                  f"run `tattletrail setup --store {self.url}`" if missing else None))
+                                  "events, quarantine and ledger tables present", fix if missing else None))
+        checks.append(DoctorCheck("fast fields", not slow, f"{slow} shipped fast field(s) without a column: queries "
+                                  "on them read every record's JSON (same answers, slower)" if slow else
+                                  f"{len(self.fast_columns)} fast field columns", fix if slow else None))
         return checks
 
 

@@ -7,7 +7,7 @@ Kept apart from duckdb.py (the write path) so each file holds one concept; DuckD
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 import orjson
 
@@ -28,10 +28,12 @@ DOCUMENT_COLUMNS = ("event_id, event_time, ingest_time, actor, account, outcome,
                     "threat_level, threat_rules, annotations, source")
 
 
-def where(query: Node, since: datetime | None, until: datetime | None) -> Fragment:
-    """The query and the time window (event_time in [since, until)) as one WHERE fragment."""
-    compiled = to_sql(query)
-    parts, parameters = [compiled.sql], list(compiled.parameters)
+def where(query: Node, since: datetime | None, until: datetime | None,
+          fast: Mapping[str, str] | None = None) -> Fragment:
+    """The query and the time window (event_time in [since, until)) as one WHERE fragment; `fast`:
+    the store's fast field columns."""
+    parts: list[str] = []
+    parameters: list[Any] = []
     pruning = time_bounds(query)
     if pruning.sql:
         parts.append(pruning.sql)
@@ -42,7 +44,9 @@ def where(query: Node, since: datetime | None, until: datetime | None) -> Fragme
     if until is not None:
         parts.append("event_time < ?")
         parameters.append(until)
-    return Fragment(" AND ".join(parts), parameters)
+    scope = Fragment(" AND ".join(parts) or "true", parameters)
+    compiled = to_sql(query, fast, scope)
+    return Fragment(" AND ".join([compiled.sql, *parts]), [*compiled.parameters, *parameters])
 
 
 def time_bounds(query: Node) -> Fragment:
@@ -70,7 +74,7 @@ def time_bounds(query: Node) -> Fragment:
 def search(store: DuckDBStore, query: Node, since: datetime | None = None, until: datetime | None = None,
            limit: int | None = 100) -> list[dict[str, Any]]:
     """Matching events, newest first, each as its document (record plus derived fields)."""
-    condition = where(query, since, until)
+    condition = where(query, since, until, store.fast_columns)
     with store.connect() as connection:
         rows = connection.execute(
             f"SELECT {DOCUMENT_COLUMNS} FROM events WHERE {condition.sql} "
@@ -93,13 +97,13 @@ def count(store: DuckDBStore, query: Node, since: datetime | None = None, until:
           by: str | None = None, interval: timedelta | None = None, top: int = 20) -> Counted:
     """How many events match; with `by`, per value of a field (an event with several values counts
     once under each, as in an OpenSearch terms aggregation); with `interval`, per time bucket."""
-    condition = where(query, since, until)
+    condition = where(query, since, until, store.fast_columns)
     with store.connect() as connection:
         total = connection.execute(f"SELECT count(*) FROM events WHERE {condition.sql}",
                                    condition.parameters).fetchone()[0]
         groups: list[tuple[str, int]] = []
         if by is not None:
-            values, is_list = values_of(by)
+            values, is_list = values_of(by, store.fast_columns)
             value = f"unnest({values})" if is_list else values
             groups = connection.execute(
                 f"SELECT value, count(*) AS n FROM (SELECT {value} AS value FROM events WHERE {condition.sql}) "

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from contextlib import nullcontext
 from datetime import datetime, timedelta, timezone
-from typing import Any, ContextManager
+from typing import Any, ContextManager, Sequence
 
 import orjson
 
@@ -146,7 +146,8 @@ class OpenSearchStore:
 
     # Administration: opensearch_setup.py --------------------------------------------------------------
 
-    def setup(self, dry_run: bool = False) -> list[SetupStep]:
+    def setup(self, dry_run: bool = False, fast_fields: Sequence[str] = ()) -> list[SetupStep]:
+        """`fast_fields` is for the embedded store: OpenSearch indexes every field already."""
         resources = opensearch_setup.desired_resources(self.settings, self.engine)
         return opensearch_setup.setup(self.client, resources, dry_run)
 

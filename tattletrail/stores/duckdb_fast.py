@@ -1,0 +1,178 @@
+"""Fast fields: payload paths the embedded store keeps in list columns of their own.
+
+A query on `requestParameters.ipPermissions.items.ipRanges.items.cidrIp` would otherwise parse
+each candidate record's JSON. A fast field's column holds, per event, the field's scalars as text
+(arrays flattened, as the query language reads them; NULL when there are none), so the query reads
+the column and never the record. The shipped list (mappings/fast-fields.txt) is every field a
+shipped check, rule or saved search names; `fast_fields:` in config.yml adds more.
+
+A column is only ever complete: a new store is created with the shipped list, and `tattletrail
+setup` adds a column and fills it for every stored event in the same transaction. Queries use the
+columns a store has; a store without one reads the record as before.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+import orjson
+
+from tattletrail.packs import mapping_file
+from tattletrail.stores.base import FastFieldError, SetupStep
+
+if TYPE_CHECKING:
+    from tattletrail.stores.duckdb import DuckDBStore
+
+FAST_FIELDS_FILE = mapping_file("fast-fields.txt")
+# Column names: the prefix keeps them apart from the core columns (which never hold a colon).
+PREFIX = "fast:"
+
+
+@cache
+def shipped_fast_fields(path: Path = FAST_FIELDS_FILE) -> tuple[str, ...]:
+    lines = (line.strip() for line in path.read_text().splitlines())
+    return tuple(line for line in lines if line and not line.startswith("#"))
+
+
+def column_of(field: str) -> str:
+    """The column's name, quoted for SQL."""
+    return f'"{PREFIX}{field}"'
+
+
+def field_of(column_name: str) -> str | None:
+    return column_name[len(PREFIX):] if column_name.startswith(PREFIX) else None
+
+
+def problem_with(field: str, present: Iterable[str] = ()) -> str | None:
+    """Why a field can't be a fast field (None: it can)."""
+    from tattletrail.query.fields import Kind, kind_of
+    from tattletrail.query.sql import COLUMNS, LIST_COLUMNS
+
+    if field in COLUMNS or field in LIST_COLUMNS or field == "eventID":
+        return f"{field!r} already has a column of its own"
+    parts = field.split(".")
+    if not all(parts) or any(char in field for char in "'\"\\"):
+        return f"{field!r} is not a dotted path of plain keys"
+    if kind_of(field) in (Kind.FLAT, Kind.OBJECT):
+        return f"{field!r} is a whole payload or object: name a field inside it"
+    clash = next((other for other in present if other != field and other.lower() == field.lower()), None)
+    if clash:
+        return f"{field!r} differs from fast field {clash!r} only by case, which DuckDB column names ignore"
+    return None
+
+
+# Filling the columns: in Python at ingest, in SQL when `setup` fills a new column ---------------
+
+class FieldTree:
+    """The fast fields as a tree of keys, so one walk of a record finds all of them (a record
+    holds few of the keys: each object is met by intersecting its keys with the tree's)."""
+
+    def __init__(self, fields: Iterable[str]) -> None:
+        self.fields = tuple(fields)
+        nested: dict[str, Any] = {}
+        for field in self.fields:
+            node = nested
+            for key in field.split("."):
+                node = node.setdefault(key, {})
+            node[None] = field  # this path is itself a fast field
+        self.root = _branches(nested)
+
+    def values(self, record: dict[str, Any]) -> dict[str, list[str]]:
+        """Each fast field's scalars in the record as text (only fields that have some)."""
+        found: dict[str, list[str]] = {}
+        _walk([record], self.root, found)
+        return found
+
+
+# A branch: the keys below it, and for each key its field name (or None) and its own branch.
+Branch = tuple[frozenset, dict[str, tuple["str | None", "Branch"]]]
+
+
+def _branches(nested: dict[Any, Any]) -> Branch:
+    below = {key: (child.get(None), _branches(child)) for key, child in nested.items() if key is not None}
+    return frozenset(below), below
+
+
+def _walk(nodes: list[Any], branch: Branch, found: dict[str, list[str]]) -> None:
+    keys, below = branch
+    if len(nodes) == 1:  # the usual case: one object, no array on the way
+        node = nodes[0]
+        if type(node) is dict:
+            for key in node.keys() & keys:
+                value = node[key]
+                if value is not None:
+                    _take(_flatten(value) if type(value) is list else [value], below[key], found)
+        return
+    gathered: dict[str, list[Any]] = {}
+    for node in nodes:
+        if type(node) is dict:
+            for key in node.keys() & keys:
+                value = node[key]
+                if value is not None:
+                    gathered.setdefault(key, []).extend(_flatten(value) if type(value) is list else (value,))
+    for key, values in gathered.items():
+        _take(values, below[key], found)
+
+
+def _take(values: list[Any], target: tuple[str | None, Branch], found: dict[str, list[str]]) -> None:
+    """The values at one key: its field's texts, and the walk further down."""
+    field, deeper = target
+    if field is not None:
+        texts = [value if type(value) is str else _text(value) for value in values if type(value) is not dict]
+        if texts:
+            found[field] = texts
+    if deeper[0]:
+        _walk(values, deeper, found)
+
+
+def _flatten(value: Any) -> list[Any]:
+    """As the query language reads a value: each element of an array, at any depth; no nulls."""
+    if type(value) is list:
+        return [leaf for item in value for leaf in _flatten(item)]
+    return [] if value is None else [value]
+
+
+def _text(value: Any) -> str:
+    """A scalar as its keyword: a string as it is, anything else in its JSON spelling (as the
+    record's text holds it, which is what a query on the record reads)."""
+    return value if type(value) is str else orjson.dumps(value).decode()
+
+
+def fill_expression(field: str) -> str:
+    """SQL for a fast column's value from `record` (for events stored before the column existed):
+    the same scalars the query language reads, NULL when there are none."""
+    from tattletrail.query.sql import leaf_texts
+
+    last_key = orjson.dumps(field.rsplit(".", 1)[-1]).decode()
+    # Most records lack the key altogether: a text test skips parsing them.
+    return (f"CASE WHEN contains(record, '{last_key}:') THEN "
+            f"nullif({leaf_texts(field)}, []::VARCHAR[]) END")
+
+
+# `tattletrail setup`: a column for each wanted fast field the store lacks -----------------------
+
+def add_fast_columns(store: DuckDBStore, fields: Sequence[str], dry_run: bool) -> list[SetupStep]:
+    """Add and fill the missing columns in one transaction: a column exists complete or not at all
+    (an ingest meanwhile waits for the file, then fills the new column too)."""
+    wanted = list(dict.fromkeys(fields))
+    for field in wanted:
+        problem = problem_with(field, wanted)
+        if problem:
+            raise FastFieldError(f"fast_fields: {problem}")
+    missing = [field for field in wanted if field not in store.fast_columns]
+    present = [field for field in wanted if field not in missing]
+    steps = [SetupStep("fast fields", "unchanged", f"{len(present)} present")] if present else []
+    if dry_run or not missing:
+        return steps + [SetupStep(f"fast field {field}", "create", "dry run: not done") for field in missing]
+    with store.connect(read_only=False) as connection:
+        connection.begin()
+        for field in missing:
+            connection.execute(f"ALTER TABLE events ADD COLUMN IF NOT EXISTS {column_of(field)} VARCHAR[]")
+        connection.execute("UPDATE events SET " + ", ".join(
+            f"{column_of(field)} = {fill_expression(field)}" for field in missing))
+        filled = connection.execute("SELECT count(*) FROM events").fetchone()[0]
+        connection.commit()
+    store.fast_columns.update({field: column_of(field) for field in missing})
+    return steps + [SetupStep(f"fast field {field}", "create", f"filled for {filled:,} events") for field in missing]
