@@ -18,7 +18,6 @@ from tattletrail.query import parse_query, predicate
 from tattletrail.query.fields import Kind, kind_of
 from tattletrail.query.sql import COLUMNS, LIST_COLUMNS, to_sql
 from tattletrail.query.tree import All, leaves_of
-from tattletrail.rules.model import load_rule_files
 from tattletrail.searches import load_searches
 from tattletrail.stores.base import FastFieldError
 from tattletrail.stores.duckdb import DuckDBStore
@@ -31,9 +30,9 @@ T = datetime(2026, 11, 20, 16, 0, 0)
 
 
 def pack_fields() -> set[str]:
-    """Every field a shipped check, rule or saved search names that has no column of its own."""
+    """Every field a shipped check or saved search names that has no column of its own. Rules are
+    not here: they are evaluated in Python on each event at ingest and rescore, never in SQL."""
     trees = [check.tree for check in load_checks(ROOT / "checks")]
-    trees += [rule.tree for rule in load_rule_files([ROOT / "rules"])]
     trees += [parse_query(search.render({name: "x" for name in search.params}))
               for search in load_searches([ROOT / "searches"]).values()]
     return {leaf.field for tree in trees for leaf in leaves_of(tree)
