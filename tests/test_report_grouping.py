@@ -143,3 +143,30 @@ def test_the_report_says_which_checks_are_not_ok_now_from_the_checkers_state(ses
     assert "<h2>Checks not OK right now</h2>" in page and page.count("route-table-changes[actor=DOE1]") == 2
     missing = build_report(open_store(sessions_store), SINCE, UNTIL, state_path=tmp_path / "absent.sqlite")
     assert missing.checks.missing and not (tmp_path / "absent.sqlite").exists()
+
+
+def test_a_frequent_low_action_is_one_routine_line_not_items(tmp_path):
+    """25 denied DescribeInstances by 5 actors (low: a denied call) are one line; a rare low call is an item."""
+    from datetime import datetime, timedelta
+
+    from tattletrail.event import normalize
+    from tattletrail.report.gather import build_report
+    from tattletrail.rules import load_rules
+    from tattletrail.stores.base import Batch
+    from tattletrail.stores.duckdb import DuckDBStore
+    from tests.checks_engine_events import api_call, denied
+
+    start = datetime(2026, 11, 22, 9, 0)
+    records = [denied(start + timedelta(minutes=7 * n), actor=f"user{n % 5}") for n in range(25)]
+    records.append(api_call("StopInstances", start + timedelta(hours=3), "dave", error="UnauthorizedOperation"))
+    rules = load_rules()
+    events = [normalize(record, source="test") for record in records]
+    for event in events:
+        rules.score(event)
+    store = DuckDBStore(tmp_path / "events.duckdb")
+    store.write(Batch(events=events))
+    report = build_report(store, start, start + timedelta(hours=6), top=None)
+    assert [(line.event_name, line.count, line.actors) for line in report.routine] == [("DescribeInstances", 25, 5)]
+    assert report.routine[0].label.endswith("×25 by 5 actors")
+    assert not [each for each in report.items if "DescribeInstances" in {call.event_name for call in each.calls}]
+    assert [each.actor for each in report.items if each.level == "low"] == ["dave"]
