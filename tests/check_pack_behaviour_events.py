@@ -139,6 +139,16 @@ CALLER_IDENTITY_ROLE = get_caller_identity("caller-identity-role", DEPLOY, "203.
 GET_SESSION_TOKEN = api_call("session-token", "GetSessionToken", "sts", DOE1, {"durationSeconds": 3600},
                              response={"credentials": {"accessKeyId": "ASIAQ3EGQKJ5DOE1TEMP"}}, region="us-east-1")
 
+# ses-sending-probed (SES v1 `ses` and v2 `email` endpoints; read-only questions about sending)
+SES_SEND_QUOTA = api_call("ses-send-quota", "GetSendQuota", "ses", MALLORY, None, read_only=True,
+                          region="us-east-1")
+SES_V2_ACCOUNT = api_call("ses-v2-account", "GetAccount", "email", MALLORY, None, read_only=True, region="us-east-1")
+SES_SEND_EMAIL = api_call("ses-send-email", "SendEmail", "ses", MALLORY,
+                          {"source": "billing@example.com", "destination": {"toAddresses": ["a@example.net"]}},
+                          region="us-east-1")
+SES_VERIFY_IDENTITY = api_call("ses-verify-identity", "VerifyEmailIdentity", "ses", MALLORY,
+                               {"emailAddress": "billing@example.com"}, region="us-east-1")
+
 BEHAVIOUR_CASES: dict[str, tuple[list[Record], list[Record]]] = {
     "secret-harvesting": (
         [GET_SECRET_VALUE, GET_SECRET_VALUE_DENIED, BATCH_GET_SECRET_VALUE, GET_PARAMETER_DECRYPTED,
@@ -154,6 +164,9 @@ BEHAVIOUR_CASES: dict[str, tuple[list[Record], list[Record]]] = {
     "long-term-key-new-address": (
         [CALLER_IDENTITY_LONG_TERM_KEY],
         [CALLER_IDENTITY_SSO, CALLER_IDENTITY_ROLE, GET_SESSION_TOKEN]),
+    "ses-sending-probed": (
+        [SES_SEND_QUOTA, SES_V2_ACCOUNT],
+        [SES_SEND_EMAIL, SES_VERIFY_IDENTITY]),
 }
 
 

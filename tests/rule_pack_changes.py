@@ -373,6 +373,14 @@ EXECUTION: list[tuple[str, bool, dict[str, Any]]] = [
     ("unusual-instance-launched", False, call("RunInstances", "ec2", {
         "instancesSet": {"items": [{"imageId": "ami-0abc123def4567890", "minCount": 1, "maxCount": 2}]},
         "instanceType": "t3.medium"})),
+    ("sagemaker-lifecycle-script-set", True, call("CreateNotebookInstanceLifecycleConfig", "sagemaker", {
+        "notebookInstanceLifecycleConfigName": "nb-start", "onStart": [{"content": "HIDDEN_DUE_TO_SECURITY_REASONS"}]})),
+    ("sagemaker-lifecycle-script-set", True, call("UpdateNotebookInstance", "sagemaker", {
+        "notebookInstanceName": "research-nb", "lifecycleConfigName": "nb-start"})),
+    ("sagemaker-lifecycle-script-set", False, call("UpdateNotebookInstance", "sagemaker", {
+        "notebookInstanceName": "research-nb", "instanceType": "ml.t3.large"})),
+    ("sagemaker-lifecycle-script-set", False, call("DescribeNotebookInstanceLifecycleConfig", "sagemaker", {
+        "notebookInstanceLifecycleConfigName": "nb-start"}, readOnly=True)),
 ]
 
 CHANGES: list[tuple[str, bool, dict[str, Any]]] = [*PERSISTENCE, *PRIVILEGE_ESCALATION, *EXFILTRATION, *IMPACT, *EXECUTION]
