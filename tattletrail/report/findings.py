@@ -22,7 +22,7 @@ from tattletrail.alert import Status
 from tattletrail.checks.evaluate import Window
 from tattletrail.checks.explore import explore
 from tattletrail.checks.model import Check, Direction, Kind, TimeField, duration_text
-from tattletrail.checks.observe import count_groups, sample_tree, window_tree
+from tattletrail.checks.observe import count_distinct, count_groups, sample_tree, window_tree
 from tattletrail.checks.replay import replay
 from tattletrail.checks.runner import Runner
 from tattletrail.checks.state import CheckState
@@ -121,7 +121,10 @@ def _narrowed(check: Check, store: Store, since: datetime, until: datetime) -> C
     threshold (no other group can breach in any part of it); None when there is none. Replaying
     only those keeps the replay short on a busy day."""
     least = min(value for value in check.thresholds if value is not None and value > 1)
-    counted = count_groups(store, window_tree(check.tree, TimeField.event_time, Window(since, until)), check.group_by)
+    whole = window_tree(check.tree, TimeField.event_time, Window(since, until))
+    # A group's events (or distinct values) in any part of the window are at most those in all of it.
+    counted = count_distinct(store, whole, check.group_by, check.distinct, least) if check.distinct else \
+        count_groups(store, whole, check.group_by)
     candidates = [key for key, n in counted.items() if n >= least]
     if not candidates:
         return None
