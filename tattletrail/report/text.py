@@ -106,10 +106,16 @@ def resource_text(item: ReportItem, most: int = 2) -> str:
 
 
 def sentence(item: ReportItem) -> str:
-    """The item's one sentence, with its error codes unless the sentence already names them."""
+    """The item's one sentence, and the error codes of its calls that the sentence doesn't name.
+    A sentence about a refused call names its own code, so codes left over belong to other calls
+    of the session: said as such, never as if the sentence's call had failed."""
     text = item.annotation or f"{item.actor} called {item.what}"
     errors = [error for error in item.errors if error not in text]
-    return text + (f" ({', '.join(errors)})" if errors else "")
+    if not errors:
+        return text
+    if item.annotation is None:
+        return f"{text} ({', '.join(errors)})"
+    return f"{text}; other calls failed: {', '.join(errors)}"
 
 
 def routine_lines(report: Report) -> list[RenderableType]:
