@@ -113,8 +113,8 @@ def sentence(item: ReportItem) -> str:
     errors = [error for error in item.errors if error not in text]
     if not errors:
         return text
-    if item.annotation is None:
-        return f"{text} ({', '.join(errors)})"
+    if item.annotation is None or any(item.annotation.startswith(found.check) for found in item.findings):
+        return f"{text} ({', '.join(errors)})"  # the session's own calls (a check's finding is about them)
     return f"{text}; other calls failed: {', '.join(errors)}"
 
 
