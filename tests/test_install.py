@@ -27,7 +27,8 @@ from tattletrail import packs
 from tests.opensearch_helpers import store_url as opensearch_store_url
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = {"checks": ".yml", "rules": ".yml", "searches": ".yml", "mappings": ".json", "kibana": ".ndjson"}
+SHIPPED = {"checks": (".yml",), "rules": (".yml",), "searches": (".yml",), "mappings": (".json", ".txt"),
+           "kibana": (".ndjson",)}
 LEFT_OUT = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
                                   ".hypothesis", "demo", "out", "*.duckdb", "*.duckdb.wal")
 
