@@ -43,7 +43,7 @@ from tattletrail.generate import generate_trail  # noqa: E402
 from tattletrail.generate.incidents import Incident  # noqa: E402
 from tattletrail.ingest import ingest  # noqa: E402
 from tattletrail.query import parse_query  # noqa: E402
-from tattletrail.report.model import build_report  # noqa: E402
+from tattletrail.report import build_report  # noqa: E402
 from tattletrail.rules import load_rules  # noqa: E402
 from tattletrail.sources.local import local_objects  # noqa: E402
 from tattletrail.stores.duckdb import DuckDBStore  # noqa: E402
@@ -87,10 +87,10 @@ def noise(store: DuckDBStore, incidents: list[Incident]) -> dict[str, Any]:
 
 def first_screen(store: DuckDBStore, incidents: list[Incident], screen: int) -> dict[str, Any]:
     report = build_report(store, END - timedelta(days=1), END, top=screen)
-    shown = {incident.kind: any(item.actor == incident.actor and (item.event_name == incident.eventName
-                                                                  or incident.eventID in item.event_ids)
-                                for item in report.items) for incident in incidents}
-    return {"items": [f"{item.level} {item.event_name} ×{item.count} by {item.actor}" for item in report.items],
+    shown = {incident.kind: any(item.actor == incident.actor and (
+        incident.eventName in {call.event_name for call in item.calls} or incident.eventID in item.event_ids)
+        for item in report.items) for incident in incidents}
+    return {"items": [f"{item.level} {item.what or '?'} ×{item.count} by {item.actor}" for item in report.items],
             "incidents_shown": shown}
 
 
