@@ -57,37 +57,35 @@ def _technique_param(technique):
     return pytest.param(technique, id=technique.id, marks=marks)
 
 
+def _name(scenario) -> str:
+    return getattr(scenario, "id", None) or scenario.name
+
+
+def assert_judged_as_expected(outcome: Outcome) -> None:
+    """The same verdict on DuckDB and in the Python reference, and the one the expert expects."""
+    assert outcome.python_agrees, f"{outcome.name}: DuckDB and the Python reference scored it differently"
+    assert outcome.passed, f"{outcome.name}: expected {outcome.expected}, got {outcome.got}"
+
+
 @pytest.mark.parametrize("technique", [_technique_param(technique) for technique in TECHNIQUES])
 def test_technique_reaches_its_level_or_its_check_fires(technique, outcomes):
-    outcome = outcomes[technique.id]
-    assert outcome.python_agrees, f"{technique.id}: DuckDB and the Python reference scored it differently"
-    assert outcome.passed, f"{technique.id}: expected {outcome.expected}, got {outcome.got}"
+    assert_judged_as_expected(outcomes[technique.id])
 
 
 @pytest.mark.parametrize("behaviour", BEHAVIOURS, ids=[behaviour.id for behaviour in BEHAVIOURS])
 def test_issue_behaviour_reaches_its_level_or_its_check_fires(behaviour, outcomes):
-    outcome = outcomes[behaviour.id]
-    assert outcome.python_agrees, f"{behaviour.id}: DuckDB and the Python reference scored it differently"
-    assert outcome.passed, f"{behaviour.id}: expected {outcome.expected}, got {outcome.got}"
-
-
-def _name(scenario) -> str:
-    return getattr(scenario, "id", None) or scenario.name
+    assert_judged_as_expected(outcomes[behaviour.id])
 
 
 @pytest.mark.parametrize("attempt", ATTEMPTS, ids=[_name(attempt) for attempt in ATTEMPTS])
 def test_refused_attempt_scores_as_an_attempt(attempt, outcomes):
     """Below the effect when it would have exposed something; still medium+ when it tried to blind logging."""
-    outcome = outcomes[_name(attempt)]
-    assert outcome.python_agrees, f"{outcome.name}: DuckDB and the Python reference scored it differently"
-    assert outcome.passed, f"{outcome.name}: expected {outcome.expected}, got {outcome.got}"
+    assert_judged_as_expected(outcomes[_name(attempt)])
 
 
 @pytest.mark.parametrize("benign", BENIGN, ids=[benign.name for benign in BENIGN])
 def test_look_alike_stays_at_most_its_level(benign, outcomes):
-    outcome = outcomes[benign.name]
-    assert outcome.python_agrees, f"{benign.name}: DuckDB and the Python reference scored it differently"
-    assert outcome.passed, f"{benign.name}: expected {outcome.expected}, got {outcome.got}"
+    assert_judged_as_expected(outcomes[benign.name])
 
 
 # Reached on this catalogue: 40 of 45 techniques, no look-alike over its level, 92% agreement.
