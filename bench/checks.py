@@ -39,7 +39,7 @@ from tattletrail.checks.runner import Runner
 from tattletrail.checks.state import StateFile
 from tattletrail.destinations.delivery import Dispatcher
 from tattletrail.packs import shipped
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from query import prepare  # noqa: E402  (bench/query.py: the same generated trail and store)

@@ -46,7 +46,7 @@ from tattletrail.query import parse_query  # noqa: E402
 from tattletrail.report import build_report  # noqa: E402
 from tattletrail.rules import load_rules  # noqa: E402
 from tattletrail.sources.local import local_objects  # noqa: E402
-from tattletrail.stores.duckdb import DuckDBStore  # noqa: E402
+from tattletrail.stores.duckdb.store import DuckDBStore  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "detection"
 END = datetime(2026, 11, 20, 0, 0)  # a fixed end: the same seed gives the same trail

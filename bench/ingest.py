@@ -53,7 +53,7 @@ print(ingest(local_objects(sys.argv[1]), DiscardStore()).ingested)
 import sys
 from tattletrail.ingest import ingest
 from tattletrail.sources.local import local_objects
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 print(ingest(local_objects(sys.argv[1]), DuckDBStore(sys.argv[2])).ingested)
 """,
 }

@@ -61,7 +61,7 @@ PHASES = {
 import sys
 from tattletrail.ingest import ingest
 from tattletrail.sources.local import local_objects
-from tattletrail.stores.opensearch import OpenSearchStore
+from tattletrail.stores.opensearch.store import OpenSearchStore
 url, prefix, trail = sys.argv[1:4]
 store = OpenSearchStore(url.replace('http://', 'opensearch://', 1) + f'?prefix={prefix}&timeout=120')
 print(ingest(local_objects(trail), store).ingested)
@@ -72,7 +72,7 @@ print(ingest(local_objects(trail), store).ingested)
 def prepare(url: str, prefix: str) -> None:
     """A fresh prefix: the plain loop gets our index template too (same mappings, same work for the
     server), and Tattletrail's setup runs before the clock starts, as it does once per cluster."""
-    from tattletrail.stores.opensearch import OpenSearchStore
+    from tattletrail.stores.opensearch.store import OpenSearchStore
 
     store = OpenSearchStore(url.replace("http://", "opensearch://", 1) + f"?prefix={prefix}")
     store.setup()

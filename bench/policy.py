@@ -27,7 +27,7 @@ from tattletrail.generate.trail import generate_trail
 from tattletrail.ingest import ingest
 from tattletrail.policy import actor_query, condition_kinds, gather_evidence, generate_policy
 from tattletrail.sources.local import local_objects
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 
 
 def build_store(workdir: Path, events: int, seed: int) -> DuckDBStore:

@@ -30,8 +30,8 @@ from tattletrail.query import parse_query
 from tattletrail.query.tree import All, Node
 from tattletrail.searches import load_searches
 from tattletrail.sources.local import local_objects
-from tattletrail.stores.duckdb import DuckDBStore
-from tattletrail.stores.duckdb_search import where
+from tattletrail.stores.duckdb.store import DuckDBStore
+from tattletrail.stores.duckdb.search import where
 from common import run_header  # noqa: E402  (bench/common.py)
 
 # The same questions in jq, over one CloudTrail record (`.`); $p is the saved search's parameter.

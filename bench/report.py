@@ -41,7 +41,7 @@ def prepare(workdir: Path, events_per_day: int) -> str:
     path = workdir / f"events-{events_per_day}.duckdb"
     if not path.exists():
         generate_trail(folder, days=2, seed=7, accounts=3, events_per_day=events_per_day, end=END)
-        ingest(local_objects(folder), open_store(f"duckdb://{path}"), rules=load_rules())
+        ingest(local_objects(folder), open_store(f"duckdb://{path}", create=True), rules=load_rules())
     return f"duckdb://{path}"
 
 

@@ -29,7 +29,7 @@ import sys, time
 from tattletrail.ingest import ingest
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.base import WriteResult
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tattletrail.rules import load_rules
 class DiscardStore:
     url = 'discard://'

@@ -120,7 +120,7 @@ def run_workers(endpoint: str, sqs: Any, bucket: str, files: list[tuple[str, str
 
 
 def measure_latency(endpoint: str, s3: Any, sqs: Any, bucket: str, files: int) -> list[float]:
-    from tattletrail.stores.duckdb import DuckDBStore
+    from tattletrail.stores.duckdb.store import DuckDBStore
 
     queue = sqs.create_queue(QueueName=f"latency-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

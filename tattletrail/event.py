@@ -28,6 +28,11 @@ RESOURCE_PARAMETERS = (
 )
 _RESOURCE_RANK = {name: rank for rank, name in enumerate(RESOURCE_PARAMETERS)}
 THREAT_LEVELS = ("info", "low", "medium", "high", "critical")
+# The derived fields, as every store keeps them beside the record and every document shows them
+# (`document_of`); `ingest_time` is set by the store. LIST_FIELDS hold lists (empty, never null).
+DERIVED_FIELDS = ("event_id", "event_time", "actor", "account", "outcome", "resource", "missing", "threat_level",
+                  "threat_score", "threat_rules", "annotations", "source", "ingest_time")
+LIST_FIELDS = ("missing", "threat_rules", "annotations")
 
 
 @dataclass(slots=True)
@@ -68,6 +73,36 @@ class Event:
             "resource": self.resource,
             "missing": self.missing,
         }
+
+
+def document_of(event: Event, ingest_time: datetime | None = None) -> dict[str, Any]:
+    """The event as a document: the original record with the derived fields beside it. What the
+    query language (query/python.py), the rules and every store's reads see."""
+    document = dict(event.record)
+    document.update({
+        "event_id": event.event_id,
+        "event_time": document_time(event.event_time),
+        "actor": event.actor,
+        "account": event.account,
+        "outcome": event.outcome,
+        "resource": event.resource,
+        "missing": list(event.missing),
+        "threat_level": event.threat_level,
+        "threat_score": event.threat_score,
+        "threat_rules": list(event.threat_rules),
+        "annotations": list(event.annotations),
+        "source": event.source,
+    })
+    if ingest_time is not None:
+        document["ingest_time"] = document_time(ingest_time)
+    return document
+
+
+def document_time(moment: datetime | None) -> str | None:
+    """Naive UTC → ISO 8601 with Z, the form the `date` mapping parses without a format."""
+    if moment is None:
+        return None
+    return moment.isoformat(timespec="milliseconds") + "Z"
 
 
 def normalize(record: dict[str, Any], source: str | None = None) -> Event:

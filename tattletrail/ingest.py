@@ -21,14 +21,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from tattletrail.event import Event, normalize
 from tattletrail.reader import Problem, Skipped, read_records
 from tattletrail.sources.base import LogObject
-from tattletrail.stores.base import Batch, JoinsBatches, LedgerEntry, QuarantineEntry, Store, WriteResult
+from tattletrail.stores.base import Batch, LedgerEntry, QuarantineEntry, Store, WriteResult
 
 if TYPE_CHECKING:
     from tattletrail.rules import RuleSet
     from tattletrail.rules.alerts import RuleAlerter
 
-# Events per write transaction: None leaves it to the store (`transaction_events` of a store that
-# joins batches, else READ_BATCH_EVENTS).
+# Events per write transaction: None leaves it to the store (its `transaction_events`).
 BATCH_EVENTS: int | None = None
 # Events read and scored before they go to the store: what bounds the ingester's memory.
 READ_BATCH_EVENTS = 20_000
@@ -100,7 +99,7 @@ def ingest(objects: Iterable[LogObject], store: Store, *, batch_events: int | No
     """
     summary = IngestSummary(store=store.url)
     started = time.perf_counter()
-    transaction = batch_events or (store.transaction_events if isinstance(store, JoinsBatches) else READ_BATCH_EVENTS)
+    transaction = batch_events or store.transaction_events
     scorer = _Scorer(rules, alerter, summary)
     with _collector_paused(), _BackgroundWriter(store, summary, scorer, transaction) as writer:
         batches = _Batches(writer, min(transaction, READ_BATCH_EVENTS))
@@ -146,17 +145,15 @@ class _BackgroundWriter:
     """Writes in a thread while the next batches are read. Stores release the GIL while they
     work, so reading and writing overlap on two cores.
 
-    A store that joins batches (stores/base.py JoinsBatches: the embedded store) gets each batch
-    prepared as soon as it is read, and written with the next ones in one transaction of up to
-    `transaction` events; any other store gets each batch in a transaction of its own. Either
-    way, what a batch's events trigger (its rule alerts) happens once they are stored."""
+    The store gets each batch prepared as soon as it is read, and written with the next ones in
+    one transaction of up to `transaction` events (stores/base.py Store). What a batch's events
+    trigger (its rule alerts) happens once they are stored."""
 
     def __init__(self, store: Store, summary: IngestSummary, scorer: "_Scorer", transaction: int) -> None:
         self._store = store
         self._transaction = transaction
         self._summary = summary
         self._scorer = scorer
-        self._joins = isinstance(store, JoinsBatches)
         self._joined: list[Any] = []  # prepared batches waiting for the next transaction
         self._joined_events = 0
         self._joined_after: list[Callable[[], None]] = []
@@ -167,19 +164,15 @@ class _BackgroundWriter:
     def write(self, batch: Batch, final: bool = False) -> None:
         """Take a batch; `final`: nothing follows it, so write everything taken."""
         after_stored = self._scorer.score(batch)  # while the previous batch is being written
-        if not self._joins:
-            if batch.events or batch.quarantine or batch.ledger:
-                self._submit(partial(self._store.write, batch), [after_stored] if after_stored else [])
-            return
         if batch.events or batch.quarantine or batch.ledger:
-            self._joined.append(self._store.prepare(batch))  # type: ignore[attr-defined]
+            self._joined.append(self._store.prepare(batch))
             self._joined_events += len(batch.events)
             if after_stored:
                 self._joined_after.append(after_stored)
         if self._joined and (final or self._joined_events >= self._transaction):
             parts, after = self._joined, self._joined_after
             self._joined, self._joined_events, self._joined_after = [], 0, []
-            self._submit(partial(self._store.write_prepared, parts), after)  # type: ignore[attr-defined]
+            self._submit(partial(self._store.write_prepared, parts), after)
 
     def _submit(self, write: Callable[[], WriteResult], after_stored: list[Callable[[], None]]) -> None:
         self._wait()

@@ -19,13 +19,12 @@ from tattletrail.checks.evaluate import evaluate, window_for
 from tattletrail.checks.model import Check, TimeField, load_checks
 from tattletrail.checks.observe import observe
 from tattletrail.checks.state import CheckState
-from tattletrail.event import normalize
+from tattletrail.event import document_of, normalize
 from tattletrail.ingest import ingest
 from tattletrail.query.tree import All
 from tattletrail.rules import LEVELS, RuleSet, load_rules
 from tattletrail.sources.local import local_objects
-from tattletrail.stores.duckdb import DuckDBStore
-from tattletrail.stores.opensearch_documents import document_of
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.attack_attempts import ATTEMPTS
 from tests.attack_behaviours import BEHAVIOURS
 from tests.attack_benign import BENIGN, Benign, history

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from tattletrail.stores.opensearch import OpenSearchStore
-from tattletrail.stores.opensearch_bulk import RetryPolicy
+from tattletrail.stores.opensearch.store import OpenSearchStore
+from tattletrail.stores.opensearch.bulk import RetryPolicy
 
 _prefixes = itertools.count()
 

@@ -12,7 +12,7 @@ import orjson
 from tattletrail.ingest import ingest
 from tattletrail.rules import load_rules
 from tattletrail.sources.local import local_objects
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import CORPORA, write_log_file
 
 ACCOUNT = "111122223333"

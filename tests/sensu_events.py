@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tattletrail.event import normalize
-from tattletrail.stores.opensearch_documents import indexed_document
+from tattletrail.stores.opensearch.documents import indexed_document
 from tests.checks_engine_events import describe, ingress, put
 
 SOURCE = "s3://trail/AWSLogs/111122223333/CloudTrail/eu-west-1/test.json.gz"

@@ -10,7 +10,7 @@ import pytest
 from tattletrail.checks.baseline import SETTLE, BaselineFile, merged
 from tattletrail.checks.model import load_checks
 from tattletrail.checks.runner import Runner
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.checks_engine_events import FakeClock, describe, put
 
 T = datetime(2026, 11, 20, 16, 0, 0)

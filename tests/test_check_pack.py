@@ -25,7 +25,7 @@ from tattletrail.query.opensearch import to_opensearch
 from tattletrail.query.tree import All
 from tattletrail.rules import load_rules
 from tattletrail.sources.local import local_objects
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.check_pack_behaviour_events import BEHAVIOUR_CASES, CIS_FAILED_ATTEMPTS
 from tests.check_pack_events import PACK_CASES, STOP_LOGGING, all_records
 from tests.cloudtrail_files import write_log_file

@@ -16,7 +16,7 @@ from tattletrail.checks import PACK, with_expected
 from tattletrail.checks.model import load_checks
 from tattletrail.checks.runner import Runner
 from tattletrail.config import Expected
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.check_pack_behaviour_events import (APP, MALLORY, batch_get_secret_value, describe_instance_attribute,
                                                get_caller_identity, get_parameter, get_parameters, get_secret_value,
                                                role_session, send_command, start_session)

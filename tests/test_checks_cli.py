@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.checks_engine_events import denied, describe, ingress, put
 
 FIXTURES = Path(__file__).parent / "checks_fixtures"

@@ -18,7 +18,7 @@ from tattletrail.checks.scheduler import Checker
 from tattletrail.checks.state import StateFile
 from tattletrail.destinations import Dispatcher
 from tattletrail.destinations.jsonl import JsonLinesDestination
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.checks_engine_events import FakeClock, describe, ingress, put
 
 FIXTURES = Path(__file__).parent / "checks_fixtures"

@@ -183,7 +183,8 @@ def test_new_value_forgets_values_older_than_the_baseline() -> None:
 def test_explore_query_and_discover_link_quote_what_needs_quoting() -> None:
     from urllib.parse import unquote
 
-    from tattletrail.checks.explore import discover_url, explore_query, search_command
+    from tattletrail.checks.explore import explore_query, explore_window, search_command
+    from tattletrail.stores.opensearch.discover import discover_url
 
     check = make_check(critical=1, group_by=["actor"], query="eventName:Authorize*")
     window = Window(T0 - 30 * MINUTE, T0)
@@ -192,7 +193,7 @@ def test_explore_query_and_discover_link_quote_what_needs_quoting() -> None:
                      "actor:AWSReservedSSO_Admin_1a2b\\/o'neil@example.com")
     assert search_command("duckdb:///var/lib/tattletrail/events.duckdb", query).startswith(
         "tattletrail search --store duckdb:///var/lib/tattletrail/events.duckdb '(eventName:Authorize*) AND ")
-    url = unquote(discover_url("https://dash.example.com/", check, window, query))
+    url = unquote(discover_url("https://dash.example.com/", query, *explore_window(check, window)))
     assert url.startswith("https://dash.example.com/app/discover#/?_g=(time:(from:'2026-11-22T15:30:00Z',"
                           "to:'2026-11-23T16:00:00Z'))&_a=(query:(language:lucene,query:'(eventName:Authorize*)")
     assert "o!'neil@example.com'))" in url  # rison escapes ' as !'

@@ -17,7 +17,7 @@ from tattletrail.checks.runner import Runner
 from tattletrail.checks.state import StateFile
 from tattletrail.destinations import DeliveryPolicy, Destination, Dispatcher
 from tattletrail.destinations.jsonl import JsonLinesDestination
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.checks_engine_events import FakeClock, denied, describe, ingress, put
 from tests.opensearch_helpers import fresh_store
 
@@ -218,8 +218,8 @@ def test_a_pass_shares_one_duckdb_connection_and_then_lets_writers_in(tmp_path: 
     store = DuckDBStore(tmp_path / "events.duckdb")
     put(store, [describe(T - MINUTE)], T)
     writer = [sys.executable, "-c", (
-        "import sys; from tattletrail.stores.duckdb import DuckDBStore, StoreLocked; from tattletrail.stores.base "
-        "import Batch\ntry:\n    DuckDBStore(sys.argv[1], lock_timeout=0.5).write(Batch())\nexcept StoreLocked:\n"
+        "import sys; from tattletrail.stores.duckdb.store import DuckDBStore; from tattletrail.stores.base "
+        "import Batch, StoreLocked\ntry:\n    DuckDBStore(sys.argv[1], lock_timeout=0.5).write(Batch())\nexcept StoreLocked:\n"
         "    sys.exit(7)"), str(store.path)]
     runner = Runner(store, clock=FakeClock(T + MINUTE))
     with store.reading():

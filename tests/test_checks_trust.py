@@ -35,7 +35,7 @@ from tattletrail.destinations.content import plain_text, summarize
 from tattletrail.event import normalize
 from tattletrail.metrics import DeliveryMetrics
 from tattletrail.stores.base import Batch
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.checks_engine_events import ACCOUNT, FakeClock, describe, ingress, put
 
 FIXTURES = Path(__file__).parent / "checks_fixtures"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tattletrail.stores.duckdb import DuckDBStore, StoreLocked
+from tattletrail.stores.base import StoreLocked
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import corpus_records, write_log_file
 
 FILES, PER_FILE = 60, 40

@@ -20,7 +20,7 @@ from tattletrail.rules import load_rules
 from tattletrail.rules.model import load_rule_file
 from tattletrail.rules.rescore import rescore
 from tattletrail.sources.local import local_objects
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.check_pack_behaviour_events import DEPLOY, role_session
 from tests.check_pack_events import DOE1, api_call
 from tests.cloudtrail_files import write_log_file

@@ -1,4 +1,4 @@
-"""Fast fields: payload paths kept in list columns on the embedded store (stores/duckdb_fast.py).
+"""Fast fields: payload paths kept in list columns on the embedded store (stores/duckdb/fast.py).
 
 That queries give the same answers with and without the columns is tests/test_query_differential.py's
 job; here: the shipped list is complete, `setup` adds and fills columns, and writes keep them complete.
@@ -16,12 +16,14 @@ import pytest
 from tattletrail.checks.model import load_checks
 from tattletrail.query import parse_query, predicate
 from tattletrail.query.fields import Kind, kind_of
-from tattletrail.query.sql import COLUMNS, LIST_COLUMNS, to_sql
+from tattletrail.query.sql import to_sql
 from tattletrail.query.tree import All, leaves_of
 from tattletrail.searches import load_searches
 from tattletrail.stores.base import FastFieldError
-from tattletrail.stores.duckdb import DuckDBStore
-from tattletrail.stores.duckdb_fast import column_of, shipped_fast_fields
+from tattletrail.stores.duckdb.store import DuckDBStore
+from tattletrail.stores.duckdb.fast import column_of, shipped_fast_fields
+from tattletrail.stores.duckdb.schema import LIST_COLUMNS, SCALAR_COLUMNS
+from tattletrail.stores.duckdb.search import columns_of
 from tests.checks_engine_events import api_call, ingress, put
 from tests.query_events import build_store
 
@@ -36,7 +38,7 @@ def pack_fields() -> set[str]:
     trees += [parse_query(search.render({name: "x" for name in search.params}))
               for search in load_searches([ROOT / "searches"]).values()]
     return {leaf.field for tree in trees for leaf in leaves_of(tree)
-            if leaf.field and leaf.field not in COLUMNS and leaf.field not in LIST_COLUMNS
+            if leaf.field and leaf.field not in SCALAR_COLUMNS and leaf.field not in LIST_COLUMNS
             and kind_of(leaf.field) is not Kind.FLAT}
 
 
@@ -51,7 +53,7 @@ def test_a_new_store_has_the_shipped_fast_fields_and_queries_read_them(tmp_path:
     assert set(store.fast_columns) == set(shipped_fast_fields())
     put(store, [ingress(T, "alice"), ingress(T, "bob", cidr="10.0.0.0/8")])
     tree = parse_query('requestParameters.ipPermissions.items.ipRanges.items.cidrIp:"0.0.0.0/0"')
-    compiled = to_sql(tree, store.fast_columns)
+    compiled = to_sql(tree, columns_of(store.fast_columns))
     assert column_of("requestParameters.ipPermissions.items.ipRanges.items.cidrIp") in compiled.sql
     assert "json" not in compiled.sql  # the record is not parsed
     assert [document["actor"] for document in store.search(tree)] == ["alice"]

@@ -19,7 +19,7 @@ import pytest
 
 from tattletrail.ingest import IngestSummary
 from tattletrail.sources.follow import follow, list_from
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import corpus_records, distinct_identities, log_file
 from tests.sqs_helpers import log_key, use_test_credentials
 

@@ -20,7 +20,7 @@ import pytest
 from tattletrail.generate import INCIDENT_KINDS, GenerateResult, generate_trail
 from tattletrail.ingest import ingest
 from tattletrail.sources.local import local_objects
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 
 END = datetime(2026, 11, 23, 17, 0, tzinfo=timezone.utc)
 LOG_NAME = re.compile(r"AWSLogs/o-[a-z0-9]{10}/(\d{12})/CloudTrail/([a-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})/"

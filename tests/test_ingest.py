@@ -14,8 +14,8 @@ import pytest
 import tattletrail.ingest
 from tattletrail.ingest import ingest
 from tattletrail.sources.local import local_objects
-from tattletrail.stores import duckdb_write
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb import write as duckdb_write
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import CORPORA, corpus_records, distinct_identities, write_log_file
 
 

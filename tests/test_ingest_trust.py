@@ -18,7 +18,7 @@ from tattletrail.query import parse_query
 from tattletrail.sources.base import LogObject
 from tattletrail.sources.filters import EventFilter
 from tattletrail.sources.local import local_objects
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import corpus_records, write_log_file
 
 ACCOUNT, OTHER = "111122223333", "444455556666"

@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 
 from tattletrail.ingest import ingest
 from tattletrail.sources.lookup_events import Pacer, lookup_events_objects
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import corpus_records
 from tests.sqs_helpers import use_test_credentials
 

@@ -20,7 +20,7 @@ from tattletrail.metrics import CheckMetrics, IngestMetrics, serve_metrics
 from tattletrail.sources.s3 import s3_client
 from tattletrail.sources.sqs import BatchOutcome, QueueWorker, sqs_client
 from tattletrail.sources.sqs_workers import QueueDepthPoller
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import corpus_records, distinct_identities, log_file
 from tests.sqs_helpers import TrailQueue, log_key, make_trail_queue, s3_event, use_test_credentials
 

@@ -16,7 +16,7 @@ import typer.main
 import yaml
 
 from tattletrail.cli import app
-from tattletrail.stores.opensearch_connection import parse_store_url
+from tattletrail.stores.opensearch.connection import parse_store_url
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = ROOT / "docker-compose.yml"

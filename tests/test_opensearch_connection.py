@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tattletrail.stores import StoreURLError, open_store
-from tattletrail.stores.opensearch_connection import (ENV_PASSWORD, Engine, OpenSearchURLError, make_client,
+from tattletrail.stores.opensearch.connection import (ENV_PASSWORD, Engine, OpenSearchURLError, make_client,
                                                       parse_store_url)
 
 
@@ -77,8 +77,8 @@ def test_engine_decides_payload_type_and_lifecycle():
 
 def test_elasticsearch_is_detected_from_the_cluster_info_and_gets_flattened_and_ilm(httpserver: Any):
     """A local HTTP server answers `GET /` as Elasticsearch 8 does (no `distribution` in the version)."""
-    from tattletrail.stores.opensearch_connection import detect_engine
-    from tattletrail.stores.opensearch_setup import desired_resources
+    from tattletrail.stores.opensearch.connection import detect_engine
+    from tattletrail.stores.opensearch.setup import desired_resources
 
     httpserver.expect_request("/").respond_with_json({"version": {"number": "8.15.0", "build_flavor": "default"},
                                                       "tagline": "You Know, for Search"})
@@ -104,7 +104,7 @@ def test_elasticsearch_is_detected_from_the_cluster_info_and_gets_flattened_and_
     (Engine("opensearch", "serverless"), True, "serverless"),
 ])
 def test_doctor_names_the_version_needed_for_the_payload_type(engine: Engine, ok: bool, says: str):
-    from tattletrail.stores.opensearch_setup import _version_check
+    from tattletrail.stores.opensearch.setup import _version_check
 
     check = _version_check(engine)
     assert check.ok is ok and says in f"{check.detail} {check.fix}"
@@ -112,7 +112,7 @@ def test_doctor_names_the_version_needed_for_the_payload_type(engine: Engine, ok
 
 def test_elasticsearch_before_7_14_gets_an_ilm_policy_without_meta():
     """7.10-7.13 refuse `_meta` in an ILM policy; setup then compares the retention instead of a digest."""
-    from tattletrail.stores.opensearch_setup import desired_resources
+    from tattletrail.stores.opensearch.setup import desired_resources
 
     settings = parse_store_url("opensearch://localhost:9200", environ={})
     for version, has_meta in [("7.10.2", False), ("7.13.4", False), ("7.14.0", True), ("8.15.0", True)]:

@@ -20,8 +20,8 @@ from tattletrail.ingest import ingest
 from tattletrail.query import parse_query
 from tattletrail.sources.local import local_objects
 from tattletrail.searches import load_searches
-from tattletrail.stores.duckdb import DuckDBStore
-from tattletrail.stores.opensearch import OpenSearchStore
+from tattletrail.stores.duckdb.store import DuckDBStore
+from tattletrail.stores.opensearch.store import OpenSearchStore
 from tests.cloudtrail_files import CORPORA
 from tests.opensearch_helpers import fresh_store, store_url
 from tests import test_opensearch_store as on_any_engine

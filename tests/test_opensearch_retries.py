@@ -18,8 +18,8 @@ import pytest
 
 from tattletrail.ingest import ingest
 from tattletrail.sources.local import local_objects
-from tattletrail.stores.opensearch import OpenSearchStore
-from tattletrail.stores.opensearch_bulk import (MAX_BULK_BYTES, MAX_BULK_ITEMS, BulkItem, BulkRetriesExhausted,
+from tattletrail.stores.opensearch.store import OpenSearchStore
+from tattletrail.stores.opensearch.bulk import (MAX_BULK_BYTES, MAX_BULK_ITEMS, BulkItem, BulkRetriesExhausted,
                                                 RetryPolicy, chunked)
 from tests.cloudtrail_files import CORPORA, corpus_records, distinct_identities, write_log_file
 from tests.opensearch_helpers import fresh_store, store_url

@@ -16,8 +16,8 @@ from tattletrail.query.tree import All
 from tattletrail.sources.local import local_objects
 from tattletrail.stores import open_store
 from tattletrail.stores.base import StoreUnavailable
-from tattletrail.stores.duckdb import DuckDBStore
-from tattletrail.stores.opensearch import REJECTED_REASON, OpenSearchStore
+from tattletrail.stores.duckdb.store import DuckDBStore
+from tattletrail.stores.opensearch.store import REJECTED_REASON, OpenSearchStore
 from tests.cloudtrail_files import CORPORA, corpus_records, distinct_identities, write_log_file
 from tests.opensearch_helpers import fresh_store, store_url
 
@@ -85,7 +85,7 @@ def test_search_pages_past_one_request(opensearch_url: str, tmp_path: Path, monk
     store = fresh_store(opensearch_url, "paging")
     ingest(local_objects(CORPORA), store)
     everything = store.search(All(), limit=None)
-    monkeypatch.setattr("tattletrail.stores.opensearch_search.PAGE", 7)
+    monkeypatch.setattr("tattletrail.stores.opensearch.search.PAGE", 7)
     assert store.search(All(), limit=None) == everything
     assert store.search(All(), limit=30) == everything[:30]
 

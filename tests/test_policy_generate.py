@@ -27,7 +27,7 @@ from tattletrail.policy.evidence import is_denied
 from tattletrail.sources.local import local_objects
 from tattletrail.stores import open_store
 from tattletrail.stores.base import Batch
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import corpus_records
 from tests.opensearch_helpers import fresh_store
 from tests.policy_events import ACCOUNT, START, build_agent_records, call, identity
@@ -192,7 +192,7 @@ def generated_trail(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def generated_store(generated_trail: Path) -> Any:
-    store = open_store(f"duckdb://{generated_trail.parent}/events.duckdb")
+    store = open_store(f"duckdb://{generated_trail.parent}/events.duckdb", create=True)
     ingest(local_objects(generated_trail), store)
     return store
 

@@ -18,7 +18,7 @@ from tattletrail.event import normalize
 from tattletrail.policy import catalogue, gather_evidence
 from tattletrail.policy.unused import PolicyFileError, granted_actions, iam_policies, read_policy_file, unused_actions
 from tattletrail.stores.base import Batch
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.policy_events import START, build_agent_records
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")

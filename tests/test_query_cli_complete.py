@@ -13,7 +13,7 @@ import pytest
 
 from tattletrail.ingest import ingest
 from tattletrail.sources.local import local_objects
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import corpus_records, write_log_file
 from tests.query_events import build_store
 

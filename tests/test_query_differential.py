@@ -29,9 +29,9 @@ from tattletrail.query.fields import TEMPLATE
 from tattletrail.query.opensearch import to_opensearch
 from tattletrail.query.python import walk_leaves
 from tattletrail.query.tree import All
-from tattletrail.stores.duckdb import DuckDBStore
-from tattletrail.stores.duckdb_fast import problem_with
-from tattletrail.stores.duckdb_search import DERIVED_FIELDS
+from tattletrail.stores.duckdb.store import DuckDBStore
+from tattletrail.stores.duckdb.fast import problem_with
+from tattletrail.stores.duckdb.search import DERIVED_FIELDS
 from tests.query_events import build_store
 
 INDEX = "tattletrail-events-differential"

@@ -44,7 +44,7 @@ def scored_trail(base: Path) -> tuple[Path, str, tuple[Incident, ...]]:
     folder = base / "report-trail"
     generated = generate_trail(folder, days=2, seed=7, accounts=3, events_per_day=2000, end=END)
     url = f"duckdb://{base}/report-events.duckdb"
-    ingest(local_objects(folder), open_store(url), rules=load_rules())
+    ingest(local_objects(folder), open_store(url, create=True), rules=load_rules())
     return folder, url, tuple(generated.incidents)
 
 
@@ -280,7 +280,7 @@ def test_the_same_report_on_opensearch(trail: Path, report: Report, opensearch_u
 def test_check_findings_do_not_depend_on_rule_levels(trail: Path, tmp_path: Path) -> None:
     """Ingested without rules (no event has a level), the aggregate checks still put the denied
     burst and the never-used region in the items, each at its check's severity."""
-    store = open_store(f"duckdb://{tmp_path}/unscored.duckdb")
+    store = open_store(f"duckdb://{tmp_path}/unscored.duckdb", create=True)
     ingest(local_objects(trail), store, rules=None)
     unscored = build_report(store, SINCE, UNTIL, checks=load_checks(PACK), top=None)
     assert unscored.by_level["unscored"] == unscored.total

@@ -53,7 +53,7 @@ def route(moment: datetime, key: str, number: int, table: str, user: str = "DOE1
 def stored(folder: Path, records: list[dict[str, Any]]) -> str:
     write_log_file(folder / "logs" / "calls.json.gz", records)
     url = f"duckdb://{folder}/events.duckdb"
-    ingest(local_objects(folder / "logs"), open_store(url), rules=load_rules())
+    ingest(local_objects(folder / "logs"), open_store(url, create=True), rules=load_rules())
     return url
 
 
@@ -153,7 +153,7 @@ def test_a_frequent_low_action_is_one_routine_line_not_items(tmp_path):
     from tattletrail.report.gather import build_report
     from tattletrail.rules import load_rules
     from tattletrail.stores.base import Batch
-    from tattletrail.stores.duckdb import DuckDBStore
+    from tattletrail.stores.duckdb.store import DuckDBStore
     from tests.checks_engine_events import api_call, denied
 
     start = datetime(2026, 11, 22, 9, 0)

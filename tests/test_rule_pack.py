@@ -10,14 +10,13 @@ from typing import Any
 
 import pytest
 
-from tattletrail.event import normalize
+from tattletrail.event import document_of, normalize
 from tattletrail.ingest import ingest
 from tattletrail.query import parse_query, predicate
 from tattletrail.query.tree import All, fields_of
 from tattletrail.rules import LEVELS, load_rules
 from tattletrail.sources.local import local_objects
-from tattletrail.stores.duckdb import DuckDBStore
-from tattletrail.stores.opensearch_documents import document_of
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import corpus_records, write_log_file
 from tests.rule_pack_events import CASES
 from tests.rule_pack_records import denied

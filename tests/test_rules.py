@@ -16,7 +16,7 @@ import pytest
 from tattletrail.config import ConfigError
 from tattletrail.destinations import Dispatcher
 from tattletrail.destinations.jsonl import JsonLinesDestination
-from tattletrail.event import normalize
+from tattletrail.event import document_of, normalize
 from tattletrail.ingest import ingest
 from tattletrail.query import parse_query
 from tattletrail.query.tree import All
@@ -26,8 +26,7 @@ from tattletrail.rules.annotation import MISSING, TemplateError, compile_templat
 from tattletrail.rules.model import load_rule_file, load_rule_files
 from tattletrail.rules.rescore import rescore
 from tattletrail.sources.local import local_objects
-from tattletrail.stores.duckdb import DuckDBStore
-from tattletrail.stores.opensearch_documents import document_of
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import corpus_records, write_log_file
 from tests.rule_pack_events import CASES
 from tests.rule_pack_records import DOE1, RTB, call, ingress
@@ -340,7 +339,7 @@ def test_rescore_writes_only_changed_verdicts_and_respects_the_window(tmp_path: 
 
 
 def test_rescore_scores_each_of_two_events_sharing_an_event_id_by_its_own_record(tmp_path: Path):
-    # the same eventID at another time is another event (stores/duckdb.py): each keeps its own verdict
+    # the same eventID at another time is another event (stores/duckdb/store.py): each keeps its own verdict
     untimed = {key: value for key, value in DESCRIBE.items() if key not in ("eventTime", "eventID")}
     twin = {**ROUTE, "eventName": "DescribeRouteTables", "eventTime": "2026-12-01T00:00:00Z"}
     store, _ = ingested(tmp_path, [ROUTE, twin, untimed, DESCRIBE], None)

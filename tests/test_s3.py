@@ -20,7 +20,7 @@ import pytest
 from tattletrail.ingest import IngestSummary, ingest
 from tattletrail.sources.base import LogObject, SourceError
 from tattletrail.sources.s3 import KeyFilter, s3_objects
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import corpus_records, distinct_identities, log_file
 
 PLAIN, ORG = "111111111111", "222222222222"  # ORG's files sit in an organization trail's folder

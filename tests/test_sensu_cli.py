@@ -16,7 +16,7 @@ import pytest
 from tattletrail.alert import Status
 from tattletrail.checks.model import load_checks
 from tattletrail.checks.sensu import plugin_status
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.checks_engine_events import describe, ingress
 from tests.sensu_events import logstash_index, store_records
 

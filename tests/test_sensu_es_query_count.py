@@ -18,8 +18,8 @@ from tattletrail.checks.sensu import (PluginWindow, check_fields, check_threshol
 from tattletrail.checks.sensu_cluster import index_names, kibana_index, kibana_link, request_body
 from tattletrail.checks.sensu_flags import PluginArgumentError, parse_arguments
 from tattletrail.checks.sensu_run import run
-from tattletrail.stores.duckdb import DuckDBStore
-from tattletrail.stores.opensearch import OpenSearchStore
+from tattletrail.stores.duckdb.store import DuckDBStore
+from tattletrail.stores.opensearch.store import OpenSearchStore
 from tests.opensearch_helpers import fresh_store
 from tests.sensu_events import logstash_index, store_records, window_records
 

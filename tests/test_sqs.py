@@ -20,7 +20,7 @@ from tattletrail.sources.notifications import Action, parse_notification
 from tattletrail.sources.s3 import KeyFilter, s3_client
 from tattletrail.sources.sqs import BatchOutcome, QueueWorker, sqs_client
 from tattletrail.sources.sqs_workers import QueueSettings, run_queue
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import corpus_records, distinct_identities, log_file
 from tests.sqs_helpers import (TrailQueue, cloudtrail_sns, eventbridge, log_key, make_trail_queue, s3_event,
                                sns, s3_test_event, use_test_credentials)

@@ -19,7 +19,7 @@ from tattletrail.query import parse_query
 from tattletrail.query.python import values_at
 from tattletrail.sources.local import local_objects
 from tattletrail.stores import Store
-from tattletrail.stores.duckdb import DuckDBStore
+from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import corpus_records, write_log_file
 from tests.opensearch_helpers import fresh_store
 

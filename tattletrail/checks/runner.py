@@ -132,7 +132,7 @@ class Runner:
                 matching = result.count or 0 if check.kind is Kind.count else self.store.count(tree).total
             except Exception as error:  # noqa: BLE001 - the alert goes out without samples rather than not at all
                 log.warning("check %s: could not read sample events: %s: %s", check.name, type(error).__name__, error)
-        explore_url, explore_command = explore(self.store.url, self.dashboards_url, check, result.window,
+        explore_url, explore_command = explore(self.store, self.dashboards_url, check, result.window,
                                                result.key, result.new_values)
         message = result.message
         if notification.suppressed:

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 from tattletrail.checks.sensu import PluginWindow
 from tattletrail.checks.sensu_flags import PluginArgumentError, PluginOptions
 from tattletrail.stores.base import StoreUnavailable
-from tattletrail.stores.opensearch_connection import ENV_PASSWORD, make_client, parse_store_url
+from tattletrail.stores.opensearch.connection import ENV_PASSWORD, make_client, parse_store_url
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)

@@ -99,5 +99,5 @@ def _dashboards_link(options: PluginOptions, store: Store, window: PluginWindow 
         return None
     check = Check(name="es-query-count", **check_fields(options))
     counted = Window(window.start, window.end)
-    url, _ = explore(store.url, options.kibana_url, check, counted, ())
+    url, _ = explore(store, options.kibana_url, check, counted, ())
     return url

@@ -17,10 +17,9 @@ from tattletrail.checks.silence import Silence, SilenceBook, SilenceFile, parse_
 from tattletrail.checks.state import StateFile, default_state_path
 from tattletrail.checks.status import GroupStatus, status_of
 from tattletrail.cli.checks import check_app, option_checks, option_state
-from tattletrail.cli.output import console, errors, option_json, option_store, print_json, table
-from tattletrail.config import ConfigError, default_store_url, load_config
+from tattletrail.cli.output import console, errors, option_json, option_store, print_json, store_from, table
+from tattletrail.config import ConfigError, load_config
 from tattletrail.destinations.outbox import Outbox, default_outbox_path
-from tattletrail.stores import open_store
 from tattletrail.timespec import TimeSpecError, parse_duration
 
 
@@ -38,7 +37,7 @@ def status_command(
     if not path.is_file():
         raise ConfigError(f"{path}: no state file: the checker (or `check run --notify`) has not run with it "
                           "(give --state)")
-    store_url = open_store(store or default_store_url(config), existing=True).url
+    store_url = store_from(store, config=config).url
     outbox_path = default_outbox_path(beside=path)
     pending = Outbox(outbox_path).pending() if outbox_path.is_file() else []
     now = SystemClock().now()

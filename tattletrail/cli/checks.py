@@ -26,11 +26,12 @@ from tattletrail.checks.baseline import BaselineFile
 from tattletrail.checks.runner import FixedClock, Runner, SystemClock
 from tattletrail.checks.scheduler import Checker, WallClock
 from tattletrail.checks.state import StateFile, default_state_path
-from tattletrail.cli.output import USER_ERRORS, console, errors, option_json, option_store, print_json, table
-from tattletrail.config import Config, ConfigError, default_store_url, load_config
+from tattletrail.cli.output import (USER_ERRORS, console, errors, option_json, option_store, print_json, store_from,
+                                    table)
+from tattletrail.config import Config, ConfigError, load_config
 from tattletrail.destinations.delivery import DELIVERY_WAIT
 from tattletrail.query import QueryError, surprises
-from tattletrail.stores import Store, open_store
+from tattletrail.stores import Store
 from tattletrail.timespec import parse_duration
 
 # After SIGTERM, how long the daemon waits for a send under way before it exits anyway.
@@ -74,7 +75,7 @@ def run_command(
     with unknown_on_error():
         config = load_config()
         checks = select_checks(load_pack(checks_dir, config), names)
-        target = open_store(store or default_store_url(config), existing=True)  # the checker never creates one
+        target = store_from(store, config=config)  # the checker never creates one
         runner = make_runner(target, config, state, notify=notify)
     try:
         with target.reading():
@@ -131,7 +132,7 @@ def test_command(
     from datetime import datetime, timezone
 
     check = select_checks(load_pack(checks_dir), [name])[0]
-    target = open_store(store or default_store_url(), existing=True)
+    target = store_from(store)
     with target.reading():
         replayed = replay(check, target, parse_duration(replay_span), datetime.now(timezone.utc).replace(tzinfo=None))
     if as_json:
@@ -234,7 +235,7 @@ def checker_command(checks_dir: Optional[Path] = option_checks(), store: Optiona
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = load_config()
     checks = load_pack(checks_dir, config)
-    target = open_store(store or default_store_url(config), existing=True)  # the checker never creates one
+    target = store_from(store, config=config)  # the checker never creates one
     state_path = state or default_state_path()
     on_run, delivery_metrics = _serve_check_metrics(metrics_port)
     # wait=0: delivery runs on the destinations' own threads, beside the scheduler, never in it

@@ -6,7 +6,7 @@ import os
 import sys
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import orjson
 import typer
@@ -15,8 +15,11 @@ from rich.table import Table
 
 from tattletrail.config_files import ConfigError
 from tattletrail.packs import PackError
-from tattletrail.stores import Store, StoreURLError, duckdb_path, open_store
+from tattletrail.stores import Store, StoreError, StoreURLError, open_store, unavailable_reason
 from tattletrail.timespec import TimeSpecError
+
+if TYPE_CHECKING:
+    from tattletrail.config import Config
 
 # Piped output is not cut to 80 columns (200, or $COLUMNS); scripts should still prefer --json.
 console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else int(os.environ.get("COLUMNS") or 200))
@@ -32,12 +35,10 @@ INTERRUPTED = "Interrupted: everything already stored is kept; run the same comm
 @contextmanager
 def fail_cleanly() -> Iterator[None]:
     from tattletrail.sources.base import SourceError
-    from tattletrail.stores.base import FastFieldError, StoreUnavailable
-    from tattletrail.stores.duckdb import StoreLocked
 
     try:
         yield
-    except (*USER_ERRORS, SourceError, StoreLocked, StoreUnavailable, FastFieldError) as error:
+    except (*USER_ERRORS, SourceError, StoreError) as error:
         fail(str(error))
     except SystemExit as done:
         # Typer turns Ctrl-C into a silent exit 130 (`ingest` says what it stored itself): say it here.
@@ -45,11 +46,7 @@ def fail_cleanly() -> Iterator[None]:
             errors.print(INTERRUPTED, highlight=False, markup=False)
         raise
     except Exception as error:
-        if "opensearchpy" not in sys.modules:
-            raise
-        from tattletrail.stores.opensearch_connection import unavailable_cluster
-
-        refused = unavailable_cluster(error)
+        refused = unavailable_reason(error)
         if refused is None:
             raise
         fail(refused)
@@ -61,19 +58,14 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
-def store_from(url: str | None, create: bool = False) -> Store:
-    """The store named by --store or the defaults. Only `ingest` and `setup` create an embedded
-    store: a read of a file that isn't there is a mistyped path, not an empty store."""
+def store_from(url: str | None, create: bool = False, config: Config | None = None) -> Store:
+    """The store named by --store or the defaults (`config`: the one already loaded). Only `ingest`
+    and `setup` create a store: a read of a file that isn't there is a mistyped path, not an empty store."""
     if not url:
         from tattletrail.config import default_store_url  # the config's models load only when needed
 
-        url = default_store_url()
-    if not create and url.startswith("duckdb:"):
-        path = duckdb_path(url)
-        if not path.exists():
-            raise StoreURLError(f"{path}: no store here yet; run `tattletrail ingest SOURCE --store {url}` first "
-                                "(or check the path)")
-    return open_store(url)
+        url = default_store_url(config)
+    return open_store(url, create=create)
 
 
 def print_json(value: Any) -> None:

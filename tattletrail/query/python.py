@@ -1,6 +1,6 @@
 """The reference backend: the query tree as a predicate on one event document.
 
-A document is what `stores.opensearch_documents.document_of` builds: the original record with the
+A document is what `event.document_of` builds: the original record with the
 derived fields beside it. Every other backend must select exactly the events this one does (the
 differential test holds them to it); where one can't, docs/query.md lists the exception.
 """

@@ -1,7 +1,8 @@
 """The query tree as a DuckDB WHERE fragment over the `events` table, with parameters.
 
 Common fields are columns (fast), and so are the store's fast fields (list columns holding what
-reading the record would give: stores/duckdb_fast.py); any other dotted path is read from the
+reading the record would give: stores/duckdb/fast.py). The store hands the compiler its columns
+(`Columns`, from stores/duckdb/schema.py); any other dotted path is read from the
 `record` JSON, stepping into every element of an array on the way, so `a.items.b:x` matches when
 any element's `b` is x, as in OpenSearch. Every fragment is true or false, never NULL, so NOT
 means "did not match".
@@ -18,23 +19,10 @@ import orjson
 
 from tattletrail.query.fields import Kind, fields_of_kind, flat_root, kind_of, parse_date, parse_network
 from tattletrail.query.tree import All, And, Exists, Match, Node, Not, Or, Range, wildcard_parts
-from tattletrail.stores.duckdb import RECORD_FIELD_COLUMNS
 
 _IPV4_MAPPED = 0xFFFF_0000_0000
 _OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 
-# Scalar columns by query field. eventID is not here: `event_id` is the record's eventID or, for a
-# record without one, a content hash that must not match `eventID:` queries.
-COLUMNS: dict[str, str] = {
-    **{name: column for name, column in RECORD_FIELD_COLUMNS.items() if name != "eventID"},
-    "readOnly": "read_only",
-    "event_id": "event_id", "event_time": "event_time", "ingest_time": "ingest_time",
-    "actor": "actor", "account": "account", "outcome": "outcome", "resource": "resource",
-    "threat_level": "threat_level", "threat_score": "threat_score", "source": "source",
-}
-LIST_COLUMNS = {"missing": "missing", "threat_rules": "threat_rules", "annotations": "annotations"}
-# Derived keyword columns a bare term looks at besides the record.
-BARE_COLUMNS = ("event_id", "actor", "account", "outcome", "resource", "threat_level")
 _SCALAR = "NOT IN ('OBJECT', 'ARRAY', 'NULL')"
 _LEAF_TEXT = "(leaf.value->>'$')"
 
@@ -48,20 +36,30 @@ class Fragment:
 
 
 @dataclass(frozen=True)
+class Columns:
+    """The `events` table's columns by query field, as the store lays them out; any other field
+    is read from the record."""
+
+    scalar: Mapping[str, str]  # field → the column holding its one value
+    lists: Mapping[str, str]  # field → the list column holding its values
+    bare: tuple[str, ...]  # keyword columns a bare term looks at besides the record
+    # The store's fast fields → their list columns (stores/duckdb/fast.py).
+    fast: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Context:
     """What the compiler knows about the store and the query around a node."""
 
-    # The store's fast fields → their list columns (stores/duckdb_fast.py); any other field is
-    # read from the record.
-    fast: Mapping[str, str] = field(default_factory=dict)
+    columns: Columns
     # Conditions every match meets anyway (the time window): a bare term's search of every value
     # (a subquery of its own) is limited by them too.
     scope: Fragment = field(default_factory=lambda: Fragment("true"))
 
 
-def to_sql(tree: Node, fast: Mapping[str, str] | None = None, scope: Fragment | None = None) -> Fragment:
+def to_sql(tree: Node, columns: Columns, scope: Fragment | None = None) -> Fragment:
     """A boolean SQL expression over `events` selecting the events the query matches."""
-    return _compile(tree, Context(fast or {}, scope or Fragment("true")))
+    return _compile(tree, Context(columns, scope or Fragment("true")))
 
 
 def _compile(tree: Node, context: Context) -> Fragment:
@@ -137,22 +135,22 @@ def leaf_texts(field_name: str) -> str:
 
 
 def _test(field_name: str, condition: Callable[[str], str], parameters: list[Any],
-          fast: Mapping[str, str]) -> Fragment:
+          columns: Columns) -> Fragment:
     """`condition(value)` on a field's value, or on any of its values when it has several."""
-    if field_name in COLUMNS:
-        return Fragment(f"coalesce({condition(COLUMNS[field_name])}, false)", parameters)
-    values = LIST_COLUMNS.get(field_name) or fast.get(field_name) or leaf_texts(field_name)
+    if field_name in columns.scalar:
+        return Fragment(f"coalesce({condition(columns.scalar[field_name])}, false)", parameters)
+    values = columns.lists.get(field_name) or columns.fast.get(field_name) or leaf_texts(field_name)
     return Fragment(f"coalesce(len(list_filter({values}, lambda v: {condition('v')})) > 0, false)", parameters)
 
 
-def values_of(field_name: str, fast: Mapping[str, str] | None = None) -> tuple[str, bool]:
+def values_of(field_name: str, columns: Columns) -> tuple[str, bool]:
     """An expression for a field's value(s) and whether it is a list: for `count --by`."""
-    if field_name in COLUMNS:
-        return COLUMNS[field_name], False
-    if field_name in LIST_COLUMNS:
-        return LIST_COLUMNS[field_name], True
-    if fast and field_name in fast:
-        return f"coalesce({fast[field_name]}, [])", True
+    if field_name in columns.scalar:
+        return columns.scalar[field_name], False
+    if field_name in columns.lists:
+        return columns.lists[field_name], True
+    if field_name in columns.fast:
+        return f"coalesce({columns.fast[field_name]}, [])", True
     return leaf_texts(field_name), True
 
 
@@ -177,42 +175,43 @@ def _keyword(value: str, match: Match) -> tuple[str, list[Any]]:
 
 def _match(match: Match, context: Context) -> Fragment:
     if match.field is None:
-        return _bare(match, context.scope)
-    fast = context.fast
+        return _bare(match, context)
+    columns = context.columns
     field_name, kind = match.field, kind_of(match.field)
     if kind is Kind.DATE:
-        return _test(field_name, lambda value: f"{value} = ?", [parse_date(match.value)], fast)
+        return _test(field_name, lambda value: f"{value} = ?", [parse_date(match.value)], columns)
     if kind is Kind.BOOLEAN:
-        if field_name in COLUMNS:
-            return _test(field_name, lambda value: f"{value} = ?", [match.value == "true"], fast)
-        return _test(field_name, lambda value: f"lower({value}) = ?", [match.value], fast)
+        if field_name in columns.scalar:
+            return _test(field_name, lambda value: f"{value} = ?", [match.value == "true"], columns)
+        return _test(field_name, lambda value: f"lower({value}) = ?", [match.value], columns)
     network = parse_network(match.value) if kind is Kind.IP and "/" in match.value and not match.wildcard else None
     if network is not None:
-        return _test(field_name, in_network_sql, network_bounds(network), fast)
+        return _test(field_name, in_network_sql, network_bounds(network), columns)
     sql, parameters = _keyword("{}", match)
-    test = _test(field_name, lambda value: sql.format(value), parameters, fast)
+    test = _test(field_name, lambda value: sql.format(value), parameters, columns)
     needle = _longest_literal(match)
-    if field_name in COLUMNS or field_name in LIST_COLUMNS or field_name in fast or not needle:
+    if field_name in columns.scalar or field_name in columns.lists or field_name in columns.fast or not needle:
         return test
     # Read from the JSON only the rows whose text holds the value: most rows fail this cheap test.
     return Fragment(f"(contains(record::VARCHAR, ?) AND {test.sql})", [needle, *test.parameters])
 
 
-def _bare(match: Match, scope: Fragment) -> Fragment:
+def _bare(match: Match, context: Context) -> Fragment:
     """Any derived column or any scalar of the record, each read by its field's type.
 
     The record's values are searched in a subquery of their own (rows whose JSON text holds the
     term, then json_tree on those): inside the query's boolean expression, DuckDB would run
     json_tree on every row of the table before testing the text."""
+    columns, scope = context.columns, context.scope
     parts: list[Fragment] = []
     keyword, parameters = _keyword("{}", match)
-    for column in BARE_COLUMNS:
+    for column in columns.bare:
         parts.append(Fragment(f"coalesce({keyword.format(column)}, false)", list(parameters)))
-    for column in ("missing", "threat_rules", "annotations"):
+    for column in columns.lists.values():
         parts.append(Fragment(f"coalesce(len(list_filter({column}, lambda v: {keyword.format('v')})) > 0, false)",
                               list(parameters)))
     if not match.wildcard:  # a number matches its exact spelling only, as a boolean does
-        parts.append(Fragment("coalesce(CAST(threat_score AS VARCHAR) = ?, false)", [match.value]))
+        parts.append(Fragment(f"coalesce(CAST({columns.scalar['threat_score']} AS VARCHAR) = ?, false)", [match.value]))
     # Dates are matched as instants below; a boolean is a keyword for an exact term, never a pattern.
     typed = [Kind.DATE, Kind.BOOLEAN] if match.wildcard else [Kind.DATE]
     excluded = ", ".join(f"'$.{name}'" for kind in typed for name in fields_of_kind(kind))
@@ -227,10 +226,12 @@ def _bare(match: Match, scope: Fragment) -> Fragment:
         needles + list(scope.parameters) + list(parameters)))
     moment = None if match.wildcard else parse_date(match.value)
     if moment is not None:
-        parts.append(Fragment("coalesce(event_time = ? OR ingest_time = ?, false)", [moment, moment]))
+        times = [columns.scalar[name] for name in ("event_time", "ingest_time")]
+        parts.append(Fragment(f"coalesce({times[0]} = ? OR {times[1]} = ?, false)", [moment, moment]))
     network = None if match.wildcard else parse_network(match.value)
     if network is not None:
-        parts.append(Fragment(f"coalesce({in_network_sql('source_ip')}, false)", network_bounds(network)))
+        parts.append(Fragment(f"coalesce({in_network_sql(columns.scalar['sourceIPAddress'])}, false)",
+                              network_bounds(network)))
     return _join(" OR ", parts)
 
 
@@ -263,7 +264,6 @@ def _longest_literal(match: Match) -> str | None:
 
 
 def _range(found: Range, context: Context) -> Fragment:
-    fast = context.fast
     kind = kind_of(found.field)
     bounds: list[Any] = []
     pieces: list[str] = []
@@ -275,16 +275,16 @@ def _range(found: Range, context: Context) -> Fragment:
         bounds.append(parse_date(bound) if kind is Kind.DATE else bound)
     if not pieces:
         return _exists(Exists(found.field), context)
-    return _test(found.field, lambda value: " AND ".join(f"{value} {op} ?" for op in pieces), bounds, fast)
+    return _test(found.field, lambda value: " AND ".join(f"{value} {op} ?" for op in pieces), bounds, context.columns)
 
 
 def _exists(found: Exists, context: Context) -> Fragment:
-    fast = context.fast
+    columns, fast = context.columns, context.columns.fast
     name = found.field
-    if name in COLUMNS:
-        return Fragment(f"({COLUMNS[name]} IS NOT NULL)")
-    if name in LIST_COLUMNS:
-        return Fragment(f"(len({LIST_COLUMNS[name]}) > 0)")
+    if name in columns.scalar:
+        return Fragment(f"({columns.scalar[name]} IS NOT NULL)")
+    if name in columns.lists:
+        return Fragment(f"(len({columns.lists[name]}) > 0)")
     if name in fast and flat_root(name):  # a payload leaf at the path: what the column holds
         return Fragment(f"(coalesce(len({fast[name]}), 0) > 0)")
     if kind_of(name) is Kind.FLAT or flat_root(name):  # inside a payload only leaves at the path

@@ -2,8 +2,8 @@
 OpenSearch with `dashboards_url` set, the Discover link.
 
 An item is a query over a window — its actor (and account), its calls, its first to last event —
-so it is handed to the same explorer the checks' alerts use (checks/explore.py), which knows each
-store kind's way to show events.
+so it is handed to the same explorer the checks' alerts use (checks/explore.py), which asks the
+store for its own way to show events.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from tattletrail.checks.explore import explore
 from tattletrail.checks.model import Check, TimeField
 from tattletrail.report.model import ReportItem
 from tattletrail.searches import escape_value
+from tattletrail.stores.base import Store
 
 
 def item_query(item: ReportItem) -> str:
@@ -27,7 +28,7 @@ def item_query(item: ReportItem) -> str:
     return " AND ".join(parts)
 
 
-def link_evidence(item: ReportItem, store_url: str, dashboards_url: str | None) -> None:
+def link_evidence(item: ReportItem, store: Store, dashboards_url: str | None) -> None:
     """Set the item's search command and Discover link (a finding keeps its check's own)."""
     if item.findings and not item.calls:
         finding = item.findings[0]
@@ -37,4 +38,4 @@ def link_evidence(item: ReportItem, store_url: str, dashboards_url: str | None) 
         return
     view = Check(name="report-item", query=item_query(item), critical=1, count_by=TimeField.event_time)
     window = Window(item.first.replace(microsecond=0), item.last.replace(microsecond=0) + timedelta(seconds=1))
-    item.discover_url, item.search_command = explore(store_url, dashboards_url, view, window, ())
+    item.discover_url, item.search_command = explore(store, dashboards_url, view, window, ())

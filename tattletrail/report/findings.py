@@ -68,7 +68,7 @@ def check_findings(store: Store, checks: list[Check], since: datetime, until: da
             for finding in breaches:
                 window = Window(finding.start, finding.end)
                 key = tuple(finding.group.get(name, "") for name in check.group_by)
-                finding.explore_url, finding.explore_command = explore(store.url, dashboards_url, check, window,
+                finding.explore_url, finding.explore_command = explore(store, dashboards_url, check, window,
                                                                        key, finding.new_values)
                 documents = store.search(sample_tree(check, window, key, finding.new_values), limit=SAMPLE_EVENTS)
                 findings.found.append(Found(finding, level_of(check, finding.status), documents))

@@ -53,7 +53,7 @@ def build_report(store: Store, since: datetime, until: datetime, *, top: int | N
         kept = items if top is None else items[:top]
         for item in kept:
             item.complete = not unread.get(item.level)
-            link_evidence(item, store.url, dashboards_url)
+            link_evidence(item, store, dashboards_url)
         interval = timeline_interval(until - since)
         denied_tree = parse_query(find_search("denied-calls").query)
         failed_tree = parse_query(find_search("failed-calls").query)

@@ -33,7 +33,7 @@ def rescore(store: Store, rules: RuleSet, since: datetime | None = None, until: 
     """Evaluate `rules` on every event stored with event_time in [since, until) and store the
     verdicts that differ from what is stored."""
     summary = RescoreSummary(store=store.url)
-    for events in store.threat_pages(since, until, page):  # type: ignore[attr-defined]
+    for events in store.threat_pages(since, until, page):
         updates = []
         for where, document in events:
             # As at ingest: the rules see the event, not the verdict or the ingest time stored with it.
@@ -47,5 +47,5 @@ def rescore(store: Store, rules: RuleSet, since: datetime | None = None, until: 
                       tuple(document.get("annotations") or ()))
             if stored != (verdict.level, verdict.rules, verdict.annotations):
                 updates.append((where, verdict.level, list(verdict.rules), list(verdict.annotations)))
-        summary.changed += store.update_threats(updates)  # type: ignore[attr-defined]
+        summary.changed += store.update_threats(updates)
     return summary

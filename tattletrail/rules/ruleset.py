@@ -14,12 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from tattletrail.event import Event
+from tattletrail.event import Event, document_of
 from tattletrail.query import predicate
 from tattletrail.query.python import Predicate
 from tattletrail.query.tree import And, Match, Node, Or
 from tattletrail.rules.model import LEVELS, LoadedRule
-from tattletrail.stores.opensearch_documents import document_of
 
 NO_THREAT = "info"  # the level of a scored event no rule (above info) matched
 

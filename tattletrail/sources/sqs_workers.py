@@ -46,7 +46,7 @@ class QueueSettings:
 def queue_worker(settings: QueueSettings, on_batch: BatchReport | None = None) -> QueueWorker:
     from tattletrail.stores import open_store
 
-    return QueueWorker(settings.queue_url, open_store(settings.store_url),
+    return QueueWorker(settings.queue_url, open_store(settings.store_url, create=True),
                        sqs=sqs_client(settings.queue_url, settings.profile, settings.endpoint_url),
                        s3=s3_client(settings.profile, settings.endpoint_url, connections=DOWNLOAD_THREADS + 2),
                        keys=KeyFilter(frozenset(settings.accounts), frozenset(settings.regions)),

@@ -1,21 +1,16 @@
-"""Stores by URL scheme. Adding a store means one class here and nothing else."""
+"""Stores by URL scheme: `open_store` is the one way to a store. Adding a store means a package
+beside duckdb/ and opensearch/ with a class that is a `Store`, and one entry in STORES."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlparse
 
-from tattletrail.stores.base import Batch, LedgerEntry, QuarantineEntry, Stats, Store, WriteResult
-
-
-class StoreURLError(ValueError):
-    """A store URL that names no known store, or names it wrongly."""
-
-
-class StoreMissingError(StoreURLError):
-    """A store asked to exist already (the checker never creates one) that does not."""
+from tattletrail.stores.base import (Batch, FastFieldError, LedgerEntry, QuarantineEntry, Stats, Store, StoreError,
+                                     StoreLocked, StoreMissingError, StoreUnavailable, StoreURLError, WriteResult)
 
 
 def duckdb_path(url: str) -> Path:
@@ -33,11 +28,11 @@ def duckdb_path(url: str) -> Path:
     return Path("/" + path.lstrip("/") if path.startswith("/") else path).expanduser()
 
 
-def _duckdb(url: str, existing: bool = False) -> Store:
-    from tattletrail.stores.duckdb import LOCK_TIMEOUT_ENV, DuckDBStore
+def _duckdb(url: str, create: bool = False) -> Store:
+    from tattletrail.stores.duckdb.store import LOCK_TIMEOUT_ENV, DuckDBStore
 
     path = duckdb_path(url)
-    if existing and not path.is_file():
+    if not create and not path.is_file():
         raise StoreMissingError(f"{path}: no store here yet; run `tattletrail ingest SOURCE --store {url}` first "
                                 "(or check the path)")
     try:
@@ -47,10 +42,11 @@ def _duckdb(url: str, existing: bool = False) -> Store:
     return DuckDBStore(path, lock_timeout=timeout)
 
 
-def _opensearch(url: str, existing: bool = False) -> Store:
-    """`existing` asks nothing here: a cluster without events is found by the first count."""
-    from tattletrail.stores.opensearch import OpenSearchStore
-    from tattletrail.stores.opensearch_connection import OpenSearchURLError
+def _opensearch(url: str, create: bool = False) -> Store:
+    """`create` changes nothing here: a cluster without events is found by the first count, and
+    `setup` installs the indices' templates."""
+    from tattletrail.stores.opensearch.store import OpenSearchStore
+    from tattletrail.stores.opensearch.connection import OpenSearchURLError
 
     try:
         return OpenSearchStore(url)
@@ -62,14 +58,26 @@ STORES: dict[str, Callable[[str, bool], Store]] = {"duckdb": _duckdb, "opensearc
                                             "opensearch+https": _opensearch}
 
 
-def open_store(url: str, existing: bool = False) -> Store:
-    """The store at `url`; with `existing`, one that must already be there (never created)."""
+def open_store(url: str, create: bool = False) -> Store:
+    """The store at `url`. Only `ingest` and `setup` (and the workers that ingest) `create` one:
+    for any other use, a store that isn't there is a mistyped path, not an empty store."""
     scheme = urlparse(url).scheme
     if scheme not in STORES:
         known = ", ".join(f"{name}://" for name in STORES)
         raise StoreURLError(f"unknown store {url!r}: the URL must start with one of {known}")
-    return STORES[scheme](url, existing)
+    return STORES[scheme](url, create)
 
 
-__all__ = ["Batch", "LedgerEntry", "QuarantineEntry", "Stats", "Store", "StoreMissingError", "StoreURLError", "WriteResult",
-           "STORES", "open_store"]
+def unavailable_reason(error: Exception) -> str | None:
+    """An error a store's client library raised (a cluster that refused us or can't be reached) as
+    one line that says what to do; None when it is none of theirs."""
+    if "opensearchpy" not in sys.modules:
+        return None
+    from tattletrail.stores.opensearch.connection import unavailable_cluster
+
+    return unavailable_cluster(error)
+
+
+__all__ = ["Batch", "FastFieldError", "LedgerEntry", "QuarantineEntry", "Stats", "Store", "StoreError", "StoreLocked",
+           "StoreMissingError", "StoreUnavailable", "StoreURLError", "WriteResult", "STORES", "open_store",
+           "unavailable_reason"]

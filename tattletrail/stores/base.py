@@ -1,10 +1,11 @@
-"""What every store does. The ingester, the CLI and (later) the checker talk only to this."""
+"""What every store does (the Store protocol), what it keeps and answers, and the errors every store
+raises (StoreError and below). Nothing here names a backend."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, ContextManager, Protocol, Sequence, runtime_checkable
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, ContextManager, Iterator, Protocol, Sequence
 
 from tattletrail.event import Event
 
@@ -81,9 +82,21 @@ class Stats:
 
 
 class Store(Protocol):
-    """A place events are kept. Implementations: stores/duckdb.py (embedded), later OpenSearch."""
+    """A place events are kept: stores/duckdb/ (embedded) and stores/opensearch/. The ingester, the
+    CLI, the checker, the rules and the report talk only to this; `open_store` opens one."""
 
     url: str
+
+    # Writing ------------------------------------------------------------------------------------
+    # The ingester hands each batch to `prepare` as soon as it is read (so its Python objects can
+    # go) and writes prepared batches together, up to `transaction_events`, with `write_prepared`.
+    # A store whose transactions cost more than their rows (the embedded one) joins them in one.
+    transaction_events: int
+
+    def prepare(self, batch: Batch) -> Any: ...
+
+    def write_prepared(self, parts: list[Any]) -> WriteResult:
+        """Store prepared batches in order; a part's ledger entries only once its events are stored."""
 
     def write(self, batch: Batch) -> WriteResult:
         """Store a batch atomically; an event whose identity is already stored is a duplicate."""
@@ -91,9 +104,14 @@ class Store(Protocol):
     def ledgered(self, sources: list[str]) -> dict[str, str]:
         """The ETag recorded for each of these sources that was fully ingested before."""
 
+    # Reading ------------------------------------------------------------------------------------
+
     def stats(self, top: int = 10) -> Stats: ...
 
     def quarantined(self, limit: int | None = None) -> list[QuarantineEntry]: ...
+
+    def records(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The original records of these events, exactly as they were read."""
 
     def close(self) -> None: ...
 
@@ -104,7 +122,7 @@ class Store(Protocol):
     def search(self, query: "Node", since: datetime | None = None, until: datetime | None = None,
                limit: int | None = 100) -> list[dict[str, Any]]:
         """Events matching a parsed query in [since, until), newest first, each as its document:
-        the original record with the derived fields beside it."""
+        the original record with the derived fields beside it (event.py `document_of`)."""
 
     def count(self, query: "Node", since: datetime | None = None, until: datetime | None = None,
               by: str | None = None, interval: "timedelta | None" = None, top: int = 20) -> "Counted":
@@ -112,6 +130,23 @@ class Store(Protocol):
 
     def field_names(self, sample: int = 20_000) -> set[str]:
         """Fields seen in the store (a sample of it), for "never seen" warnings."""
+
+    def explore(self, query: str, start: datetime, end: datetime, dashboards_url: str | None) -> str | None:
+        """A link that shows the events of `query` (text) between start and end in the store's own
+        interface (OpenSearch Dashboards' Discover, with `dashboards_url`), or None: every store
+        can be searched with `tattletrail search` instead (checks/explore.py)."""
+
+    # Rescoring (`tattletrail rescore`) ---------------------------------------------------------------
+
+    def threat_pages(self, since: datetime | None = None, until: datetime | None = None,
+                     page: int = 5_000) -> Iterator[list[tuple[Any, dict[str, Any]]]]:
+        """(where, document) for every stored event in [since, until), `page` at a time; `where`
+        says where the event is, for `update_threats`."""
+
+    def update_threats(self, updates: list["ThreatUpdate"]) -> int:
+        """Set the threat fields of these events; returns how many were updated."""
+
+    # Administration: `tattletrail setup` and `doctor` ---------------------------------------------
 
     def setup(self, dry_run: bool = False, fast_fields: Sequence[str] = ()) -> list["SetupStep"]:
         """Install what the store needs (schema, templates, policies), idempotently; on a dry run
@@ -122,17 +157,8 @@ class Store(Protocol):
         """Check that the store is reachable, set up and writable; each failure says how to fix it."""
 
 
-@runtime_checkable
-class JoinsBatches(Protocol):
-    """A store whose transactions cost more than their rows (the embedded store). The ingester
-    hands it each batch to `prepare` as soon as it is read, so the batch's Python objects can go,
-    and writes prepared batches together, up to `transaction_events`, in one transaction."""
-
-    transaction_events: int
-
-    def prepare(self, batch: Batch) -> Any: ...
-
-    def write_prepared(self, parts: list[Any]) -> WriteResult: ...
+# (where the event is, as `threat_pages` gave it; level; rule names; annotations)
+ThreatUpdate = tuple[Any, str, list[str], list[str]]
 
 
 # More histogram buckets than this and the interval is widened (a whole multiple of it), never cut.
@@ -166,18 +192,68 @@ class Counted:
         return result
 
 
-if TYPE_CHECKING:
-    from datetime import timedelta
+def fill_buckets(counts: dict[datetime, int], interval: timedelta, since: datetime | None,
+                 until: datetime | None) -> tuple[list[tuple[datetime, int]], timedelta]:
+    """Every bucket from the first to the last (or the window's ends), empty ones as 0, and the
+    interval they have: the one asked for, or a whole multiple of it when more than MAX_BUCKETS
+    would be needed, so every timed event is in a bucket and the buckets add up to the count."""
+    if not counts and (since is None or until is None):
+        return [], interval
+    seconds = interval.total_seconds()
+    first = _epoch(min(counts)) if since is None else _epoch(since)
+    last = _epoch(max(counts)) if until is None else _epoch(until) - 1e-6
+    widen = max(1, -(-int((last // seconds) - (first // seconds) + 1) // MAX_BUCKETS))
+    if widen > 1:
+        seconds *= widen
+        interval = timedelta(seconds=seconds)
+        merged: dict[datetime, int] = {}
+        for moment, n in counts.items():
+            start = _from_epoch(_epoch(moment) // seconds * seconds)
+            merged[start] = merged.get(start, 0) + n
+        counts = merged
+    moment, end = _from_epoch(first // seconds * seconds), _from_epoch(last // seconds * seconds)
+    filled = []
+    while moment <= end:
+        filled.append((moment, counts.get(moment, 0)))
+        moment += interval
+    return filled, interval
 
+
+def _epoch(moment: datetime) -> float:
+    return moment.replace(tzinfo=timezone.utc).timestamp()
+
+
+def _from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
+
+
+if TYPE_CHECKING:
     from tattletrail.query.tree import Node
 
 
-class FastFieldError(ValueError):
-    """A field that can't be made fast to query (`fast_fields`); the message says which and why."""
+class StoreError(Exception):
+    """What every store raises for a reason a person can act on; the message says what to do. The
+    CLI prints it as one line (cli/output.py)."""
 
 
-class StoreUnavailable(RuntimeError):
+class StoreURLError(StoreError, ValueError):
+    """A store URL that names no known store, or names it wrongly."""
+
+
+class StoreMissingError(StoreURLError):
+    """A store asked to exist already (anything but `ingest` and `setup`) that does not."""
+
+
+class StoreUnavailable(StoreError, RuntimeError):
     """A store that can't be reached, refuses us, or isn't set up; the message says what to do."""
+
+
+class StoreLocked(StoreError, RuntimeError):
+    """Another process kept the embedded store's file locked for longer than the lock timeout."""
+
+
+class FastFieldError(StoreError, ValueError):
+    """A field that can't be made fast to query (`fast_fields`); the message says which and why."""
 
 
 @dataclass

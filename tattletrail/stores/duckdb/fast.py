@@ -23,7 +23,7 @@ from tattletrail.packs import mapping_file
 from tattletrail.stores.base import FastFieldError, SetupStep
 
 if TYPE_CHECKING:
-    from tattletrail.stores.duckdb import DuckDBStore
+    from tattletrail.stores.duckdb.schema import EventsFile
 
 FAST_FIELDS_FILE = mapping_file("fast-fields.txt")
 # Column names: the prefix keeps them apart from the core columns (which never hold a colon).
@@ -48,9 +48,9 @@ def field_of(column_name: str) -> str | None:
 def problem_with(field: str, present: Iterable[str] = ()) -> str | None:
     """Why a field can't be a fast field (None: it can)."""
     from tattletrail.query.fields import Kind, kind_of
-    from tattletrail.query.sql import COLUMNS, LIST_COLUMNS
+    from tattletrail.stores.duckdb.schema import LIST_COLUMNS, SCALAR_COLUMNS
 
-    if field in COLUMNS or field in LIST_COLUMNS or field == "eventID":
+    if field in SCALAR_COLUMNS or field in LIST_COLUMNS or field == "eventID":
         return f"{field!r} already has a column of its own"
     parts = field.split(".")
     if not all(parts) or any(char in field for char in "'\"\\"):
@@ -153,7 +153,7 @@ def fill_expression(field: str) -> str:
 
 # `tattletrail setup`: a column for each wanted fast field the store lacks -----------------------
 
-def add_fast_columns(store: DuckDBStore, fields: Sequence[str], dry_run: bool) -> list[SetupStep]:
+def add_fast_columns(store: EventsFile, fields: Sequence[str], dry_run: bool) -> list[SetupStep]:
     """Add and fill the missing columns in one transaction: a column exists complete or not at all
     (an ingest meanwhile waits for the file, then fills the new column too)."""
     wanted = list(dict.fromkeys(fields))

@@ -1,6 +1,6 @@
 """Search and count on the embedded store: compiled queries over the `events` table.
 
-Kept apart from duckdb.py (the write path) so each file holds one concept; DuckDBStore's
+Kept apart from store.py (the write path) so each file holds one concept; DuckDBStore's
 `search`, `count` and `field_names` are one-line calls into here.
 """
 
@@ -11,21 +11,21 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import orjson
 
-from tattletrail.event import Event
+from tattletrail.event import DERIVED_FIELDS, Event, document_of
 from tattletrail.query.python import walk_leaves
-from tattletrail.query.sql import Fragment, to_sql, values_of
+from tattletrail.query.sql import Columns, Fragment, to_sql, values_of
 from tattletrail.query.fields import parse_date
 from tattletrail.query.tree import And, Node, Range
-from tattletrail.stores.base import MAX_BUCKETS, Counted
-from tattletrail.stores.opensearch_documents import document_of
+from tattletrail.stores.base import Counted, fill_buckets
+from tattletrail.stores.duckdb.schema import BARE_COLUMNS, DOCUMENT_COLUMNS, LIST_COLUMNS, SCALAR_COLUMNS
 
 if TYPE_CHECKING:
-    from tattletrail.stores.duckdb import DuckDBStore
+    from tattletrail.stores.duckdb.schema import EventsFile
 
-DERIVED_FIELDS = ("event_id", "event_time", "ingest_time", "actor", "account", "outcome", "resource", "missing",
-                  "threat_level", "threat_score", "threat_rules", "annotations", "source")
-DOCUMENT_COLUMNS = ("event_id, event_time, ingest_time, actor, account, outcome, resource, missing, record, "
-                    "threat_level, threat_rules, annotations, source")
+
+def columns_of(fast: Mapping[str, str] | None = None) -> Columns:
+    """The table's columns as the query compiler reads them; `fast`: the store's fast field columns."""
+    return Columns(SCALAR_COLUMNS, LIST_COLUMNS, BARE_COLUMNS, fast or {})
 
 
 def where(query: Node, since: datetime | None, until: datetime | None,
@@ -45,7 +45,7 @@ def where(query: Node, since: datetime | None, until: datetime | None,
         parts.append("event_time < ?")
         parameters.append(until)
     scope = Fragment(" AND ".join(parts) or "true", parameters)
-    compiled = to_sql(query, fast, scope)
+    compiled = to_sql(query, columns_of(fast), scope)
     return Fragment(" AND ".join([compiled.sql, *parts]), [*compiled.parameters, *parameters])
 
 
@@ -71,7 +71,7 @@ def time_bounds(query: Node) -> Fragment:
     return Fragment(" AND ".join(parts), parameters)
 
 
-def search(store: DuckDBStore, query: Node, since: datetime | None = None, until: datetime | None = None,
+def search(store: EventsFile, query: Node, since: datetime | None = None, until: datetime | None = None,
            limit: int | None = 100) -> list[dict[str, Any]]:
     """Matching events, newest first, each as its document (record plus derived fields)."""
     condition = where(query, since, until, store.fast_columns)
@@ -93,7 +93,7 @@ def document_of_row(row: tuple[Any, ...]) -> dict[str, Any]:
     return document_of(event, ingest_time)
 
 
-def count(store: DuckDBStore, query: Node, since: datetime | None = None, until: datetime | None = None,
+def count(store: EventsFile, query: Node, since: datetime | None = None, until: datetime | None = None,
           by: str | None = None, interval: timedelta | None = None, top: int = 20) -> Counted:
     """How many events match; with `by`, per value of a field (an event with several values counts
     once under each, as in an OpenSearch terms aggregation); with `interval`, per time bucket."""
@@ -103,7 +103,7 @@ def count(store: DuckDBStore, query: Node, since: datetime | None = None, until:
                                    condition.parameters).fetchone()[0]
         groups: list[tuple[str, int]] = []
         if by is not None:
-            values, is_list = values_of(by, store.fast_columns)
+            values, is_list = values_of(by, columns_of(store.fast_columns))
             value = f"unnest({values})" if is_list else values
             groups = connection.execute(
                 f"SELECT value, count(*) AS n FROM (SELECT {value} AS value FROM events WHERE {condition.sql}) "
@@ -121,36 +121,7 @@ def count(store: DuckDBStore, query: Node, since: datetime | None = None, until:
     return Counted(total=total, groups=groups, buckets=buckets, by=by, interval=interval)
 
 
-
-
-def fill_buckets(counts: dict[datetime, int], interval: timedelta, since: datetime | None,
-                 until: datetime | None) -> tuple[list[tuple[datetime, int]], timedelta]:
-    """Every bucket from the first to the last (or the window's ends), empty ones as 0, and the
-    interval they have: the one asked for, or a whole multiple of it when more than MAX_BUCKETS
-    would be needed, so every timed event is in a bucket and the buckets add up to the count."""
-    if not counts and (since is None or until is None):
-        return [], interval
-    seconds = interval.total_seconds()
-    first = _epoch(min(counts)) if since is None else _epoch(since)
-    last = _epoch(max(counts)) if until is None else _epoch(until) - 1e-6
-    widen = max(1, -(-int((last // seconds) - (first // seconds) + 1) // MAX_BUCKETS))
-    if widen > 1:
-        seconds *= widen
-        interval = timedelta(seconds=seconds)
-        merged: dict[datetime, int] = {}
-        for moment, n in counts.items():
-            start = _from_epoch(_epoch(moment) // seconds * seconds)
-            merged[start] = merged.get(start, 0) + n
-        counts = merged
-    moment, end = _from_epoch(first // seconds * seconds), _from_epoch(last // seconds * seconds)
-    filled = []
-    while moment <= end:
-        filled.append((moment, counts.get(moment, 0)))
-        moment += interval
-    return filled, interval
-
-
-def field_names(store: DuckDBStore, sample: int = 20_000) -> set[str]:
+def field_names(store: EventsFile, sample: int = 20_000) -> set[str]:
     """The fields seen in (a sample of) the store, every prefix of a dotted path included."""
     with store.connect() as connection:
         rows = connection.execute(f"SELECT record FROM events USING SAMPLE {int(sample)} ROWS").fetchall()
@@ -160,10 +131,6 @@ def field_names(store: DuckDBStore, sample: int = 20_000) -> set[str]:
             parts = path.split(".")
             names.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
     return names
-
-
-def _epoch(moment: datetime) -> float:
-    return moment.replace(tzinfo=timezone.utc).timestamp()
 
 
 def _from_epoch(seconds: float) -> datetime:

@@ -15,69 +15,22 @@ import re
 import threading
 import time
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import duckdb
 import orjson
 
-from tattletrail.stores.base import (Batch, DoctorCheck, QuarantineEntry, SetupStep, Stats,
-                                     WriteResult)
-from tattletrail.stores.duckdb_fast import column_of, field_of, shipped_fast_fields
+from tattletrail.query.tree import Node
+from tattletrail.stores.base import (Batch, Counted, DoctorCheck, QuarantineEntry, SetupStep, Stats, StoreLocked,
+                                     ThreatUpdate, WriteResult)
+from tattletrail.stores.duckdb import fast, search, threats, write
+from tattletrail.stores.duckdb.fast import column_of, field_of, shipped_fast_fields
+from tattletrail.stores.duckdb.schema import EVENT_COLUMNS
+from tattletrail.stores.duckdb.write import PreparedBatch
 
-# Columns of `events`: the event's identity and times, CloudTrail's common fields by their own
-# meaning, the derived fields, and the original record (JSON text) for everything else.
-#
-# No PRIMARY KEY: DuckDB checks a key's index row by row on insert (a third of a write's time)
-# and loads it into memory. An event is identified by (event_time, event_id) instead, checked
-# per batch against the stored events of the batch's time span (insert_events in
-# stores/duckdb_write.py). CloudTrail re-delivers an event with its own eventTime; a record that
-# reuses an eventID at another time is kept, not lost. A file made with the key keeps it (harmless).
-# The records are compressed with zstd: a quarter of the default's size, and faster to write.
-EVENT_COLUMNS: dict[str, str] = {
-    "event_id": "VARCHAR",
-    "event_time": "TIMESTAMP",
-    "ingest_time": "TIMESTAMP",
-    "event_name": "VARCHAR",
-    "event_source": "VARCHAR",
-    "aws_region": "VARCHAR",
-    "actor": "VARCHAR",
-    "account": "VARCHAR",
-    "outcome": "VARCHAR",
-    "resource": "VARCHAR",
-    "source_ip": "VARCHAR",
-    "error_code": "VARCHAR",
-    "identity_type": "VARCHAR",
-    "access_key_id": "VARCHAR",
-    "read_only": "BOOLEAN",
-    "missing": "VARCHAR[]",
-    "source": "VARCHAR",
-    "record": "VARCHAR USING COMPRESSION zstd",
-    # Set by the rules at ingest (NULL: not scored), changed by `tattletrail rescore`. Last, so a
-    # file made before them gets the same layout from `_migrate`.
-    "threat_level": "VARCHAR",
-    "threat_score": "TINYINT",
-    "threat_rules": "VARCHAR[]",
-    "annotations": "VARCHAR[]",
-}
-
-# CloudTrail field → the column that holds it (the rest is read from `record`). The columns are
-# filled by DuckDB from the record's JSON on insert, so the two can never disagree.
-RECORD_FIELD_COLUMNS = {
-    "eventID": "event_id",
-    "eventTime": "event_time",
-    "eventName": "event_name",
-    "eventSource": "event_source",
-    "awsRegion": "aws_region",
-    "sourceIPAddress": "source_ip",
-    "errorCode": "error_code",
-    "userIdentity.type": "identity_type",
-    "userIdentity.accessKeyId": "access_key_id",
-    "readOnly": "read_only",
-}
-
-# A new file also gets a list column per shipped fast field (stores/duckdb_fast.py).
+# A new file also gets a list column per shipped fast field (stores/duckdb/fast.py).
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS events ("
     + ", ".join(f"{name} {kind}" for name, kind in EVENT_COLUMNS.items())
@@ -88,10 +41,6 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS ledger (
         source VARCHAR PRIMARY KEY, etag VARCHAR, events BIGINT, ingested_at TIMESTAMP)""",
 ]
-
-class StoreLocked(RuntimeError):
-    """Another process kept the file locked for longer than the lock timeout."""
-
 
 class DuckDBStore:
     def __init__(self, path: str | Path, lock_timeout: float = 60.0) -> None:
@@ -164,19 +113,15 @@ class DuckDBStore:
                     held, self._held = self._held, None
                     held.close()
 
-    # Writing: stores/duckdb_write.py. A transaction costs far more than its rows (a checkpoint
+    # Writing: stores/duckdb/write.py. A transaction costs far more than its rows (a checkpoint
     # rewrites the row group it ends in), so the ingester joins batches up to a row group.
     transaction_events = 120_000
 
-    def prepare(self, batch: Batch) -> "PreparedBatch":
-        from tattletrail.stores import duckdb_write
+    def prepare(self, batch: Batch) -> PreparedBatch:
+        return write.prepare(batch, tuple(self.fast_columns))
 
-        return duckdb_write.prepare(batch, tuple(self.fast_columns))
-
-    def write_prepared(self, parts: "list[PreparedBatch]") -> WriteResult:
-        from tattletrail.stores import duckdb_write
-
-        return duckdb_write.write_prepared(self, parts)
+    def write_prepared(self, parts: list[PreparedBatch]) -> WriteResult:
+        return write.write_prepared(self, parts)
 
     def write(self, batch: Batch) -> WriteResult:
         return self.write_prepared([self.prepare(batch)])
@@ -225,37 +170,31 @@ class DuckDBStore:
     def close(self) -> None:
         """Nothing to release: connections live only as long as each operation."""
 
-    # Queries: compiled from the query tree in stores/duckdb_search.py (tattletrail/query/sql.py).
+    # Queries: compiled from the query tree in stores/duckdb/search.py (tattletrail/query/sql.py).
 
     def search(self, query: Node, since: datetime | None = None, until: datetime | None = None,
                limit: int | None = 100) -> list[dict[str, Any]]:
-        from tattletrail.stores import duckdb_search
-
-        return duckdb_search.search(self, query, since, until, limit)
+        return search.search(self, query, since, until, limit)
 
     def count(self, query: Node, since: datetime | None = None, until: datetime | None = None,
               by: str | None = None, interval: timedelta | None = None, top: int = 20) -> Counted:
-        from tattletrail.stores import duckdb_search
-
-        return duckdb_search.count(self, query, since, until, by, interval, top)
+        return search.count(self, query, since, until, by, interval, top)
 
     def field_names(self, sample: int = 20_000) -> set[str]:
-        from tattletrail.stores import duckdb_search
+        return search.field_names(self, sample)
 
-        return duckdb_search.field_names(self, sample)
+    def explore(self, query: str, start: datetime, end: datetime, dashboards_url: str | None) -> str | None:
+        """No interface of its own: `tattletrail search` shows the events."""
+        return None
 
-    # Rescoring (`tattletrail rescore`): stores/duckdb_threats.py.
+    # Rescoring (`tattletrail rescore`): stores/duckdb/threats.py.
 
     def threat_pages(self, since: datetime | None = None, until: datetime | None = None,
                      page: int = 5_000) -> Iterator[list[tuple[Any, dict[str, Any]]]]:
-        from tattletrail.stores import duckdb_threats
+        return threats.threat_pages(self, since, until, page)
 
-        return duckdb_threats.threat_pages(self, since, until, page)
-
-    def update_threats(self, updates: list[tuple[Any, str, list[str], list[str]]]) -> int:
-        from tattletrail.stores import duckdb_threats
-
-        return duckdb_threats.update_threats(self, updates)
+    def update_threats(self, updates: list[ThreatUpdate]) -> int:
+        return threats.update_threats(self, updates)
 
     # Administration: `tattletrail setup` and `doctor` work on every store.
 
@@ -272,9 +211,7 @@ class DuckDBStore:
             self._schema_ready = False
             with self.connect(read_only=False) as connection:
                 self._ensure_schema(connection)
-        from tattletrail.stores import duckdb_fast
-
-        return steps + duckdb_fast.add_fast_columns(self, [*shipped_fast_fields(), *fast_fields], dry_run)
+        return steps + fast.add_fast_columns(self, [*shipped_fast_fields(), *fast_fields], dry_run)
 
     def doctor(self) -> list[DoctorCheck]:
         checks = [DoctorCheck("file", True, f"{self.path} ({self.path.stat().st_size:,} bytes)")]
@@ -331,13 +268,3 @@ def _holder(error: Exception) -> str:
     """Who holds the lock, as DuckDB says it ("Conflicting lock is held in /usr/bin/python3 (PID 42)")."""
     found = re.search(r"held in (.+?) \(PID (\d+)\)", str(error))
     return f"another process (PID {found.group(2)}, {found.group(1)})" if found else "another process"
-
-
-import typing  # noqa: E402  (kept with the query methods it serves)
-
-if typing.TYPE_CHECKING:  # for the query methods' signatures only
-    from datetime import timedelta
-
-    from tattletrail.query.tree import Node
-    from tattletrail.stores.base import Counted
-    from tattletrail.stores.duckdb_write import PreparedBatch

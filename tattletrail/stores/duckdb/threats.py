@@ -14,13 +14,12 @@ import pyarrow as pa
 
 from tattletrail.event import THREAT_LEVELS
 from tattletrail.query.tree import All
-from tattletrail.stores.duckdb_search import DOCUMENT_COLUMNS, document_of_row, where
+from tattletrail.stores.base import ThreatUpdate
+from tattletrail.stores.duckdb.schema import DOCUMENT_COLUMNS
+from tattletrail.stores.duckdb.search import document_of_row, where
 
 if TYPE_CHECKING:
-    from tattletrail.stores.duckdb import DuckDBStore
-
-# (where the event is: its (event_id, event_time) here, level, rule names, annotations)
-ThreatUpdate = tuple[Any, str, list[str], list[str]]
+    from tattletrail.stores.duckdb.schema import EventsFile
 
 # Stands for "no event_time" in the keyset (sorts first).
 _UNTIMED = datetime(1, 1, 1)
@@ -30,7 +29,7 @@ _UPDATES = pa.schema([("event_id", pa.string()), ("event_time", pa.timestamp("us
                       ("threat_rules", pa.list_(pa.string())), ("annotations", pa.list_(pa.string()))])
 
 
-def threat_pages(store: DuckDBStore, since: datetime | None, until: datetime | None,
+def threat_pages(store: EventsFile, since: datetime | None, until: datetime | None,
                  page: int) -> Iterator[list[tuple[Any, dict[str, Any]]]]:
     """((event_id, event_time), document) for every stored event in [since, until), `page` at a time."""
     after: tuple[str, datetime] = ("", _UNTIMED)
@@ -48,7 +47,7 @@ def threat_pages(store: DuckDBStore, since: datetime | None, until: datetime | N
         after = (rows[-1][0], rows[-1][1] or _UNTIMED)
 
 
-def update_threats(store: DuckDBStore, updates: list[ThreatUpdate]) -> int:
+def update_threats(store: EventsFile, updates: list[ThreatUpdate]) -> int:
     if not updates:
         return 0
     table = pa.table([

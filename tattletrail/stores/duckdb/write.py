@@ -18,11 +18,11 @@ import pyarrow as pa
 
 from tattletrail.event import Event
 from tattletrail.stores.base import Batch, LedgerEntry, QuarantineEntry, WriteResult
-from tattletrail.stores.duckdb import EVENT_COLUMNS, RECORD_FIELD_COLUMNS
-from tattletrail.stores.duckdb_fast import FieldTree, column_of, field_of, fill_expression
+from tattletrail.stores.duckdb.fast import FieldTree, column_of, field_of, fill_expression
+from tattletrail.stores.duckdb.schema import EVENT_COLUMNS, RECORD_FIELD_COLUMNS
 
 if TYPE_CHECKING:
-    from tattletrail.stores.duckdb import DuckDBStore
+    from tattletrail.stores.duckdb.schema import EventsFile
 
 # Events per Arrow slice (see _arrow_table): measured 2.5x cheaper than 20,000 at once.
 ARROW_SLICE = 1024
@@ -97,7 +97,7 @@ class PreparedBatch:
 
 
 def prepare(batch: Batch, fast_fields: tuple[str, ...] = ()) -> PreparedBatch:
-    # An event is (event_time, event_id): see EVENT_COLUMNS in stores/duckdb.py.
+    # An event is (event_time, event_id): see EVENT_COLUMNS in stores/duckdb/schema.py.
     unique = {(event.event_id, event.event_time): event for event in batch.events}
     times = [time for _, time in unique if time is not None]
     span = {"first": min(times, default=None), "last": max(times, default=None), "untimed": len(times) < len(unique)}
@@ -110,7 +110,7 @@ def _field_tree(fields: tuple[str, ...]) -> FieldTree:
     return FieldTree(fields)
 
 
-def write_prepared(store: DuckDBStore, parts: list[PreparedBatch]) -> WriteResult:
+def write_prepared(store: EventsFile, parts: list[PreparedBatch]) -> WriteResult:
     """Every part in one transaction: the events, then the quarantine, then the ledger entries."""
     ingest_time = _now()
     inserted = 0

@@ -160,7 +160,7 @@ def _redact(url: str) -> str:
 
 
 def make_client(settings: ConnectionSettings) -> Any:
-    """An opensearch-py client that does no retrying of its own: opensearch_bulk.py decides that."""
+    """An opensearch-py client that does no retrying of its own: bulk.py decides that."""
     from opensearchpy import OpenSearch, RequestsHttpConnection
 
     options: dict[str, Any] = {

@@ -1,4 +1,5 @@
-"""The shape of an event in OpenSearch: the original record with the derived fields beside it.
+"""The shape of an event in OpenSearch: its document (event.py `document_of`: the original record
+with the derived fields beside it), made safe to index.
 
 CloudTrail's own names are camelCase and ours snake_case, so the two never collide and every
 original field keeps its name (and its mapping in mappings/cloudtrail-template.json).
@@ -10,42 +11,13 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from tattletrail.event import Event
-
-
-def document_of(event: Event, ingest_time: datetime | None = None) -> dict[str, Any]:
-    """The document to index for `event`; its `_id` is `document_id(event)`."""
-    document = dict(event.record)
-    document.update({
-        "event_id": event.event_id,
-        "event_time": _iso(event.event_time),
-        "actor": event.actor,
-        "account": event.account,
-        "outcome": event.outcome,
-        "resource": event.resource,
-        "missing": list(event.missing),
-        "threat_level": event.threat_level,
-        "threat_score": event.threat_score,
-        "threat_rules": list(event.threat_rules),
-        "annotations": list(event.annotations),
-        "source": event.source,
-    })
-    if ingest_time is not None:
-        document["ingest_time"] = _iso(ingest_time)
-    return document
+from tattletrail.event import DERIVED_FIELDS, LIST_FIELDS, Event, document_of, document_time
 
 
 def document_id(event: Event) -> str:
     """The `_id` of an event: its identity (eventID, eventTime), as on the embedded store, so a
     record that reuses an eventID at another time is kept and a re-delivered one is a duplicate."""
-    return f"{event.event_id}@{_iso(event.event_time) or 'undated'}"
-
-
-def _iso(moment: datetime | None) -> str | None:
-    """Naive UTC → ISO 8601 with Z, the form the `date` mapping parses without a format."""
-    if moment is None:
-        return None
-    return moment.isoformat(timespec="milliseconds") + "Z"
+    return f"{event.event_id}@{document_time(event.event_time) or 'undated'}"
 
 
 # Payloads whose shape differs between services and calls; flat_object/flattened in the mapping.
@@ -86,7 +58,7 @@ def _fit_scalars_to_mapping(document: dict[str, Any], event: Event) -> None:
         if kind == "boolean" and isinstance(value, str) and value.lower() in ("true", "false"):
             document[name] = value.lower() == "true"
         elif kind == "date" and event.event_time is not None:
-            document[name] = _iso(event.event_time)
+            document[name] = document_time(event.event_time)
         else:
             del document[name]
 
@@ -122,20 +94,14 @@ def _cut_long_leaves(value: Any) -> Any:
     return value
 
 
-# The fields a read takes from the index; everything else comes from the `record` JSON.
-DERIVED_SOURCE_FIELDS = ["event_id", "event_time", "actor", "account", "outcome", "resource", "missing",
-                         "threat_level", "threat_score", "threat_rules", "annotations", "ingest_time", "source",
-                         "record"]
-
-
 def document_from_source(source: dict[str, Any]) -> dict[str, Any]:
     """The document `document_of` made at ingest, rebuilt from the stored record and derived fields:
     the same value the embedded store answers, whatever the index did to the payloads."""
     import orjson
 
     document = orjson.loads(source["record"])
-    document.update({name: source.get(name) for name in DERIVED_SOURCE_FIELDS[:-1]})
-    for name in ("missing", "threat_rules", "annotations"):
+    document.update({name: source.get(name) for name in DERIVED_FIELDS})
+    for name in LIST_FIELDS:
         if document.get(name) is None:
             document[name] = []
     for name in ("ingest_time", "source"):

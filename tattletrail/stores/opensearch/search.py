@@ -1,8 +1,8 @@
 """Reads on the OpenSearch store: search, count, stats, quarantine, records, field names.
 
-Kept apart from opensearch.py (the write path), as duckdb_search.py is from duckdb.py. Every answer
+Kept apart from store.py (the write path), as duckdb/search.py is from duckdb/store.py. Every answer
 is shaped exactly as the embedded store's: documents are rebuilt from the stored original record
-(opensearch_documents.document_from_source), groups and buckets are ordered the same way.
+(documents.document_from_source), groups and buckets are ordered the same way.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ import orjson
 from tattletrail.query.opensearch import date_text, to_opensearch
 from tattletrail.query.python import walk_leaves
 from tattletrail.query.tree import Node
-from tattletrail.stores.base import Counted, QuarantineEntry, Stats
-from tattletrail.stores.duckdb_search import DERIVED_FIELDS, fill_buckets
-from tattletrail.stores.opensearch_documents import DERIVED_SOURCE_FIELDS, document_from_source
+from tattletrail.event import DERIVED_FIELDS
+from tattletrail.stores.base import Counted, QuarantineEntry, Stats, fill_buckets
+from tattletrail.stores.opensearch.documents import document_from_source
+from tattletrail.stores.opensearch.schema import DERIVED_SOURCE_FIELDS
 
 if TYPE_CHECKING:
-    from tattletrail.stores.opensearch import OpenSearchStore
+    from tattletrail.stores.opensearch.schema import Cluster
 
 PAGE = 5_000  # hits per request; below the default index.max_result_window of 10,000
 # Sorted like the embedded store: newest first, events without a time last, then by identity.
@@ -42,14 +43,14 @@ def query_of(query: Node, since: datetime | None, until: datetime | None) -> dic
     return {"bool": {"filter": filters}}
 
 
-def search(store: OpenSearchStore, query: Node, since: datetime | None = None, until: datetime | None = None,
+def search(store: Cluster, query: Node, since: datetime | None = None, until: datetime | None = None,
            limit: int | None = 100) -> list[dict[str, Any]]:
     hits = _hits(store, store.events_pattern, query_of(query, since, until), NEWEST_FIRST, limit,
                  DERIVED_SOURCE_FIELDS)
     return [document_from_source(hit["_source"]) for hit in hits]
 
 
-def _hits(store: OpenSearchStore, index: str, query: dict[str, Any], sort: list[Any], limit: int | None,
+def _hits(store: Cluster, index: str, query: dict[str, Any], sort: list[Any], limit: int | None,
           fields: list[str]) -> Iterator[dict[str, Any]]:
     """Every hit up to `limit`, page by page with search_after (no 10,000 ceiling)."""
     wanted = float("inf") if limit is None else limit
@@ -68,7 +69,7 @@ def _hits(store: OpenSearchStore, index: str, query: dict[str, Any], sort: list[
         after = page[-1]["sort"]
 
 
-def count(store: OpenSearchStore, query: Node, since: datetime | None = None, until: datetime | None = None,
+def count(store: Cluster, query: Node, since: datetime | None = None, until: datetime | None = None,
           by: str | None = None, interval: timedelta | None = None, top: int = 20) -> Counted:
     aggregations: dict[str, Any] = {}
     if by is not None:
@@ -92,7 +93,7 @@ def _key_text(bucket: dict[str, Any]) -> str:
     return str(bucket.get("key_as_string", bucket["key"]))
 
 
-def stats(store: OpenSearchStore, top: int = 10) -> Stats:
+def stats(store: Cluster, top: int = 10) -> Stats:
     def grouped(field: str) -> dict[str, Any]:
         return {"terms": {"field": field, "size": top, "order": BY_COUNT, "missing": "(none)"}}
 
@@ -120,11 +121,11 @@ def stats(store: OpenSearchStore, top: int = 10) -> Stats:
         by_account=rows("by_account"))
 
 
-def _count(store: OpenSearchStore, index: str) -> int:
+def _count(store: Cluster, index: str) -> int:
     return store.client.count(index=index, **_MISSING_INDEX_OK)["count"]
 
 
-def quarantined(store: OpenSearchStore, limit: int | None = None) -> list[QuarantineEntry]:
+def quarantined(store: Cluster, limit: int | None = None) -> list[QuarantineEntry]:
     sort = [{"quarantined_at": {"order": "asc"}}, {"source": {"order": "asc"}}, {"_id": {"order": "asc"}}]
     hits = _hits(store, store.quarantine_index, {"match_all": {}}, sort, limit, ["*"])
     return [QuarantineEntry(source=hit["_source"]["source"], location=hit["_source"]["location"],
@@ -134,7 +135,7 @@ def quarantined(store: OpenSearchStore, limit: int | None = None) -> list[Quaran
             for hit in hits]
 
 
-def records(store: OpenSearchStore, event_ids: list[str]) -> dict[str, dict[str, Any]]:
+def records(store: Cluster, event_ids: list[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(event_ids), PAGE):
         ids = event_ids[start:start + PAGE]
@@ -144,7 +145,7 @@ def records(store: OpenSearchStore, event_ids: list[str]) -> dict[str, dict[str,
     return found
 
 
-def field_names(store: OpenSearchStore, sample: int = 20_000) -> set[str]:
+def field_names(store: Cluster, sample: int = 20_000) -> set[str]:
     names = set(DERIVED_FIELDS)
     for hit in _hits(store, store.events_pattern, {"match_all": {}}, [{"_doc": "asc"}], sample, ["record"]):
         for path, _ in walk_leaves(orjson.loads(hit["_source"]["record"])):

@@ -17,7 +17,8 @@ from typing import Any, Callable
 
 from tattletrail.packs import shipped
 from tattletrail.stores.base import DoctorCheck, SetupStep
-from tattletrail.stores.opensearch_connection import ConnectionSettings, Engine
+from tattletrail.stores.opensearch.connection import ConnectionSettings, Engine
+from tattletrail.stores.opensearch.schema import events_index_pattern
 
 MAPPINGS = shipped("mappings")
 EVENTS_TEMPLATE = MAPPINGS / "cloudtrail-template.json"
@@ -38,10 +39,6 @@ class Resource:
 
     def label(self) -> str:
         return f"{self.kind} {self.name}"
-
-
-def events_index_pattern(prefix: str) -> str:
-    return f"{prefix}-events-*"
 
 
 def desired_resources(settings: ConnectionSettings, engine: Engine) -> list[Resource]:

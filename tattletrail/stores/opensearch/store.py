@@ -1,6 +1,6 @@
 """The OpenSearch store (Elasticsearch 7.10+/8 too): for more than one machine, and for Dashboards.
 
-Layout, for prefix `tattletrail` (see opensearch_connection.py for the URL):
+Layout, for prefix `tattletrail` (see connection.py for the URL, schema.py for the names):
     tattletrail-events-YYYY.MM   events, one index per eventTime month (or day), `_id` = event_id@eventTime
     tattletrail-ledger           one document per ingested log object, `_id` = sha256(URI)
     tattletrail-quarantine       unreadable files and records, and documents the cluster refused
@@ -8,7 +8,7 @@ Layout, for prefix `tattletrail` (see opensearch_connection.py for the URL):
 A write sends the batch's events with `create` (an identity already stored answers 409: a
 duplicate, as on the embedded store), then its quarantine entries, then, only
 once both are acknowledged, its ledger entries; then it refreshes what it touched so a read right
-after sees the batch, as on the embedded store. Bulk semantics: opensearch_bulk.py.
+after sees the batch, as on the embedded store. Bulk semantics: bulk.py.
 """
 
 from __future__ import annotations
@@ -16,20 +16,21 @@ from __future__ import annotations
 import hashlib
 from contextlib import nullcontext
 from datetime import datetime, timedelta, timezone
-from typing import Any, ContextManager, Sequence
+from typing import Any, ContextManager, Iterator, Sequence
 
 import orjson
 
 from tattletrail.query.tree import Node
-from tattletrail.stores import opensearch_search
 from tattletrail.stores.base import (Batch, Counted, DoctorCheck, LedgerEntry, QuarantineEntry, SetupStep, Stats,
-                                     StoreUnavailable, WriteResult)
-from tattletrail.stores.opensearch_bulk import (MAX_BULK_BYTES, MAX_BULK_ITEMS, BulkItem, BulkOutcome, RetryPolicy,
+                                     StoreUnavailable, ThreatUpdate, WriteResult)
+from tattletrail.stores.opensearch import search, setup, threats
+from tattletrail.stores.opensearch.bulk import (MAX_BULK_BYTES, MAX_BULK_ITEMS, BulkItem, BulkOutcome, RetryPolicy,
                                                 send_bulk)
-from tattletrail.stores.opensearch_connection import (ConnectionSettings, Engine, detect_engine, make_client,
+from tattletrail.stores.opensearch.connection import (ConnectionSettings, Engine, detect_engine, make_client,
                                                       parse_store_url)
-from tattletrail.stores.opensearch_documents import document_id, index_name, indexed_document
-from tattletrail.stores import opensearch_setup
+from tattletrail.stores.opensearch.discover import discover_url
+from tattletrail.stores.opensearch.documents import document_id, index_name, indexed_document
+from tattletrail.stores.opensearch.schema import events_index_pattern, ledger_index, quarantine_index
 
 REJECTED_REASON = "rejected-by-store"
 
@@ -44,9 +45,9 @@ class OpenSearchStore:
         self.max_bulk_bytes = max_bulk_bytes
         self.max_bulk_items = max_bulk_items
         prefix = self.settings.prefix
-        self.events_pattern = opensearch_setup.events_index_pattern(prefix)
-        self.ledger_index = f"{prefix}-ledger"
-        self.quarantine_index = f"{prefix}-quarantine"
+        self.events_pattern = events_index_pattern(prefix)
+        self.ledger_index = ledger_index(prefix)
+        self.quarantine_index = quarantine_index(prefix)
         self._engine: Engine | None = None
         self._checked_setup = False
 
@@ -57,6 +58,21 @@ class OpenSearchStore:
         return self._engine
 
     # Writes ------------------------------------------------------------------------------------------
+
+    # A bulk run costs what its items do: a transaction per read batch (ingest.READ_BATCH_EVENTS).
+    transaction_events = 20_000
+
+    def prepare(self, batch: Batch) -> Batch:
+        """Nothing to prepare: the documents are made as they are sent."""
+        return batch
+
+    def write_prepared(self, parts: list[Batch]) -> WriteResult:
+        """The parts as one batch: every event, then the quarantine, then (once both are stored) the ledger."""
+        if len(parts) == 1:
+            return self.write(parts[0])
+        return self.write(Batch([event for part in parts for event in part.events],
+                                [entry for part in parts for entry in part.quarantine],
+                                [entry for part in parts for entry in part.ledger]))
 
     def write(self, batch: Batch) -> WriteResult:
         self._require_setup()
@@ -102,7 +118,7 @@ class OpenSearchStore:
                                    f"`tattletrail setup --store {self.url}` once before ingesting")
         self._checked_setup = True
 
-    # Reads: opensearch_search.py ----------------------------------------------------------------------
+    # Reads: search.py -----------------------------------------------------------------------------
 
     def ledgered(self, sources: list[str]) -> dict[str, str]:
         if not sources:
@@ -111,48 +127,48 @@ class OpenSearchStore:
         return {doc["_source"]["source"]: doc["_source"]["etag"] for doc in answer["docs"] if doc.get("found")}
 
     def stats(self, top: int = 10) -> Stats:
-        return opensearch_search.stats(self, top)
+        return search.stats(self, top)
 
     def quarantined(self, limit: int | None = None) -> list[QuarantineEntry]:
-        return opensearch_search.quarantined(self, limit)
+        return search.quarantined(self, limit)
 
     def records(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
         """The original records of these events, exactly as they were read."""
-        return opensearch_search.records(self, event_ids)
+        return search.records(self, event_ids)
 
     def search(self, query: Node, since: datetime | None = None, until: datetime | None = None,
                limit: int | None = 100) -> list[dict[str, Any]]:
-        return opensearch_search.search(self, query, since, until, limit)
+        return search.search(self, query, since, until, limit)
 
     def count(self, query: Node, since: datetime | None = None, until: datetime | None = None,
               by: str | None = None, interval: timedelta | None = None, top: int = 20) -> Counted:
-        return opensearch_search.count(self, query, since, until, by, interval, top)
+        return search.count(self, query, since, until, by, interval, top)
 
     def field_names(self, sample: int = 20_000) -> set[str]:
-        return opensearch_search.field_names(self, sample)
+        return search.field_names(self, sample)
 
-    # Rescoring (`tattletrail rescore`): opensearch_threats.py -------------------------------------------
+    def explore(self, query: str, start: datetime, end: datetime, dashboards_url: str | None) -> str | None:
+        """Discover in the store's Dashboards (at `dashboards_url`, when one is configured)."""
+        return discover_url(dashboards_url, query, start, end) if dashboards_url else None
+
+    # Rescoring (`tattletrail rescore`): threats.py ----------------------------------------------------
 
     def threat_pages(self, since: datetime | None = None, until: datetime | None = None,
-                     page: int = 5_000) -> Any:
-        from tattletrail.stores import opensearch_threats
+                     page: int = 5_000) -> Iterator[list[tuple[Any, dict[str, Any]]]]:
+        return threats.threat_pages(self, since, until, page)
 
-        return opensearch_threats.threat_pages(self, since, until, page)
+    def update_threats(self, updates: list[ThreatUpdate]) -> int:
+        return threats.update_threats(self, updates)
 
-    def update_threats(self, updates: list[tuple[Any, str, list[str], list[str]]]) -> int:
-        from tattletrail.stores import opensearch_threats
-
-        return opensearch_threats.update_threats(self, updates)
-
-    # Administration: opensearch_setup.py --------------------------------------------------------------
+    # Administration: setup.py ---------------------------------------------------------------------
 
     def setup(self, dry_run: bool = False, fast_fields: Sequence[str] = ()) -> list[SetupStep]:
         """`fast_fields` is for the embedded store: OpenSearch indexes every field already."""
-        resources = opensearch_setup.desired_resources(self.settings, self.engine)
-        return opensearch_setup.setup(self.client, resources, dry_run)
+        resources = setup.desired_resources(self.settings, self.engine)
+        return setup.setup(self.client, resources, dry_run)
 
     def doctor(self) -> list[DoctorCheck]:
-        return opensearch_setup.doctor(self)
+        return setup.doctor(self)
 
     def close(self) -> None:
         self.client.close()

@@ -10,20 +10,21 @@ import orjson
 
 from tattletrail.event import THREAT_LEVELS
 from tattletrail.query.opensearch import date_text
-from tattletrail.stores.base import StoreUnavailable
-from tattletrail.stores.opensearch_bulk import BulkItem, send_bulk
-from tattletrail.stores.opensearch_documents import DERIVED_SOURCE_FIELDS, document_from_source
+from tattletrail.stores.base import StoreUnavailable, ThreatUpdate
+from tattletrail.stores.opensearch.bulk import BulkItem, send_bulk
+from tattletrail.stores.opensearch.documents import document_from_source
+from tattletrail.stores.opensearch.schema import DERIVED_SOURCE_FIELDS
 
 if TYPE_CHECKING:
-    from tattletrail.stores.opensearch import OpenSearchStore
+    from tattletrail.stores.opensearch.schema import Cluster
 
 # The event's identity (eventID, eventTime): two events may share an eventID, so paging on it alone
 # would skip the second.
 IDENTITY_ORDER = [{"event_id": "asc"}, {"event_time": {"order": "asc", "missing": "_last"}}]
-ThreatUpdate = tuple[Any, str, list[str], list[str]]  # ((index, _id), level, rule names, annotations)
+# A ThreatUpdate's `where` here: (index, _id).
 
 
-def threat_pages(store: OpenSearchStore, since: datetime | None, until: datetime | None,
+def threat_pages(store: Cluster, since: datetime | None, until: datetime | None,
                  page: int) -> Iterator[list[tuple[Any, dict[str, Any]]]]:
     window = {key: date_text(moment) for key, moment in (("gte", since), ("lt", until)) if moment is not None}
     query = {"range": {"event_time": window}} if window else {"match_all": {}}
@@ -43,7 +44,7 @@ def threat_pages(store: OpenSearchStore, since: datetime | None, until: datetime
         after = hits[-1]["sort"]
 
 
-def update_threats(store: OpenSearchStore, updates: list[ThreatUpdate]) -> int:
+def update_threats(store: Cluster, updates: list[ThreatUpdate]) -> int:
     items = [BulkItem("update", index, event_id, orjson.dumps({"doc": {
         "threat_level": level, "threat_score": THREAT_LEVELS.index(level),
         "threat_rules": list(rules), "annotations": list(notes)}}))
