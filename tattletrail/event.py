@@ -62,18 +62,6 @@ class Event:
     def event_name(self) -> str | None:
         return _text(self.record.get("eventName"))
 
-    def derived(self) -> dict[str, Any]:
-        """The derived fields, as stored next to the original ones."""
-        return {
-            "event_id": self.event_id,
-            "event_time": self.event_time,
-            "actor": self.actor,
-            "account": self.account,
-            "outcome": self.outcome,
-            "resource": self.resource,
-            "missing": self.missing,
-        }
-
 
 def document_of(event: Event, ingest_time: datetime | None = None) -> dict[str, Any]:
     """The event as a document: the original record with the derived fields beside it. What the

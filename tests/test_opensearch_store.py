@@ -81,6 +81,21 @@ def test_shared_corpora_land_once_and_answer_like_duckdb(opensearch_url: str, tm
     assert [(q.source, q.reason) for q in store.quarantined()] == [(q.source, q.reason) for q in embedded.quarantined()]
 
 
+def test_batches_joined_in_one_write_land_like_batches_written_one_by_one(opensearch_url: str, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch):
+    """The ingester joins read batches up to the store's `transaction_events`: on OpenSearch the
+    joined batches go as one, and each file is still ledgered only once its events are stored."""
+    one_by_one = fresh_store(opensearch_url, "unjoined")
+    separately = ingest(local_objects(CORPORA), one_by_one, batch_events=20)
+    joined = fresh_store(opensearch_url, "joined")
+    monkeypatch.setattr("tattletrail.ingest.READ_BATCH_EVENTS", 20)  # read 20 at a time, written 20,000 at a time
+    together = ingest(local_objects(CORPORA), joined)
+    assert (together.ingested, together.duplicates) == (separately.ingested, separately.duplicates) == (410, 1)
+    assert joined.stats().as_dict() == one_by_one.stats().as_dict()
+    files = [log_object.uri for log_object in local_objects(CORPORA)]
+    assert joined.ledgered(files).keys() == one_by_one.ledgered(files).keys() == set(files)
+
+
 def test_search_pages_past_one_request(opensearch_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     store = fresh_store(opensearch_url, "paging")
     ingest(local_objects(CORPORA), store)
