@@ -45,8 +45,10 @@ from tattletrail.sources.local import local_objects
 from tattletrail.stores.base import WriteResult
 class DiscardStore:
     url = 'discard://'
+    transaction_events = 20_000
     def ledgered(self, sources): return {}
-    def write(self, batch): return WriteResult(inserted=len(batch.events), duplicates=0)
+    def prepare(self, batch): return batch
+    def write_prepared(self, parts): return WriteResult(inserted=sum(len(part.events) for part in parts), duplicates=0)
 print(ingest(local_objects(sys.argv[1]), DiscardStore()).ingested)
 """,
     "ingest": """

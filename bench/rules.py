@@ -33,8 +33,10 @@ from tattletrail.stores.duckdb.store import DuckDBStore
 from tattletrail.rules import load_rules
 class DiscardStore:
     url = 'discard://'
+    transaction_events = 20_000
     def ledgered(self, sources): return {}
-    def write(self, batch): return WriteResult(inserted=len(batch.events), duplicates=0)
+    def prepare(self, batch): return batch
+    def write_prepared(self, parts): return WriteResult(inserted=sum(len(part.events) for part in parts), duplicates=0)
 trail, database, store_kind, with_rules = sys.argv[1:5]
 rules = load_rules() if with_rules == 'rules' else None
 store = DuckDBStore(database) if store_kind == 'duckdb' else DiscardStore()
