@@ -61,7 +61,7 @@ def store_calls(store_url: str, since: datetime, until: datetime) -> dict[str, i
     """Opens of the store file and queries asked, for one report built in this process."""
     from tattletrail.checks import PACK, load_checks
     from tattletrail.report import build_report
-    from tattletrail.stores import duckdb as duckdb_module
+    from tattletrail.stores.duckdb import store as duckdb_module
     from tattletrail.stores import open_store
 
     calls = {"opens": 0, "count": 0, "search": 0}
