@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,15 +24,14 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Callable, Iterator
 
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError, ProfileNotFound
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from tattletrail.continuous import add_summary, later
-from tattletrail.ingest import BATCH_EVENTS, IngestSummary, ingest
+from tattletrail.ingest.pipeline import BATCH_EVENTS, ingest
+from tattletrail.ingest.summary import IngestSummary, add_summary, later
 from tattletrail.reader import is_digest_name
 from tattletrail.sources.base import LogObject, SourceError
 from tattletrail.sources.notifications import Action, Notification, S3Location, parse_notification
-from tattletrail.sources.s3 import CLIENT_CONFIG, KeyFilter, delivery_time_of, download
+from tattletrail.sources.s3 import KeyFilter, delivery_time_of, download
 from tattletrail.stores.base import Store
 
 log = logging.getLogger(__name__)
@@ -42,7 +40,6 @@ RECEIVE_LIMIT = 10  # SQS's most messages per receive and per batch call
 # ledger lookups per 50 files rather than per 10.
 BATCH_MESSAGES = 50
 DOWNLOAD_THREADS = 4
-_QUEUE_REGION = re.compile(r"^https://sqs[.-]([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/")
 
 # Called after each batch with what it did (for metrics and progress).
 BatchReport = Callable[["BatchOutcome"], None]
@@ -55,26 +52,6 @@ class BatchOutcome:
     summary: IngestSummary
     newest_delivery: datetime | None = None
     messages: dict[str, int] = field(default_factory=dict)  # ingested, acknowledged, left, unfinished
-
-
-def sqs_client(queue_url: str, profile: str | None = None, endpoint_url: str | None = None) -> Any:
-    """An SQS client in the queue's own region (read from an AWS queue URL), else the default region."""
-    try:
-        session = boto3.Session(profile_name=profile) if profile else boto3.Session()
-        match = _QUEUE_REGION.match(queue_url)
-        return session.client("sqs", region_name=match.group(1) if match else None, endpoint_url=endpoint_url,
-                              config=CLIENT_CONFIG)
-    except ProfileNotFound as error:
-        raise SourceError(f"AWS profile {profile!r} not found: check ~/.aws/config or --profile") from error
-    except NoRegionError as error:
-        raise SourceError(f"{queue_url}: no region in the queue URL: set AWS_REGION") from error
-
-
-def queue_depth(sqs: Any, queue_url: str) -> tuple[int, int]:
-    """(visible, in flight) messages, as SQS approximates them."""
-    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=[
-        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-    return int(attributes["ApproximateNumberOfMessages"]), int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
 
 class QueueWorker:
