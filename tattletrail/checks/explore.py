@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import shlex
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Callable
 from urllib.parse import quote, urlparse
 
@@ -12,6 +12,7 @@ from tattletrail.checks.evaluate import Window
 from tattletrail.checks.model import Check, TimeField
 from tattletrail.checks.state import GroupKey
 from tattletrail.searches import escape_value
+from tattletrail.timespec import iso_utc
 
 # Discover's time picker filters on event time; for a window over ingest time it starts this much
 # earlier, so events delivered late are inside it (the query itself pins ingest_time exactly).
@@ -20,7 +21,7 @@ LATE_EVENTS = timedelta(hours=24)
 
 def explore_query(check: Check, window: Window, key: GroupKey, new_values: tuple[str, ...] = ()) -> str:
     """The check's query for one group and window, as query text anyone can paste."""
-    parts = [f"({check.counted_query})", f"{check.count_by.value}:[{_iso(window.start)} TO {_iso(window.end)}}}"]
+    parts = [f"({check.counted_query})", f"{check.count_by.value}:[{iso_utc(window.start)} TO {iso_utc(window.end)}}}"]
     parts += [f"{name}:{escape_value(value)}" for name, value in zip(check.group_by, key)]
     if new_values and check.field:
         parts.append("(" + " OR ".join(f"{check.field}:{escape_value(value)}" for value in new_values) + ")")
@@ -34,7 +35,7 @@ def search_command(store_url: str, query: str) -> str:
 def discover_url(dashboards_url: str, check: Check, window: Window, query: str) -> str:
     """OpenSearch Dashboards Discover for the query, with the time picker around the window."""
     start = window.start - (LATE_EVENTS if check.count_by is TimeField.ingest_time else timedelta(0))
-    state_global = f"(time:(from:'{_iso(start)}',to:'{_iso(window.end)}'))"
+    state_global = f"(time:(from:'{iso_utc(start)}',to:'{iso_utc(window.end)}'))"
     state_app = f"(query:(language:lucene,query:{_rison_text(query)}))"
     return (f"{dashboards_url.rstrip('/')}/app/discover#/?_g={quote(state_global, safe='():,')}"
             f"&_a={quote(state_app, safe='():,')}")
@@ -43,10 +44,6 @@ def discover_url(dashboards_url: str, check: Check, window: Window, query: str) 
 def _rison_text(text: str) -> str:
     """A string in rison (the notation of Dashboards URLs): quoted, with ! escaping ' and !."""
     return "'" + text.replace("!", "!!").replace("'", "!'") + "'"
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds") + "Z"
 
 
 Explorer = Callable[[str, "str | None", Check, Window, str], "tuple[str | None, str | None]"]
