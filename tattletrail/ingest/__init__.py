@@ -3,7 +3,8 @@
     pipeline.py      ingest(): read objects not yet ledgered, score, write in batches
     summary.py       IngestSummary, and how the short runs of a long one add up
     once.py          `tattletrail ingest SOURCES…`: sources chosen, rules loaded, one run
-    continuous.py    `--sqs` and `--follow`: run until SIGTERM, with `--metrics-port`
+    long_running.py  `--sqs` and `--follow`: run until stopped, with `--metrics-port`
+    continuous.py    what every long-running form shares: stopping on SIGTERM and Ctrl-C
     follow.py        list an S3 prefix again and again (the ledger skips what was read)
     queue_worker.py  one SQS queue worker: receive, read, store, then delete
     worker_pool.py   many queue workers as processes, their totals in one place

@@ -24,8 +24,8 @@ class SourceOptions:
     """What a run asks of every source it reads; each source uses the parts it understands.
 
     `accounts`, `regions`, `since`, `until` (naive UTC) narrow what is read: S3 by its keys alone,
-    LookupEvents by region and time, local files by their path and then by each event (`events`,
-    which also counts the files left out).
+    LookupEvents by region and time, local files by their path (`events` counts the files left
+    out; hand it to `ingest(..., keep=options.events)` to leave out events one by one too).
     """
 
     accounts: tuple[str, ...] = ()
