@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
+from tattletrail.timespec import iso_utc
+
 if TYPE_CHECKING:
     from tattletrail.report.model import Report
 
@@ -60,7 +62,7 @@ class SampleEvent:
         return text
 
     def to_json(self) -> dict[str, Any]:
-        return {"event_id": self.event_id, "time": _iso(self.time), "actor": self.actor,
+        return {"event_id": self.event_id, "time": iso_utc(self.time), "actor": self.actor,
                 "eventName": self.event_name, "resource": self.resource, "region": self.region,
                 "sourceIPAddress": self.source_ip, "error": self.error, "annotation": self.annotation,
                 "account": self.account}
@@ -114,7 +116,7 @@ class Alert:
     @property
     def alert_id(self) -> str:
         """Identity of this one notification: check, group, status and window."""
-        text = f"{self.dedup_key}\0{self.status.name}\0{_iso(self.window_end)}\0{self.kind}"
+        text = f"{self.dedup_key}\0{self.status.name}\0{iso_utc(self.window_end)}\0{self.kind}"
         return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
     def to_json(self) -> dict[str, Any]:
@@ -123,21 +125,12 @@ class Alert:
             "check": self.check, "description": self.description, "group": dict(self.group),
             "status": self.status.name, "previous_status": self.previous.name, "recovery": self.is_recovery,
             "count": self.count, "warning": self.warning, "critical": self.critical,
-            "direction": self.direction, "window": {"start": _iso(self.window_start), "end": _iso(self.window_end)},
+            "direction": self.direction, "window": {"start": iso_utc(self.window_start), "end": iso_utc(self.window_end)},
             "query": self.query, "message": self.message, "samples": [sample.to_json() for sample in self.samples],
             "suppressed": self.suppressed, "severity": self.severity, "tags": list(self.tags),
             "explore_url": self.explore_url, "explore_command": self.explore_command,
-            "created_at": _iso(self.created_at), "dedup_key": self.dedup_key,
+            "created_at": iso_utc(self.created_at), "dedup_key": self.dedup_key,
         }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    """UTC instants as `2026-11-22T16:42:07Z` (naive datetimes are UTC throughout Tattletrail)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment.isoformat(timespec="seconds") + "Z"
 
 
 def alert_from_json(document: dict[str, Any]) -> Alert:
@@ -201,7 +194,7 @@ def report_alert(report: Report, created_at: datetime | None = None, samples: in
                     annotation=f"{item.level}" + (f" ×{item.count}" if item.count > 1 else "")
                     + (f": {item.annotations[0]}" if item.annotations else ""))
         for item in report.items[:samples])
-    since, until = _iso(report.since), _iso(report.until)
+    since, until = iso_utc(report.since), iso_utc(report.until)
     return Alert(
         check="report", status=status, previous=status,
         count=sum(report.by_level.get(level, 0) for level in ITEM_LEVELS), window_start=report.since,

@@ -1,12 +1,14 @@
 """Times as people type them: `30m`, `24h`, `7d`, ISO 8601, `today`, `yesterday`, `now`.
 
-Every instant comes back as a naive UTC datetime, which is how stores keep event times.
+Every instant comes back as a naive UTC datetime, which is how stores keep event times. The clock
+(`utc_now`) and the ISO 8601 form Tattletrail writes (`iso_utc`) live here too, once.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
+from typing import overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)\s*$")
@@ -73,3 +75,29 @@ def parse_window(since: str | None, until: str | None, now: datetime,
         raise TimeSpecError(f"--since {since} ({start:%Y-%m-%d %H:%M:%S} UTC) is not before --until {until} "
                             f"({end:%Y-%m-%d %H:%M:%S} UTC): swap them, or widen the window")
     return start, end
+
+
+def utc_now() -> datetime:
+    """Now as a naive UTC datetime, the form stores keep and compare times in."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@overload
+def iso_utc(moment: datetime, timespec: str = "seconds", *, zulu: bool = True) -> str: ...
+@overload
+def iso_utc(moment: None, timespec: str = "seconds", *, zulu: bool = True) -> None: ...
+def iso_utc(moment: datetime | None, timespec: str = "seconds", *, zulu: bool = True) -> str | None:
+    """A naive-UTC (or aware) instant as ISO 8601: `2026-11-22T16:42:07Z`; None stays None.
+
+    `timespec` as `datetime.isoformat` takes it; `zulu=False` leaves the `Z` off (state files
+    written that way before)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = _naive_utc(moment)
+    return moment.isoformat(timespec=timespec) + ("Z" if zulu else "")
+
+
+def unix_time(moment: datetime) -> float:
+    """Unix time of a naive-UTC (as stores keep them) or aware datetime."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()

@@ -21,8 +21,8 @@ from tattletrail.checks.scheduler import Checker
 from tattletrail.checks.state import StateFile
 from tattletrail.config import load_config
 from tattletrail.destinations import dispatcher_from_config
-from tattletrail.destinations.delivery import utc_now
 from tattletrail.stores.duckdb.store import DuckDBStore
+from tattletrail.timespec import utc_now
 from tests.checks_engine_events import FakeClock, ingress, put
 from tests.cloudtrail_files import write_log_file
 from tests.rule_pack_events import DOE1, RTB, call

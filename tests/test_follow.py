@@ -18,7 +18,8 @@ import boto3
 import pytest
 
 from tattletrail.ingest import IngestSummary
-from tattletrail.sources.follow import follow, list_from
+from tattletrail.ingest.follow import follow, list_from
+from tattletrail.sources.registry import SourceOptions
 from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import corpus_records, distinct_identities, log_file
 from tests.sqs_helpers import log_key, use_test_credentials
@@ -92,7 +93,7 @@ def test_later_rounds_read_new_and_late_files_and_list_only_recent_days(bucket: 
                 bucket.put(*arrival)
 
     total = follow(f"s3://{bucket.name}/AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/", store, threading.Event(),
-                   every=timedelta(0), s3_options={"client": bucket.client}, on_round=after_round, rounds=3)
+                   every=timedelta(0), options=SourceOptions(s3_client=bucket.client), on_round=after_round, rounds=3)
     (one, one_downloads, _), (two, two_downloads, two_listings), (three, three_downloads, _) = rounds
     assert sorted(one_downloads) == sorted(first) and one.objects == 3
     assert sorted(two_downloads) == sorted([keys["new"], keys["late, within the lookback"]]) and two.objects == 2
@@ -107,7 +108,7 @@ def test_a_stop_ends_the_follower_without_waiting_for_the_next_round(bucket: Wat
     bucket.put(datetime(2026, 11, 23, 10, 5), RECORDS[:10])
     stop = threading.Event()
     started = time.monotonic()
-    total = follow(f"s3://{bucket.name}/", store, stop, every=timedelta(hours=1), s3_options={"client": bucket.client},
+    total = follow(f"s3://{bucket.name}/", store, stop, every=timedelta(hours=1), options=SourceOptions(s3_client=bucket.client),
                    on_round=lambda summary, newest: stop.set())
     assert total.objects == 1 and time.monotonic() - started < 30
 

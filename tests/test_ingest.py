@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-import tattletrail.ingest
+import tattletrail.ingest.pipeline
 from tattletrail.ingest import ingest
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.duckdb import write as duckdb_write
@@ -215,7 +215,7 @@ def test_a_big_file_is_read_in_bounded_batches_and_ledgered_with_its_last_events
     records = corpus_records()[:95]
     big = write_log_file(tmp_path / "logs" / "big.json.gz", records)
     store = WatchedStore(tmp_path / "events.duckdb")
-    monkeypatch.setattr(tattletrail.ingest, "READ_BATCH_EVENTS", 20)
+    monkeypatch.setattr(tattletrail.ingest.pipeline, "READ_BATCH_EVENTS", 20)
     summary = ingest(local_objects(big), store)
     assert summary.ingested == len(distinct_identities(records))
     # batches of at most 20 events become Arrow tables at once; transactions join them up to 40

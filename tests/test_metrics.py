@@ -16,10 +16,12 @@ import pytest
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
-from tattletrail.metrics import CheckMetrics, IngestMetrics, serve_metrics
+from tattletrail.ingest.metrics import IngestMetrics
+from tattletrail.ingest.queue_worker import BatchOutcome, QueueWorker
+from tattletrail.ingest.worker_pool import QueueDepthPoller
+from tattletrail.metrics import CheckMetrics, serve_metrics
 from tattletrail.sources.s3 import s3_client
-from tattletrail.sources.sqs import BatchOutcome, QueueWorker, sqs_client
-from tattletrail.sources.sqs_workers import QueueDepthPoller
+from tattletrail.sources.sqs import sqs_client
 from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import corpus_records, distinct_identities, log_file
 from tests.sqs_helpers import TrailQueue, log_key, make_trail_queue, s3_event, use_test_credentials

@@ -18,8 +18,9 @@ import pytest
 from tattletrail.ingest import IngestSummary
 from tattletrail.sources.notifications import Action, parse_notification
 from tattletrail.sources.s3 import KeyFilter, s3_client
-from tattletrail.sources.sqs import BatchOutcome, QueueWorker, sqs_client
-from tattletrail.sources.sqs_workers import QueueSettings, run_queue
+from tattletrail.sources.sqs import sqs_client
+from tattletrail.ingest.queue_worker import BatchOutcome, QueueWorker
+from tattletrail.ingest.worker_pool import QueueSettings, run_queue
 from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import corpus_records, distinct_identities, log_file
 from tests.sqs_helpers import (TrailQueue, cloudtrail_sns, eventbridge, log_key, make_trail_queue, s3_event,

@@ -16,6 +16,7 @@ from tattletrail.alert import Status
 from tattletrail.checks.model import Check, Direction, Kind, TimeField, duration_text
 from tattletrail.checks.silence import Silence, covering
 from tattletrail.checks.state import CheckState, GroupKey, GroupState
+from tattletrail.timespec import iso_utc
 
 # After a long outage the catch-up window reaches back at most this far.
 MAX_CATCH_UP = timedelta(days=7)
@@ -29,11 +30,7 @@ class Window:
     end: datetime
 
     def text(self) -> str:
-        return f"[{_iso(self.start)}, {_iso(self.end)})"
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds") + "Z"
+        return f"[{iso_utc(self.start)}, {iso_utc(self.end)})"
 
 
 def window_for(check: Check, now: datetime, last_end: datetime | None = None) -> Window:
@@ -105,7 +102,7 @@ class Result:
     def to_json(self) -> dict[str, object]:
         return {"check": self.check, "group": dict(self.group), "status": self.status.name,
                 "exit_code": int(self.status), "count": self.count, "warning": self.warning,
-                "critical": self.critical, "window": {"start": _iso(self.window.start), "end": _iso(self.window.end)},
+                "critical": self.critical, "window": {"start": iso_utc(self.window.start), "end": iso_utc(self.window.end)},
                 "message": self.message, "new_values": list(self.new_values)}
 
 

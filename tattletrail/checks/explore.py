@@ -11,6 +11,7 @@ from tattletrail.checks.model import Check, TimeField
 from tattletrail.checks.state import GroupKey
 from tattletrail.searches import escape_value
 from tattletrail.stores.base import Store
+from tattletrail.timespec import iso_utc
 
 # Discover's time picker filters on event time; for a window over ingest time it starts this much
 # earlier, so events delivered late are inside it (the query itself pins ingest_time exactly).
@@ -19,7 +20,7 @@ LATE_EVENTS = timedelta(hours=24)
 
 def explore_query(check: Check, window: Window, key: GroupKey, new_values: tuple[str, ...] = ()) -> str:
     """The check's query for one group and window, as query text anyone can paste."""
-    parts = [f"({check.counted_query})", f"{check.count_by.value}:[{_iso(window.start)} TO {_iso(window.end)}}}"]
+    parts = [f"({check.counted_query})", f"{check.count_by.value}:[{iso_utc(window.start)} TO {iso_utc(window.end)}}}"]
     parts += [f"{name}:{escape_value(value)}" for name, value in zip(check.group_by, key)]
     if new_values and check.field:
         parts.append("(" + " OR ".join(f"{check.field}:{escape_value(value)}" for value in new_values) + ")")
@@ -35,10 +36,6 @@ def explore_window(check: Check, window: Window) -> tuple[datetime, datetime]:
     so events delivered late are inside it (the query itself pins ingest_time exactly)."""
     start = window.start - (LATE_EVENTS if check.count_by is TimeField.ingest_time else timedelta(0))
     return start, window.end
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds") + "Z"
 
 
 def explore(store: Store, dashboards_url: str | None, check: Check, window: Window, key: GroupKey,

@@ -17,6 +17,7 @@ from tattletrail.checks.state import CheckState, GroupKey
 from tattletrail.query import parse_query
 from tattletrail.query.tree import And, Match, Node, Or, Range
 from tattletrail.stores import Store
+from tattletrail.timespec import iso_utc
 
 # Groups per field a check follows; beyond this the least frequent values are not seen (docs/checks.md).
 MAX_GROUPS = 1_000
@@ -28,7 +29,8 @@ MATCH_ALL = parse_query("*")
 
 def window_tree(query: Node, time_field: TimeField, window: Window) -> Node:
     """The check's query, restricted to the window [start, end) of its time field."""
-    bounds = Range(time_field.value, _iso(window.start), _iso(window.end), include_low=True, include_high=False)
+    bounds = Range(time_field.value, iso_utc(window.start, "microseconds", zulu=False),
+                   iso_utc(window.end, "microseconds", zulu=False), include_low=True, include_high=False)
     return And((query, bounds))
 
 
@@ -183,10 +185,6 @@ def sample_of(document: dict) -> SampleEvent:
         actor=document.get("actor"), event_name=document.get("eventName"), resource=document.get("resource"),
         region=document.get("awsRegion"), source_ip=document.get("sourceIPAddress"),
         error=document.get("errorCode"), annotation=annotation, account=document.get("account"))
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="microseconds")
 
 
 def _parse(text: str) -> datetime:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Protocol
 
 from tattletrail.alert import Alert, SampleEvent, Status
@@ -28,6 +28,7 @@ from tattletrail.checks.silence import SilenceBook
 from tattletrail.checks.state import CheckState, StateFile
 from tattletrail.destinations import Dispatcher
 from tattletrail.stores import Store
+from tattletrail.timespec import utc_now
 
 log = logging.getLogger("tattletrail.checker")
 
@@ -39,7 +40,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc).replace(tzinfo=None)
+        return utc_now()
 
 
 class FixedClock:

@@ -25,6 +25,7 @@ from tattletrail.checks.sensu_flags import PluginArgumentError, PluginOptions
 from tattletrail.query import QueryError, parse_query
 from tattletrail.query.tree import All, And, Node, Range
 from tattletrail.stores import Store
+from tattletrail.timespec import iso_utc
 
 CHECK_NAME = "ESQueryCount"  # sensu-plugin prints the class name: `ESQueryCount CRITICAL: …`
 ANY_FIELD = "*"
@@ -141,8 +142,8 @@ def store_tree(options: PluginOptions, window: PluginWindow | None) -> Node:
         query = parse_query(store_query(options))
     except QueryError as error:
         raise PluginArgumentError(f"-q: {error}") from None
-    bounds = Range(time_field(options), _iso(window.start), _iso(window.end), include_low=False,
-                   include_high=False)
+    bounds = Range(time_field(options), iso_utc(window.start, "microseconds", zulu=False),
+                   iso_utc(window.end, "microseconds", zulu=False), include_low=False, include_high=False)
     return And((query, bounds))
 
 
@@ -204,10 +205,6 @@ def not_found_verdict(options: PluginOptions, reason: str) -> PluginResult:
     if options.invert:
         return PluginResult(Status.UNKNOWN, None, f"Check failed to run: {reason}")
     return PluginResult(Status.OK, 0, "No results found, count was below thresholds", options.warn, options.crit)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="microseconds")
 
 
 # The same meaning as a check file ---------------------------------------------------------------------

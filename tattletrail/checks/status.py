@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tattletrail.alert import Status, _iso
+from tattletrail.alert import Status
 from tattletrail.checks.model import Check
 from tattletrail.checks.silence import Silence, covering
 from tattletrail.checks.state import CheckState
 from tattletrail.destinations.outbox import OutboxEntry
+from tattletrail.timespec import iso_utc
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,9 @@ class GroupStatus:
 
     def to_json(self) -> dict[str, Any]:
         return {"check": self.check, "group": dict(self.group), "status": self.status.name if self.status is not None else None,
-                "since": _iso(self.since), "last_notified": self.notified.name if self.notified is not None else None,
-                "last_notified_at": _iso(self.notified_at), "suppressed": self.suppressed, "silenced": self.silenced,
-                "last_window_end": _iso(self.last_window_end), "enabled": self.enabled,
+                "since": iso_utc(self.since), "last_notified": self.notified.name if self.notified is not None else None,
+                "last_notified_at": iso_utc(self.notified_at), "suppressed": self.suppressed, "silenced": self.silenced,
+                "last_window_end": iso_utc(self.last_window_end), "enabled": self.enabled,
                 "pending": [{"destination": entry.destination, "status": entry.alert.status.name,
                              "alert_id": entry.alert.alert_id, "attempts": entry.attempts,
                              "last_error": entry.last_error} for entry in self.pending],

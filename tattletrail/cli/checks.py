@@ -32,7 +32,7 @@ from tattletrail.config import Config, ConfigError, load_config
 from tattletrail.destinations.delivery import DELIVERY_WAIT
 from tattletrail.query import QueryError, surprises
 from tattletrail.stores import Store
-from tattletrail.timespec import parse_duration
+from tattletrail.timespec import parse_duration, utc_now
 
 # After SIGTERM, how long the daemon waits for a send under way before it exits anyway.
 STOP_WAIT = 0.5
@@ -129,12 +129,10 @@ def test_command(
 ) -> None:
     """Replay history in interval steps: when the check would have gone WARNING/CRITICAL/OK, and
     which notifications it would have sent. Nothing is delivered and no state is kept."""
-    from datetime import datetime, timezone
-
     check = select_checks(load_pack(checks_dir), [name])[0]
     target = store_from(store)
     with target.reading():
-        replayed = replay(check, target, parse_duration(replay_span), datetime.now(timezone.utc).replace(tzinfo=None))
+        replayed = replay(check, target, parse_duration(replay_span), utc_now())
     if as_json:
         print_json({"check": check.name, "start": replayed.start, "end": replayed.end,
                     "step_seconds": replayed.step.total_seconds(), "steps": replayed.steps,

@@ -11,8 +11,9 @@ import typer
 from tattletrail.cli.output import console, errors, option_json, print_json, table
 from tattletrail.config import Config, load_config
 from tattletrail.destinations import build_destination, built_in_destinations, policy_of
-from tattletrail.destinations.delivery import DeliveryPolicy, Dispatcher, utc_now
+from tattletrail.destinations.delivery import DeliveryPolicy, Dispatcher
 from tattletrail.destinations.testing import make_test_alert
+from tattletrail.timespec import utc_now
 
 destinations_app = typer.Typer(help="Alert destinations: list them, send a test alert.", no_args_is_help=True)
 

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from datetime import datetime, timezone
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from tattletrail.cli.output import console, errors, option_json, option_store, print_json, store_from, table
-from tattletrail.cli.rules import describe_threats, option_rules, rules_for_ingest
-from tattletrail.ingest import BATCH_EVENTS, IngestSummary, ingest
+from tattletrail.cli.rules import describe_threats, option_rules
+from tattletrail.ingest import BATCH_EVENTS, IngestSummary
+from tattletrail.ingest.once import ingest_once
+from tattletrail.ingest.options import FollowOptions, IngestOptions, IngestUsageError, QueueOptions
 from tattletrail.sources.base import LogObject
 from tattletrail.sources.filters import EventFilter
-from tattletrail.sources.local import local_objects
-from tattletrail.timespec import parse_window
+from tattletrail.sources.registry import SourceOptions
+from tattletrail.timespec import parse_duration, parse_window
+
+if TYPE_CHECKING:
+    from tattletrail.stores.base import Store
 
 
 def register(app: typer.Typer) -> None:
@@ -58,41 +62,32 @@ def ingest_command(
     now = datetime.now(timezone.utc)
     window = parse_window(since, until, now)
     target = store_from(store, create=True)
-    if sqs or follow or metrics_port is not None:
-        from tattletrail.cli.ingest_continuous import run_continuous
-
-        show_summary(run_continuous(sources or [], target, sqs=sqs, workers=workers, drain=drain,
-                                    visibility_timeout=visibility_timeout, wait_seconds=wait_seconds,
-                                    follow=follow, every=every, lookback=lookback, since=window[0],
-                                    accounts=account, regions=region, profile=profile, endpoint_url=endpoint_url,
-                                    batch_events=batch_events, metrics_port=metrics_port, rules_dir=rules_dir,
-                                    no_rules=no_rules), as_json)
-        return
-    if not sources:
-        raise typer.BadParameter("name what to read: files, folders, s3://bucket/prefix, cloudtrail-api://, "
-                                 "or --sqs QUEUE_URL", param_hint="SOURCES")
-
-    chosen = EventFilter(frozenset(account), frozenset(region), window[0], window[1])
-    keep = chosen if chosen.active and any("://" not in source for source in sources) else None
 
     def warn(notice: str) -> None:
         errors.print(f"warning: {notice}", highlight=False, markup=False)
 
-    def objects() -> Iterator[LogObject]:
-        for source in sources:
-            if source.startswith("s3://"):
-                from tattletrail.sources.s3 import s3_objects
+    options = IngestOptions(
+        sources=tuple(sources or ()), batch_events=batch_events, rules_dir=rules_dir, no_rules=no_rules,
+        source=SourceOptions(tuple(account), tuple(region), window[0], window[1], profile, endpoint_url,
+                             report=warn),
+        sqs=QueueOptions(sqs, workers, drain, visibility_timeout, wait_seconds) if sqs else None,
+        follow=FollowOptions(parse_duration(every), parse_duration(lookback)) if follow else None,
+        metrics_port=metrics_port)
+    try:
+        if options.long_running:
+            from tattletrail.ingest.long_running import run_long
 
-                yield from s3_objects(source, accounts=account, regions=region, since=window[0],
-                                      until=window[1], profile=profile, endpoint_url=endpoint_url)
-            elif source.startswith("cloudtrail-api://"):
-                from tattletrail.sources.lookup_events import lookup_events_objects
+            show_summary(run_long(options, target, announce=lambda notice: errors.print(notice, highlight=False)),
+                         as_json)
+            return
+        summary = _ingest_showing_progress(options, target)
+    except IngestUsageError as error:
+        raise typer.BadParameter(str(error), param_hint=error.param_hint) from None
+    show_summary(summary, as_json, options.source.events)
+    raise typer.Exit(exit_code(summary))
 
-                yield from lookup_events_objects(source, regions=region, since=window[0], until=window[1],
-                                                 profile=profile, endpoint_url=endpoint_url)
-            else:
-                yield from local_objects(source, chosen if chosen.active else None, report=warn)
 
+def _ingest_showing_progress(options: IngestOptions, target: Store) -> IngestSummary:
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=errors, transient=True, disable=not errors.is_terminal) as progress:
         task = progress.add_task("reading", total=None)
@@ -101,12 +96,7 @@ def ingest_command(
             progress.update(task, description=f"{summary.objects:,} files · {summary.ingested:,} stored "
                             f"· {summary.quarantined:,} quarantined · {log_object.uri[-60:]}")
 
-        rules, alerter = rules_for_ingest(rules_dir, no_rules)
-        with alerter or nullcontext():
-            summary = ingest(objects(), target, batch_events=batch_events, on_object=show, rules=rules,
-                             alerter=alerter, keep=keep)
-    show_summary(summary, as_json, chosen)
-    raise typer.Exit(exit_code(summary))
+        return ingest_once(options, target, on_object=show)
 
 
 # `ingest` exit codes, so a cron job notices (README "Ingesting").

@@ -20,7 +20,7 @@ from tattletrail.query.tree import Node
 from tattletrail.searches import SavedSearch, find_search, load_searches, parse_arguments, search_directories, searches_folder
 from tattletrail.stores import Store
 from tattletrail.stores.base import MAX_BUCKETS, Counted
-from tattletrail.timespec import parse_duration, parse_window, zone
+from tattletrail.timespec import parse_duration, parse_window, utc_now, zone
 
 # Who, what, when, where: (heading, field) of the default table.
 DEFAULT_COLUMNS = [("time", "event_time"), ("actor", "actor"), ("eventName", "eventName"),
@@ -102,7 +102,7 @@ def count_command(
         asked = parse_duration(interval) if interval else None
         if asked is not None and window[0] is not None and window[1] is None:
             # [since, now): the histogram runs to now, so today's bucket is shown even when empty
-            window = (window[0], datetime.now(timezone.utc).replace(tzinfo=None))
+            window = (window[0], utc_now())
         target = store_from(store)
         tree = query_of(words, saved, target, searches_dir)
         counted = target.count(tree, since=window[0], until=window[1], by=by, interval=asked)

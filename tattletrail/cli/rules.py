@@ -9,8 +9,7 @@ import typer
 
 from tattletrail.cli.output import console, option_json, option_store, print_json, store_from, table
 from tattletrail.config import load_config
-from tattletrail.rules import LEVELS, RuleSet, load_rule_files, load_rules, rules_folder
-from tattletrail.rules.alerts import RuleAlerter, alerter_for
+from tattletrail.rules import LEVELS, load_rule_files, load_rules, rules_folder
 from tattletrail.rules.rescore import RescoreSummary, rescore
 from tattletrail.timespec import parse_instant
 
@@ -55,15 +54,6 @@ def expected_text(rule: Any, config: Any) -> str | None:
 
     parts = [part for part in (rule.rule.except_, expected_query(config.expected, rule.name)) if part]
     return " OR ".join(f"({part})" for part in parts) if len(parts) > 1 else (parts[0] if parts else None)
-
-
-def rules_for_ingest(directory: str | None, no_rules: bool) -> tuple[RuleSet | None, RuleAlerter | None]:
-    """The rules an ingest applies and the alerter for those with destinations (None, None: --no-rules)."""
-    if no_rules:
-        return None, None
-    config = load_config()
-    rules = load_rules(directory, config)
-    return rules, alerter_for(rules.rules, config)
 
 
 def describe_threats(summary: Any) -> list[str]:

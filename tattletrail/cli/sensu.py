@@ -9,7 +9,6 @@ the command, the converter and the docs), not by click.
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import typer
@@ -22,6 +21,7 @@ from tattletrail.checks.sensu_run import run
 from tattletrail.cli.output import USER_ERRORS, console, errors, option_json, print_json, store_from
 from tattletrail.query import QueryError
 from tattletrail.stores.base import StoreUnavailable
+from tattletrail.timespec import utc_now
 
 
 def register(check_app: typer.Typer) -> None:
@@ -47,7 +47,7 @@ def es_query_count_command(ctx: typer.Context) -> None:
         sys.stdout.write(f"Invalid check argument(s): {error}\n")
         raise typer.Exit(int(Status.UNKNOWN)) from None
     try:
-        result = run(options, datetime.now(timezone.utc).replace(tzinfo=None), store_from)
+        result = run(options, utc_now(), store_from)
     except PluginArgumentError as error:
         sys.stdout.write(f"Invalid check argument(s): {error}\n")
         raise typer.Exit(int(Status.UNKNOWN)) from None

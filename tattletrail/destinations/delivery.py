@@ -24,6 +24,7 @@ from tattletrail.alert import Alert
 from tattletrail.destinations.base import DeliveryError, Destination
 from tattletrail.destinations.outbox import Outbox, OutboxEntry
 from tattletrail.destinations.workers import Worker
+from tattletrail.timespec import utc_now
 
 log = logging.getLogger("tattletrail.delivery")
 Result = TypeVar("Result")
@@ -84,10 +85,6 @@ class Backlog:
     @property
     def total_pending(self) -> int:
         return sum(self.pending.values())
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class Dispatcher:

@@ -22,6 +22,7 @@ from tattletrail.generate.incidents import Incident, plan_incidents
 from tattletrail.generate.traffic import (HUMAN_SHARE, Mix, background_records, build_mix, daily_records,
                                           hourly_weight, machine_weight)
 from tattletrail.generate.writer import TrailWriter
+from tattletrail.timespec import iso_utc
 
 SLOT = timedelta(minutes=5)
 SLOTS_PER_DAY = 288
@@ -54,7 +55,7 @@ class GenerateResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "outdir": str(self.outdir), "start": _iso(self.start), "end": _iso(self.end), "seed": self.seed,
+            "outdir": str(self.outdir), "start": iso_utc(self.start), "end": iso_utc(self.end), "seed": self.seed,
             "organization": self.organization, "files": self.files, "events": self.events,
             "digest_files": self.digest_files, "bytes": self.bytes, "accounts": self.accounts,
             "regions": self.regions, "incidents": [incident.as_dict() for incident in self.incidents],
@@ -106,7 +107,7 @@ class _Scheduled:
     """Records with a fixed time (incidents, sign-ins), waiting for the file of their slot."""
 
     def __init__(self, start: datetime, end: datetime, gap: tuple[str, str]) -> None:
-        self.first, self.last = _iso(start), _iso(end)
+        self.first, self.last = iso_utc(start), iso_utc(end)
         self.gap = gap
         self.by_slot: dict[str, dict[tuple[str, str], list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
 
@@ -118,7 +119,7 @@ class _Scheduled:
                 self.by_slot[slot][(record["recipientAccountId"], record["awsRegion"])].append(record)
 
     def pop(self, slot: datetime) -> dict[tuple[str, str], list[dict[str, Any]]]:
-        return self.by_slot.pop(_iso(slot), {})
+        return self.by_slot.pop(iso_utc(slot), {})
 
 
 def _write_slots(ids: Ids, cast: list[Account], assets: list[Assets], events_per_day: int, start: datetime,
@@ -147,7 +148,7 @@ def _write_slots(ids: Ids, cast: list[Account], assets: list[Assets], events_per
         low, high = max(slot, start), min(slot + SLOT, end)
         first, span = int((low - slot).total_seconds()), int((high - low).total_seconds())
         busy, running = hourly_weight(slot), machine_weight(slot)
-        in_gap = gap if _iso(slot) <= gap[1] and gap[0] < _iso(slot + SLOT) else None
+        in_gap = gap if iso_utc(slot) <= gap[1] and gap[0] < iso_utc(slot + SLOT) else None
         fixed = scheduled.pop(slot)
         delivered = high + timedelta(seconds=120 + rng.randrange(180))
         for account in cast:
@@ -192,7 +193,3 @@ def _utc_naive(moment: datetime) -> datetime:
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     return moment.replace(microsecond=0)
-
-
-def _iso(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%dT%H:%M:%S}Z"

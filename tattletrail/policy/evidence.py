@@ -18,6 +18,7 @@ from tattletrail.policy import catalogue
 from tattletrail.policy.actions import map_event
 from tattletrail.policy.conditions import ConditionKind
 from tattletrail.policy.resources import touched_arns
+from tattletrail.timespec import iso_utc
 
 DENIED_CODES = ("AccessDenied", "UnauthorizedOperation", "Client.UnauthorizedOperation", "AccessDeniedException",
                 "UnauthorizedAccess", "Forbidden")
@@ -72,7 +73,7 @@ class ActionUsage:
 
     def as_dict(self) -> dict[str, Any]:
         return {"action": self.action, "calls": self.calls,
-                "first_seen": _iso(self.first_seen), "last_seen": _iso(self.last_seen),
+                "first_seen": iso_utc(self.first_seen, "auto"), "last_seen": iso_utc(self.last_seen, "auto"),
                 "example_event_ids": self.example_event_ids, "event_names": dict(self.event_names)}
 
 
@@ -121,7 +122,3 @@ def gather(actor: str, documents: Iterable[dict[str, Any]], kinds: list[Conditio
                 usage = usages[action] = ActionUsage(action)
             usage.add(document, arns, kinds)
     return evidence
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() + "Z" if moment else None

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from tattletrail.event import THREAT_LEVELS
+from tattletrail.timespec import iso_utc
 
 SCHEMA_VERSION = 2
 # Highest first: the order items and totals are shown in. Events stored before rules existed
@@ -58,7 +59,7 @@ class CheckFinding:
     def to_json(self) -> dict[str, Any]:
         return {"check": self.check, "status": self.status, "group": self.group, "count": self.count,
                 "new_values": list(self.new_values),
-                "sentence": self.sentence, "start": iso(self.start), "end": iso(self.end),
+                "sentence": self.sentence, "start": iso_utc(self.start), "end": iso_utc(self.end),
                 "explore_command": self.explore_command, "explore_url": self.explore_url}
 
 
@@ -125,7 +126,7 @@ class ReportItem:
     def to_json(self) -> dict[str, Any]:
         return {"level": self.level, "score": THREAT_LEVELS.index(self.level), "actor": self.actor,
                 "eventName": self.event_name, "calls": [call.to_json() for call in self.calls],
-                "count": self.count, "sessions": self.sessions, "first": iso(self.first), "last": iso(self.last),
+                "count": self.count, "sessions": self.sessions, "first": iso_utc(self.first), "last": iso_utc(self.last),
                 "resources": self.resources, "resource_count": self.resource_count, "regions": self.regions,
                 "accounts": self.accounts, "sourceIPAddresses": self.source_ips, "annotation": self.annotation,
                 "rules": self.rules, "errors": self.errors, "event_ids": self.event_ids,
@@ -172,8 +173,8 @@ class Alarm:
         return f"{self.check}[{group}]" if group else self.check
 
     def to_json(self) -> dict[str, Any]:
-        return {"check": self.check, "group": self.group, "status": self.status, "notified_at": iso(self.since),
-                "checked_until": iso(self.checked)}
+        return {"check": self.check, "group": self.group, "status": self.status, "notified_at": iso_utc(self.since),
+                "checked_until": iso_utc(self.checked)}
 
 
 @dataclass
@@ -233,8 +234,8 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION,
-            "window": {"since": iso(self.since), "until": iso(self.until)},
-            "generated_at": iso(self.generated_at), "store": self.store, "headline": self.headline,
+            "window": {"since": iso_utc(self.since), "until": iso_utc(self.until)},
+            "generated_at": iso_utc(self.generated_at), "store": self.store, "headline": self.headline,
             "total": self.total, "by_level": dict(self.by_level),
             "items": [item.to_json() for item in self.items], "more_items": self.more_items,
             "routine": [line.to_json() for line in self.routine], "unread": dict(self.unread),
@@ -244,7 +245,7 @@ class Report:
             "regions": [{"region": name, "events": n} for name, n in self.regions],
             "accounts": [{"account": name, "events": n} for name, n in self.accounts],
             "timeline": {"interval_seconds": int(self.interval.total_seconds()),
-                         "buckets": [{"start": iso(start), **levels} for start, levels in self.timeline]},
+                         "buckets": [{"start": iso_utc(start), **levels} for start, levels in self.timeline]},
             "denied": {"count": self.denied,
                        "by_actor": [{"actor": name, "events": n} for name, n in self.denied_by_actor],
                        "by_eventName": [{"eventName": name, "events": n} for name, n in self.denied_by_event_name]},
@@ -281,10 +282,6 @@ def parse_time(text: str | None) -> datetime | None:
         return None
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat(timespec="seconds") + "Z"
 
 
 def local(moment: datetime, tz: Any) -> datetime:

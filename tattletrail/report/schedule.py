@@ -20,9 +20,8 @@ from tattletrail.checks.model import Check
 from tattletrail.checks.scheduler import InjectedClockJob
 from tattletrail.config import ReportSchedule
 from tattletrail.report.gather import build_report
-from tattletrail.report.model import iso
 from tattletrail.stores.base import Store
-from tattletrail.timespec import parse_duration, zone
+from tattletrail.timespec import iso_utc, parse_duration, zone
 
 if TYPE_CHECKING:
     from tattletrail.checks.notify import Delivery
@@ -85,12 +84,12 @@ def schedule_report(checker: Checker, settings: ReportSchedule | None, store: St
         sent = sum(delivery.delivered for delivery in deliveries)
         queued = sum(delivery.queued for delivery in deliveries)
         failed = [delivery.destination for delivery in deliveries if not delivery.delivered and not delivery.queued]
-        log.info("report %s → %s lag=%.1fs: %s; sent to %d destination(s), %d failed%s%s", iso(alert.window_start),
-                 iso(alert.window_end), lag, alert.message.splitlines()[0], sent, len(failed),
+        log.info("report %s → %s lag=%.1fs: %s; sent to %d destination(s), %d failed%s%s", iso_utc(alert.window_start),
+                 iso_utc(alert.window_end), lag, alert.message.splitlines()[0], sent, len(failed),
                  f" ({', '.join(failed)})" if failed else "", f", {queued} queued for retry" if queued else "")
 
     job = DailyReportJob(settings, checker.scheduler, checker.clock)
     job.do(run)
     log.info("report scheduled daily at %s %s to %s; next at %s UTC", settings.at, settings.tz,
-             ", ".join(settings.destinations), iso(job.next_run))
+             ", ".join(settings.destinations), iso_utc(job.next_run))
     return job

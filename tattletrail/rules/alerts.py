@@ -10,7 +10,7 @@ checker's, which the checker daemon retries every cycle). Close the alerter when
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -20,6 +20,7 @@ from tattletrail.destinations import Dispatcher
 from tattletrail.destinations.delivery import DELIVERY_WAIT
 from tattletrail.event import Event
 from tattletrail.rules.ruleset import CompiledRule
+from tattletrail.timespec import utc_now
 
 if TYPE_CHECKING:
     from tattletrail.config import Config
@@ -60,7 +61,7 @@ class RuleAlerter:
         return bool(rule.loaded.rule.destinations)
 
     def deliver(self, hits: list[RuleHit], now: datetime | None = None) -> None:
-        for rule, alert in rule_alerts(hits, now or _now()):
+        for rule, alert in rule_alerts(hits, now or utc_now()):
             for result in self.dispatcher.deliver(alert, rule.loaded.rule.destinations):
                 if result.ok:
                     self.delivery.sent += 1
@@ -118,10 +119,6 @@ def _sample(rule: CompiledRule, event: Event) -> SampleEvent:
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def alerter_for(rules: Iterable[CompiledRule], config: "Config", outbox_path: Path | None = None) -> RuleAlerter | None:

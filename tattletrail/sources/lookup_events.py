@@ -24,6 +24,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
 
 from tattletrail.sources.base import LogObject, SourceError
+from tattletrail.timespec import utc_now
 
 SLICE = timedelta(hours=1)
 SETTLE = timedelta(minutes=15)
@@ -71,7 +72,7 @@ def lookup_events_objects(uri: str = "cloudtrail-api://", *, regions: list[str] 
     if uri.rstrip("/") != "cloudtrail-api:":
         raise SourceError(f"{uri!r}: write cloudtrail-api:// (choose regions with --region)")
     session = _session(profile)
-    now = now or datetime.now(timezone.utc).replace(tzinfo=None)
+    now = now or utc_now()
     until = min(until or now, now)
     since = since or now - DEFAULT_SINCE
     account = account or _account(session, endpoint_url)

@@ -17,11 +17,14 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from tattletrail.continuous import add_summary, stop_on_signals
-from tattletrail.ingest import BATCH_EVENTS, IngestSummary
+from tattletrail.ingest.continuous import stop_on_signals
+from tattletrail.ingest.pipeline import BATCH_EVENTS
+from tattletrail.ingest.queue_worker import DOWNLOAD_THREADS, BatchOutcome, BatchReport, QueueWorker
+from tattletrail.ingest.scoring import rules_for_ingest
+from tattletrail.ingest.summary import IngestSummary, add_summary
 from tattletrail.sources.base import SourceError
 from tattletrail.sources.s3 import KeyFilter, s3_client
-from tattletrail.sources.sqs import DOWNLOAD_THREADS, BatchOutcome, BatchReport, QueueWorker, queue_depth, sqs_client
+from tattletrail.sources.sqs import queue_depth, sqs_client
 
 log = logging.getLogger(__name__)
 
@@ -46,25 +49,15 @@ class QueueSettings:
 def queue_worker(settings: QueueSettings, on_batch: BatchReport | None = None) -> QueueWorker:
     from tattletrail.stores import open_store
 
-    return QueueWorker(settings.queue_url, open_store(settings.store_url, create=True),
-                       sqs=sqs_client(settings.queue_url, settings.profile, settings.endpoint_url),
-                       s3=s3_client(settings.profile, settings.endpoint_url, connections=DOWNLOAD_THREADS + 2),
+    store = open_store(settings.store_url, create=True)
+    sqs = sqs_client(settings.queue_url, settings.profile, settings.endpoint_url)
+    s3 = s3_client(settings.profile, settings.endpoint_url, connections=DOWNLOAD_THREADS + 2)
+    # the rule set and alerter are loaded in each worker process (they don't cross processes)
+    rules, alerter = rules_for_ingest(settings.rules_dir, not settings.score)
+    return QueueWorker(settings.queue_url, store, sqs=sqs, s3=s3,
                        keys=KeyFilter(frozenset(settings.accounts), frozenset(settings.regions)),
                        visibility_timeout=settings.visibility_timeout, wait_seconds=settings.wait_seconds,
-                       batch_events=settings.batch_events, on_batch=on_batch, **_rules(settings))
-
-
-def _rules(settings: QueueSettings) -> dict[str, Any]:
-    """The rule set and alerter, loaded in each worker process (they don't cross processes)."""
-    if not settings.score:
-        return {}
-    from tattletrail.config import load_config
-    from tattletrail.rules import load_rules
-    from tattletrail.rules.alerts import alerter_for
-
-    config = load_config()
-    rules = load_rules(settings.rules_dir, config)
-    return {"rules": rules, "alerter": alerter_for(rules.rules, config)}
+                       batch_events=settings.batch_events, on_batch=on_batch, rules=rules, alerter=alerter)
 
 
 def run_queue(settings: QueueSettings, stop: threading.Event, *, workers: int = 1, drain: bool = False,

@@ -12,16 +12,15 @@ import time
 from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from tattletrail.event import Event, normalize
+from tattletrail.ingest.summary import IngestSummary
 from tattletrail.reader import Problem, Skipped, read_records
 from tattletrail.sources.base import LogObject
 from tattletrail.stores.base import Batch, LedgerEntry, QuarantineEntry, Store, WriteResult
+from tattletrail.timespec import utc_now
 
 if TYPE_CHECKING:
     from tattletrail.rules import RuleSet
@@ -35,47 +34,6 @@ LEDGER_LOOKUP_CHUNK = 1_000
 LEDGER_LOOKUP_CHUNK_LATER = 20_000
 # A problem that says nothing about the content: the object is read again on the next run.
 TRANSIENT_REASONS = {"unreadable"}
-
-
-@dataclass
-class IngestSummary:
-    store: str
-    objects: int = 0
-    ingested: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
-    skipped: int = 0
-    filtered: int = 0  # records outside --account/--region/--since/--until
-    interrupted: bool = False  # stopped by Ctrl-C: what was stored is kept, a re-run resumes
-    skipped_reasons: Counter[str] = field(default_factory=Counter)
-    quarantine_reasons: Counter[str] = field(default_factory=Counter)
-    threat_levels: Counter[str] = field(default_factory=Counter)  # events read, by level (rules on)
-    alerts_sent: int = 0
-    alerts_failed: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    newest_event_time: datetime | None = None  # the newest eventTime read: the ingest lag's measure
-
-    @property
-    def events_read(self) -> int:
-        return self.ingested + self.duplicates
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "store": self.store,
-            "objects": self.objects,
-            "ingested": self.ingested,
-            "duplicates": self.duplicates,
-            "quarantined": self.quarantined,
-            "skipped": self.skipped,
-            "skipped_reasons": dict(self.skipped_reasons),
-            "filtered": self.filtered,
-            "interrupted": self.interrupted,
-            "quarantine_reasons": dict(self.quarantine_reasons),
-            "threat_levels": dict(self.threat_levels),
-            "alerts_sent": self.alerts_sent,
-            "alerts_failed": list(self.alerts_failed),
-            "seconds": round(self.seconds, 3),
-        }
 
 
 Progress = Callable[[IngestSummary, LogObject], None]
@@ -109,7 +67,7 @@ def ingest(objects: Iterable[LogObject], store: Store, *, batch_events: int | No
                     break
                 count = _read_object(log_object, batches, summary, keep)
                 if count is not None:
-                    batches.current.ledger.append(LedgerEntry(log_object.uri, log_object.etag, count, _now()))
+                    batches.current.ledger.append(LedgerEntry(log_object.uri, log_object.etag, count, utc_now()))
                 summary.objects += 1
                 batches.write_if_full()
                 if on_object:
@@ -257,7 +215,7 @@ def _read_object(log_object: LogObject, batches: _Batches, summary: IngestSummar
                 summary.newest_event_time = event.event_time
         elif isinstance(item, Problem):
             batches.current.quarantine.append(QuarantineEntry(
-                log_object.uri, item.location, item.reason, item.detail, item.sample, _now()))
+                log_object.uri, item.location, item.reason, item.detail, item.sample, utc_now()))
             summary.quarantined += 1
             summary.quarantine_reasons[item.reason] += 1
             retry_later = retry_later or item.reason in TRANSIENT_REASONS
@@ -300,7 +258,3 @@ def _not_ledgered(objects: Iterable[LogObject], store: Store, summary: IngestSum
                 summary.skipped_reasons["already-ingested"] += 1
             else:
                 yield log_object
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Iterator
 
-from tattletrail.continuous import add_summary, later
-from tattletrail.ingest import BATCH_EVENTS, IngestSummary, ingest
+from tattletrail.ingest.pipeline import BATCH_EVENTS, ingest
+from tattletrail.ingest.summary import IngestSummary, add_summary, later
 from tattletrail.sources.base import LogObject, SourceError
-from tattletrail.sources.s3 import delivery_time_of, s3_objects
+from tattletrail.sources.registry import SourceOptions, open_source
+from tattletrail.sources.s3 import delivery_time_of
 from tattletrail.stores.base import Store
 
 log = logging.getLogger(__name__)
@@ -27,21 +29,26 @@ RoundReport = Callable[[IngestSummary, "datetime | None"], None]
 
 
 def follow(uri: str, store: Store, stop: threading.Event, *, every: timedelta, lookback: timedelta = timedelta(hours=1),
-           since: datetime | None = None, s3_options: dict[str, Any] | None = None,
-           batch_events: int | None = BATCH_EVENTS, on_round: RoundReport | None = None,
-           rounds: int | None = None, rules: Any = None, alerter: Any = None) -> IngestSummary:
+           options: SourceOptions | None = None, batch_events: int | None = BATCH_EVENTS,
+           on_round: RoundReport | None = None, rounds: int | None = None, rules: Any = None,
+           alerter: Any = None) -> IngestSummary:
     """Ingest `uri` every `every` until `stop` is set (or after `rounds` rounds); the totals.
+
+    `options` as for any source; its `since` is where the first round starts listing, and its
+    `until` is not used (a follower has no end).
 
     A listing that fails on the first round is an error (a wrong bucket, no access); on a later
     round it is logged and the next round tries again, so an outage doesn't end the follower.
     """
+    options = options or SourceOptions()
+    since = options.since
     total = IngestSummary(store=store.url)
     newest: datetime | None = None
     done = 0
     while not stop.is_set():
         listing = _Newest()
         start = list_from(newest, lookback, since)
-        objects = s3_objects(uri, since=start, **(s3_options or {}))
+        objects = open_source(uri, replace(options, since=start, until=None))
         try:
             part = ingest(listing.watch(objects), store, batch_events=batch_events, should_stop=stop.is_set,
                           rules=rules, alerter=alerter)
