@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
-from tattletrail.report.model import local, middle_cut
+from tattletrail.report.model import middle_cut
+from tattletrail.report.times import local
 
 # critical → low: dark red, vermilion, amber, blue (Okabe–Ito family); info: light grey.
 LEVEL_COLOURS = {"critical": "#7a0019", "high": "#d55e00", "medium": "#e69f00", "low": "#0072b2",

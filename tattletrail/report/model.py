@@ -287,11 +287,6 @@ def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat(timespec="seconds") + "Z"
 
 
-def local(moment: datetime, tz: Any) -> datetime:
-    """A naive UTC time in the zone a reader wants."""
-    return moment.replace(tzinfo=timezone.utc).astimezone(tz)
-
-
 def middle_cut(text: str, most: int) -> str:
     """`AWSReservedSSO_Admin…/mike@example.com`: long labels lose their middle, keeping both ends."""
     if len(text) <= most:
