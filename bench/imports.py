@@ -21,8 +21,6 @@ from pathlib import Path
 
 import grimp
 
-from common import run_header
-
 PACKAGE = "tattletrail"
 
 # Highest first; a module may import from its own layer and any layer below it. Names are relative to
@@ -139,6 +137,8 @@ def _functions(node: ast.AST, prefix: str) -> list[tuple[str, ast.FunctionDef | 
 
 def picture(top: int) -> str:
     """The whole picture as markdown."""
+    from common import run_header  # bench/common.py; not needed by tests/test_imports.py, which loads this file
+
     graph, runtime = build_graphs()
     root = _package_root()
     cycles, upward = import_cycles(graph), upward_imports(graph, runtime)

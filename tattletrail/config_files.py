@@ -15,10 +15,12 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from tattletrail.errors import TattletrailError
+
 Model = TypeVar("Model", bound=BaseModel)
 
 
-class ConfigError(ValueError):
+class ConfigError(TattletrailError, ValueError):
     """A config, check, rule or search file that can't be used; the message names file and line."""
 
 

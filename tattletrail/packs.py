@@ -29,13 +29,15 @@ from pathlib import Path
 
 import platformdirs
 
+from tattletrail.errors import TattletrailError
+
 PACKS = ("checks", "rules", "searches")  # what a user may replace with a folder of their own
 SHIPPED = (*PACKS, "mappings", "kibana")  # every data folder the wheel carries
 PACK_ENV = {name: f"TATTLETRAIL_{name.upper()}" for name in PACKS}
 PACK_FILES = ("*.yml", "*.yaml")
 
 
-class PackError(ValueError):
+class PackError(TattletrailError, ValueError):
     """A pack folder that can't be used or written; the message names the folder and what to do."""
 
 

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tattletrail.config_files import ConfigError
+from tattletrail.errors import TattletrailError
 from tattletrail.packs import PackError
 from tattletrail.stores import Store, StoreURLError, duckdb_path, open_store
 from tattletrail.timespec import TimeSpecError
@@ -31,13 +32,11 @@ INTERRUPTED = "Interrupted: everything already stored is kept; run the same comm
 
 @contextmanager
 def fail_cleanly() -> Iterator[None]:
-    from tattletrail.sources.base import SourceError
-    from tattletrail.stores.base import FastFieldError, StoreUnavailable
-    from tattletrail.stores.duckdb import StoreLocked
-
+    """Every TattletrailError (a bad config or query, a store locked or down, a source that can't
+    be listed…) as one line and exit 2; a bug keeps its traceback."""
     try:
         yield
-    except (*USER_ERRORS, SourceError, StoreLocked, StoreUnavailable, FastFieldError) as error:
+    except TattletrailError as error:
         fail(str(error))
     except SystemExit as done:
         # Typer turns Ctrl-C into a silent exit 130 (`ingest` says what it stored itself): say it here.

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tattletrail.errors import TattletrailError
 from tattletrail.policy.build import SIZE_LIMITS, GeneratedPolicy, build_policy
 from tattletrail.policy.conditions import CONDITION_KINDS, ConditionKind, condition_kinds
 from tattletrail.policy.evidence import Evidence, gather
 from tattletrail.query.tree import And, Match, Node, Or
 
 
-class NothingToGrant(ValueError):
+class NothingToGrant(TattletrailError, ValueError):
     """The actor made no IAM-authorized call in the window: there is no policy to write."""
 
 

@@ -18,13 +18,14 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from tattletrail.errors import TattletrailError
 from tattletrail.policy import catalogue
 from tattletrail.policy.actions import map_event
 from tattletrail.policy.conditions import CONDITION_KINDS
 from tattletrail.policy.resources import touched_arns
 
 
-class UnsupportedCondition(ValueError):
+class UnsupportedCondition(TattletrailError, ValueError):
     pass
 
 

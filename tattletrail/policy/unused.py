@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tattletrail.errors import TattletrailError
 from tattletrail.policy import catalogue
 from tattletrail.policy.evidence import Evidence
 
 
-class PolicyFileError(ValueError):
+class PolicyFileError(TattletrailError, ValueError):
     pass
 
 

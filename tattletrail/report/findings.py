@@ -26,6 +26,7 @@ from tattletrail.checks.observe import count_distinct, count_groups, sample_tree
 from tattletrail.checks.replay import replay
 from tattletrail.checks.runner import Runner
 from tattletrail.checks.state import CheckState
+from tattletrail.errors import TattletrailError
 from tattletrail.event import THREAT_LEVELS
 from tattletrail.report.model import CheckFinding
 from tattletrail.searches import escape_value
@@ -36,7 +37,7 @@ SAMPLE_EVENTS = 200  # events read per finding, to say who, what and from where
 STATUS_LEVELS = {Status.CRITICAL: "high", Status.WARNING: "medium"}  # when a check's severity is no level
 
 
-class CannotTell(Exception):
+class CannotTell(TattletrailError):
     """The store holds too little to evaluate the check over this window (said, never taken as OK)."""
 
 

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlparse
 
+from tattletrail.errors import TattletrailError
 from tattletrail.stores.base import Batch, LedgerEntry, QuarantineEntry, Stats, Store, WriteResult
 
 
-class StoreURLError(ValueError):
+class StoreURLError(TattletrailError, ValueError):
     """A store URL that names no known store, or names it wrongly."""
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ContextManager, Protocol, Sequence, runtime_checkable
 
+from tattletrail.errors import TattletrailError
 from tattletrail.event import Event
 
 
@@ -172,11 +173,11 @@ if TYPE_CHECKING:
     from tattletrail.query.tree import Node
 
 
-class FastFieldError(ValueError):
+class FastFieldError(TattletrailError, ValueError):
     """A field that can't be made fast to query (`fast_fields`); the message says which and why."""
 
 
-class StoreUnavailable(RuntimeError):
+class StoreUnavailable(TattletrailError, RuntimeError):
     """A store that can't be reached, refuses us, or isn't set up; the message says what to do."""
 
 

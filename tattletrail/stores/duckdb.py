@@ -22,6 +22,7 @@ from typing import Any, Iterator, Sequence
 import duckdb
 import orjson
 
+from tattletrail.errors import TattletrailError
 from tattletrail.stores.base import (Batch, DoctorCheck, QuarantineEntry, SetupStep, Stats,
                                      WriteResult)
 from tattletrail.stores.duckdb_fast import column_of, field_of, shipped_fast_fields
@@ -89,7 +90,7 @@ SCHEMA = [
         source VARCHAR PRIMARY KEY, etag VARCHAR, events BIGINT, ingested_at TIMESTAMP)""",
 ]
 
-class StoreLocked(RuntimeError):
+class StoreLocked(TattletrailError, RuntimeError):
     """Another process kept the file locked for longer than the lock timeout."""
 
 

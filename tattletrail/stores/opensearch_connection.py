@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+from tattletrail.errors import TattletrailError
 from tattletrail.stores.base import StoreUnavailable
 
 ENV_PASSWORD = "TATTLETRAIL_OPENSEARCH_PASSWORD"
@@ -29,7 +30,7 @@ _KNOWN_PARAMETERS = {"ca_certs", "verify", "timeout", "prefix", "period", "reten
                      "password_file"}
 
 
-class OpenSearchURLError(ValueError):
+class OpenSearchURLError(TattletrailError, ValueError):
     """A store URL for OpenSearch that can't be used as written; the message says how to fix it."""
 
 
