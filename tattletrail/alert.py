@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import IntEnum
-from typing import Any
+from typing import Any, overload
 
 SCHEMA_VERSION = 1
 
@@ -164,6 +164,10 @@ def _sample_from_json(document: dict[str, Any]) -> SampleEvent:
         error=document.get("error"), annotation=document.get("annotation"), account=document.get("account"))
 
 
+@overload
+def _parse_iso(text: str) -> datetime: ...
+@overload
+def _parse_iso(text: None) -> None: ...
 def _parse_iso(text: str | None) -> datetime | None:
     """`2026-11-22T16:42:07Z` back to a naive UTC datetime (None stays None)."""
     if text is None:

@@ -111,7 +111,7 @@ def unknown_on_error() -> Iterator[None]:
     """Before any check ran: one `UNKNOWN:` line and exit 3, as a monitoring plugin must."""
     try:
         yield
-    except (*USER_ERRORS, QueryError) as error:
+    except USER_ERRORS + (QueryError,) as error:
         sys.stdout.write(f"UNKNOWN: {error}\n")
         raise typer.Exit(int(Status.UNKNOWN)) from None
     except Exception as error:  # noqa: BLE001 - a plugin that can't run says UNKNOWN, never crashes silent

@@ -99,7 +99,8 @@ class _Converter:
         method = getattr(self, f"visit_{type(node).__name__.lower()}", None)
         if method is None:
             raise self.unsupported(node, type(node).__name__)
-        return method(node, field)
+        converted: Node = method(node, field)
+        return converted
 
     def unsupported(self, node: lucene.Item, what: str) -> QueryError:
         return QueryError(self.text, getattr(node, "pos", 0) or 0,

@@ -62,7 +62,7 @@ def threat_timeline(timeline: list[tuple[datetime, dict[str, int]]], interval: t
         faint_h = totals[index] / all_ceiling * plot_h
         parts.append(f'<rect x="{x + 1:.1f}" y="{base - faint_h:.1f}" width="{max(1.0, slot - 2):.1f}" '
                      f'height="{faint_h:.1f}" fill="{FAINT}" data-level="all"/>')
-        y = base
+        y: float = base
         for level in THREATS:
             n = counts.get(level, 0)
             if n:
