@@ -127,8 +127,9 @@ def _decoded(document: Any) -> dict[str, Any]:
     """boto3 gives documents decoded; a URL-encoded string (the raw API) is decoded here."""
     if isinstance(document, str):
         from urllib.parse import unquote
-        return json.loads(unquote(document))
-    return document
+        document = json.loads(unquote(document))
+    decoded: dict[str, Any] = document
+    return decoded
 
 
 def _listed(value: Any) -> list[Any]:
