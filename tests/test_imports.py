@@ -17,13 +17,12 @@ picture = sys.modules["bench_imports"] = importlib.util.module_from_spec(spec)  
 spec.loader.exec_module(picture)
 
 # Cycles known when this test was written, each to be broken by issue 17 step 3 (the DuckDB and
-# OpenSearch backends as packages with a leaf schema) and the check CLI's registration. A cycle
-# inside one of these groups passes; any other fails. Remove a group once it is gone.
+# OpenSearch backends as packages with a leaf schema). A cycle inside one of these groups passes;
+# any other fails. Remove a group once it is gone.
 KNOWN_CYCLES = [
     {"tattletrail.query.sql", "tattletrail.stores.duckdb", "tattletrail.stores.duckdb_fast",
      "tattletrail.stores.duckdb_search", "tattletrail.stores.duckdb_threats", "tattletrail.stores.duckdb_write"},
     {"tattletrail.stores.opensearch", "tattletrail.stores.opensearch_search", "tattletrail.stores.opensearch_threats"},
-    {"tattletrail.cli.check_status", "tattletrail.cli.checks"},
 ]
 
 

@@ -162,3 +162,15 @@ def option_store() -> Any:
 
 def option_json() -> Any:
     return typer.Option(False, "--json", help="Print machine-readable JSON instead of a table.")
+
+
+def option_checks() -> Any:
+    return typer.Option(None, "--checks", help="A directory (or file) of checks (default: $TATTLETRAIL_CHECKS, "
+                        "`checks:` in the config file, the checks/ folder of your config directory, else the "
+                        "shipped pack).")
+
+
+def option_state() -> Any:
+    return typer.Option(None, "--state", help="The check state file (default: $TATTLETRAIL_CHECK_STATE, else "
+                        "checks-state.sqlite in your data directory). The outbox of undelivered alerts is "
+                        "outbox.sqlite beside it (or $TATTLETRAIL_OUTBOX).")
