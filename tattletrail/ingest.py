@@ -26,6 +26,7 @@ from tattletrail.stores.base import Batch, JoinsBatches, LedgerEntry, Quarantine
 if TYPE_CHECKING:
     from tattletrail.rules import RuleSet
     from tattletrail.rules.alerts import RuleAlerter
+    from tattletrail.rules.ruleset import CompiledRule
 
 # Events per write transaction: None leaves it to the store (`transaction_events` of a store that
 # joins batches, else READ_BATCH_EVENTS).
@@ -50,7 +51,7 @@ class IngestSummary:
     interrupted: bool = False  # stopped by Ctrl-C: what was stored is kept, a re-run resumes
     skipped_reasons: Counter[str] = field(default_factory=Counter)
     quarantine_reasons: Counter[str] = field(default_factory=Counter)
-    threat_levels: Counter[str] = field(default_factory=Counter)  # events read, by level (rules on)
+    threat_levels: Counter[str | None] = field(default_factory=Counter)  # events read, by level (rules on)
     alerts_sent: int = 0
     alerts_failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -218,7 +219,7 @@ class _Scorer:
     def score(self, batch: Batch) -> Callable[[], None] | None:
         if self._rules is None:
             return None
-        hits = []
+        hits: list[tuple[CompiledRule, Event]] = []
         levels = self._summary.threat_levels
         wants = self._alerter.wants if self._alerter is not None else None
         for event in batch.events:

@@ -191,7 +191,7 @@ def _aws_auth(settings: ConnectionSettings) -> Any:
     if credentials is None:
         raise OpenSearchURLError(f"{settings.redacted_url}: no AWS credentials found (environment, "
                                  "~/.aws, instance role); SigV4 needs them")
-    return AWSV4SignerAuth(credentials, settings.aws_region, settings.aws_service)
+    return AWSV4SignerAuth(credentials, settings.aws_region, settings.aws_service or "es")
 
 
 def detect_engine(client: Any, settings: ConnectionSettings) -> Engine:

@@ -8,7 +8,7 @@ is shaped exactly as the embedded store's: documents are rebuilt from the stored
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, overload
 
 import orjson
 
@@ -121,7 +121,7 @@ def stats(store: OpenSearchStore, top: int = 10) -> Stats:
 
 
 def _count(store: OpenSearchStore, index: str) -> int:
-    return store.client.count(index=index, **_MISSING_INDEX_OK)["count"]
+    return int(store.client.count(index=index, **_MISSING_INDEX_OK)["count"])
 
 
 def quarantined(store: OpenSearchStore, limit: int | None = None) -> list[QuarantineEntry]:
@@ -153,6 +153,10 @@ def field_names(store: OpenSearchStore, sample: int = 20_000) -> set[str]:
     return names
 
 
+@overload
+def _from_millis(value: float) -> datetime: ...
+@overload
+def _from_millis(value: None) -> None: ...
 def _from_millis(value: float | None) -> datetime | None:
     if value is None:
         return None
