@@ -78,9 +78,9 @@ def import_cycles(graph: grimp.ImportGraph) -> list[list[str]]:
 def one_loop(graph: grimp.ImportGraph, group: list[str]) -> list[str]:
     """The shortest way round a cycle group from its first module back to it, for a reader to follow."""
     start = group[0]
-    chains = [graph.find_shortest_chain(imported, start) for imported in graph.find_modules_directly_imported_by(start)
-              if imported in group]
-    shortest = min((chain for chain in chains if chain), key=len)
+    chains = [graph.find_shortest_chain(imported, start)
+              for imported in sorted(graph.find_modules_directly_imported_by(start)) if imported in group]
+    shortest = min((chain for chain in chains if chain), key=lambda chain: (len(chain), chain))
     return [start, *shortest]
 
 
