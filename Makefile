@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   ?= demo
 
-.PHONY: demo test install bench clean screenshot
+.PHONY: demo test typecheck install bench clean screenshot
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -57,11 +57,15 @@ screenshot: $(STAMP)
 	  --screenshot=$(CURDIR)/docs/report.png --window-size=1400,1000 file://$(SHOT)/report.html
 	@echo "wrote docs/report.png"
 
-test: $(STAMP)
+# mypy strict on the package ([tool.mypy] in pyproject.toml): a type error fails `make test` before the suite runs.
+typecheck: $(STAMP)
+	$(BIN)/python -m mypy
+
+test: typecheck
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 
 clean:
-	rm -rf $(VENV) $(DEMO) $(SHOT) .pytest_cache build dist *.egg-info
+	rm -rf $(VENV) $(DEMO) $(SHOT) .pytest_cache .mypy_cache build dist *.egg-info

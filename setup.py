@@ -14,5 +14,5 @@ DATA_FILES = ["*.yml", "*.yaml", "*.json", "*.ndjson", "*.txt"]
 setup(
     packages=[*find_packages(include=["tattletrail", "tattletrail.*"]), *(f"tattletrail.shipped.{name}" for name in SHIPPED)],
     package_dir={f"tattletrail.shipped.{name}": name for name in SHIPPED},
-    package_data={f"tattletrail.shipped.{name}": DATA_FILES for name in SHIPPED},
+    package_data={"tattletrail": ["py.typed"], **{f"tattletrail.shipped.{name}": DATA_FILES for name in SHIPPED}},
 )

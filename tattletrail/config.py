@@ -17,12 +17,13 @@ from pydantic import Field, field_validator, model_validator
 
 from tattletrail.config_files import ConfigError, Strict, load_yaml, validate
 from tattletrail.destinations.settings import AnyDestinationSettings
+from tattletrail.packs import PackFolder, default_folder, given_folder
 from tattletrail.timespec import parse_duration, zone
 
 ENV_CONFIG = "TATTLETRAIL_CONFIG"
 ENV_STORE = "TATTLETRAIL_STORE"
 __all__ = ["ConfigError", "Strict", "load_yaml", "validate", "Config", "Expected", "config_path", "load_config",
-           "default_store_url", "expected_query"]
+           "default_store_url", "expected_query", "pack_folder"]
 
 
 class ReportSchedule(Strict):
@@ -163,6 +164,22 @@ def config_path() -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def pack_folder(name: str, given: str | Path | None = None, config: Config | None = None) -> PackFolder:
+    """The folder pack `name` is read from: the first of flag, environment, config file, the
+    user's config directory and the shipped pack (see tattletrail/packs.py)."""
+    return given_folder(name, given) or _configured_folder(name, config) or default_folder(name)
+
+
+def _configured_folder(name: str, config: Config | None) -> PackFolder | None:
+    path = config_path() if config is None else None
+    config = config if config is not None else load_config(path)
+    folder = getattr(config, name)
+    if not folder:
+        return None
+    where = f"config file {path}" if path else "config file"
+    return PackFolder(name, Path(folder).expanduser(), f"`{name}:` in the {where}")
 
 
 def load_config(path: Path | None = None) -> Config:

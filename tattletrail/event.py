@@ -148,7 +148,7 @@ def actor_of(identity: dict[str, Any], record: dict[str, Any]) -> str:
     if kind == "Root":
         return "root"
     if kind == "IAMUser":
-        return _text(identity.get("userName")) or _arn_tail(arn) or _principal(identity)
+        return _text(identity.get("userName")) or _arn_tail(arn) or _principal(identity) or "unknown"
     if kind == "AssumedRole":
         # arn:aws:sts::123456789012:assumed-role/ROLE/SESSION
         if ":assumed-role/" in arn:

@@ -22,6 +22,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from tattletrail.errors import TattletrailError
+
 USER_AGENT = "tattletrail"
 # One attempt, no redirects followed: a 3xx comes back as a response for the caller to refuse.
 ONE_ATTEMPT = Retry(total=0, connect=0, read=0, redirect=0, status=0, other=0,
@@ -32,7 +34,7 @@ ONE_ATTEMPT = Retry(total=0, connect=0, read=0, redirect=0, status=0, other=0,
 logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
 
 
-class Unreachable(Exception):
+class Unreachable(TattletrailError):
     """No HTTP answer at all (refused, reset, timed out, TLS or proxy failure): worth retrying.
     The message names the host only."""
 

@@ -14,6 +14,9 @@ Which pack a command reads, first that exists:
     checks:/rules:/searches: DIR          the config file
     <config dir>/checks, rules, searches  a user's own pack (`tattletrail init` puts one there)
     the shipped pack
+
+`pack_folder` in config.py asks in that order: `given_folder` here, then the config file, then
+`default_folder` here. This module reads no config: it sits below everything that loads files.
 """
 
 from __future__ import annotations
@@ -23,12 +26,10 @@ import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import platformdirs
 
-if TYPE_CHECKING:
-    from tattletrail.config import Config
+from tattletrail.errors import TattletrailError
 
 PACKS = ("checks", "rules", "searches")  # what a user may replace with a folder of their own
 SHIPPED = (*PACKS, "mappings", "kibana")  # every data folder the wheel carries
@@ -36,7 +37,7 @@ PACK_ENV = {name: f"TATTLETRAIL_{name.upper()}" for name in PACKS}
 PACK_FILES = ("*.yml", "*.yaml")
 
 
-class PackError(ValueError):
+class PackError(TattletrailError, ValueError):
     """A pack folder that can't be used or written; the message names the folder and what to do."""
 
 
@@ -77,34 +78,23 @@ def config_directory() -> Path:
     return Path(platformdirs.user_config_dir("tattletrail"))
 
 
-def pack_folder(name: str, given: str | Path | None = None, config: Config | None = None) -> PackFolder:
-    """The folder pack `name` is read from: the first of flag, environment, config file, the
-    user's config directory and the shipped pack (see the module docstring)."""
+def given_folder(name: str, given: str | Path | None = None) -> PackFolder | None:
+    """The folder the flag or, without one, the environment names for pack `name`; None if neither."""
     if name not in PACKS:
         raise ValueError(f"{name!r} is not a pack; one of {', '.join(PACKS)}")
     if given:
         return PackFolder(name, Path(given).expanduser(), f"--{name}")
     if os.environ.get(PACK_ENV[name]):
         return PackFolder(name, Path(os.environ[PACK_ENV[name]]).expanduser(), f"${PACK_ENV[name]}")
-    configured = _configured(name, config)
-    if configured is not None:
-        return configured
+    return None
+
+
+def default_folder(name: str) -> PackFolder:
+    """The user's own pack in the config directory if there is one, else the shipped pack."""
     own = config_directory() / name
     if own.is_dir():
         return PackFolder(name, own, "config directory")
     return PackFolder(name, shipped(name), "shipped")
-
-
-def _configured(name: str, config: Config | None) -> PackFolder | None:
-    from tattletrail.config import config_path, load_config  # config imports destinations: not at import time
-
-    path = config_path() if config is None else None
-    config = config if config is not None else load_config(path)
-    folder = getattr(config, name)
-    if not folder:
-        return None
-    where = f"config file {path}" if path else "config file"
-    return PackFolder(name, Path(folder).expanduser(), f"`{name}:` in the {where}")
 
 
 def init_packs(target: Path | None = None, force: bool = False) -> list[Path]:

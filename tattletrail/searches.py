@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 from tattletrail.config_files import ConfigError, Strict, load_yaml, validate
-from tattletrail.packs import PACK_ENV, PackFolder, pack_folder, shipped
+from tattletrail.packs import PACK_ENV, PackFolder, shipped
 from tattletrail.query import QueryError, parse_query
 
 PACK = shipped("searches")
@@ -72,6 +72,8 @@ def escape_value(value: str) -> str:
 def searches_folder(given: str | Path | None = None) -> PackFolder:
     """--searches, else $TATTLETRAIL_SEARCHES, else `searches:` in the config, else
     <config dir>/searches, else the shipped pack (tattletrail/packs.py decides, for every pack alike)."""
+    from tattletrail.config import pack_folder  # the config's models load only when a pack is read
+
     return pack_folder("searches", given)
 
 

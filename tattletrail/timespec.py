@@ -11,11 +11,13 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tattletrail.errors import TattletrailError
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)\s*$")
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
-class TimeSpecError(ValueError):
+class TimeSpecError(TattletrailError, ValueError):
     """A time or duration that can't be understood; the message shows what is accepted."""
 
 

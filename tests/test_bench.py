@@ -22,6 +22,7 @@ SMOKE_RUNS = {
     "opensearch.py": ["--events", "1000", "--runs", "1"],
     "sqs.py": ["--events", "300", "--runs", "1", "--workers", "1", "--latency-files", "1"],
     "detection_eval.py": ["--only", "cloudtrail-stop"],
+    "imports.py": ["--top", "3"],
 }
 
 

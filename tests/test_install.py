@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = {"checks": (".yml",), "rules": (".yml",), "searches": (".yml",), "mappings": (".json", ".txt"),
            "kibana": (".ndjson",)}
 LEFT_OUT = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
-                                  ".hypothesis", "demo", "out", "*.duckdb", "*.duckdb.wal")
+                                  ".mypy_cache", ".hypothesis", "demo", "out", "*.duckdb", "*.duckdb.wal")
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +92,7 @@ def test_the_wheel_carries_the_packs_and_mappings_and_complete_metadata(built: d
         assert field in metadata, field
     assert "# Tattletrail" in metadata  # the README is the long description
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
+    assert "tattletrail/py.typed" in names  # PEP 561: a user's type checker reads our hints
 
 
 def test_installed_wheel_runs_every_command_from_outside_the_repository(installed: Path, elsewhere: dict[str, str],

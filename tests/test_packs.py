@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tattletrail.packs import PACKS, PackError, init_packs, pack_folder, shipped
+from tattletrail.config import pack_folder
+from tattletrail.packs import PACKS, PackError, init_packs, shipped
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tattletrail.alert import Status, alert_from_json, report_alert
+from tattletrail.alert import Status, alert_from_json
 from tattletrail.checks import PACK, load_checks
 from tattletrail.generate import generate_trail
 from tattletrail.generate.incidents import Incident
 from tattletrail.ingest import ingest
 from tattletrail.query import parse_query
 from tattletrail.report import Report, build_report
+from tattletrail.report.alert import report_alert
 from tattletrail.report.model import ReportItem, middle_cut
 from tattletrail.report.html import render_html
 from tattletrail.report.text import ACTOR_WIDTH, render_text

@@ -8,6 +8,7 @@ the same way. The window is part of the query tree (a range on `ingest_time` or 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from tattletrail.alert import SampleEvent
 from tattletrail.checks.baseline import BaselineFile, extended
@@ -171,7 +172,7 @@ def samples(store: Store, tree: Node, limit: int) -> tuple[SampleEvent, ...]:
     return tuple(sample_of(document) for document in store.search(tree, limit=limit))
 
 
-def sample_of(document: dict) -> SampleEvent:
+def sample_of(document: dict[str, Any]) -> SampleEvent:
     """An event as an alert shows it: its own eventTime, who, what, on what, in which account and
     region, from where, and what the threat rules said of it (`high: …`)."""
     time = document.get("event_time")

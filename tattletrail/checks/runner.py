@@ -19,7 +19,8 @@ from typing import Protocol
 
 from tattletrail.alert import Alert, SampleEvent, Status
 from tattletrail.checks.baseline import BaselineFile
-from tattletrail.checks.evaluate import Evaluation, Failure, Notification, Result, Window, evaluate, window_for
+from tattletrail.checks.evaluate import (Evaluation, Failure, Notification, Observation, Result, Window, evaluate,
+                                         window_for)
 from tattletrail.checks.explore import explore
 from tattletrail.checks.model import Check, Kind
 from tattletrail.checks.notify import Delivery, deliver
@@ -106,7 +107,7 @@ class Runner:
         run.seconds = time.perf_counter() - started
         return run
 
-    def _observe(self, check: Check, window: Window, state: CheckState):
+    def _observe(self, check: Check, window: Window, state: CheckState) -> Observation | Failure:
         try:
             observed = observe(check, self.store, window, state, self.baselines)
             if observed.is_empty and not holds_events(self.store):

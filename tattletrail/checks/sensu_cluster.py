@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode
 
 from tattletrail.checks.sensu import PluginWindow
 from tattletrail.checks.sensu_flags import PluginArgumentError, PluginOptions
+from tattletrail.errors import TattletrailError
 from tattletrail.stores.base import StoreUnavailable
 from tattletrail.stores.opensearch.connection import ENV_PASSWORD, make_client, parse_store_url
 
@@ -23,7 +24,7 @@ DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
 
 
-class IndexNotFound(RuntimeError):
+class IndexNotFound(TattletrailError, RuntimeError):
     """The cluster answered 404: the plugin's own rescue decides the verdict."""
 
 

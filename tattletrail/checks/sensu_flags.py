@@ -14,10 +14,12 @@ import argparse
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from tattletrail.errors import TattletrailError
+
 PLUGIN = "check-es-query-count.rb"
 
 
-class PluginArgumentError(ValueError):
+class PluginArgumentError(TattletrailError, ValueError):
     """A command line the plugin would refuse, or that can't be read without guessing."""
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Mapping
 
 from tattletrail.alert import Status
 from tattletrail.checks.model import Check
 from tattletrail.checks.silence import Silence, covering
-from tattletrail.checks.state import CheckState
+from tattletrail.checks.state import CheckState, GroupState
 from tattletrail.destinations.outbox import OutboxEntry
 from tattletrail.timespec import iso_utc
 
@@ -61,7 +61,7 @@ def status_of(checks: list[Check], states: dict[str, CheckState], pending: list[
             report.groups.append(GroupStatus(check.name, {}, None, None, None, None, enabled=check.enabled,
                                              silence=covering(silences, check.name, {}, now)))
             continue
-        groups = state.groups or {(): None}
+        groups: Mapping[tuple[str, ...], GroupState | None] = state.groups or {(): None}
         for key, group in groups.items():
             labels = dict(zip(check.group_by, key))
             waiting = tuple(entry for entry in pending if entry.alert.check == check.name and entry.alert.group == labels)

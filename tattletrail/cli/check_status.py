@@ -16,14 +16,19 @@ from tattletrail.checks.runner import SystemClock
 from tattletrail.checks.silence import Silence, SilenceBook, SilenceFile, parse_group
 from tattletrail.checks.state import StateFile, default_state_path
 from tattletrail.checks.status import GroupStatus, status_of
-from tattletrail.cli.checks import check_app, option_checks, option_state
-from tattletrail.cli.output import console, errors, option_json, option_store, print_json, store_from, table
+from tattletrail.cli.output import (console, errors, option_checks, option_json, option_state, option_store, print_json,
+                                    store_from, table)
 from tattletrail.config import ConfigError, load_config
 from tattletrail.destinations.outbox import Outbox, default_outbox_path
 from tattletrail.timespec import TimeSpecError, parse_duration
 
 
-@check_app.command("status")
+def register(check_app: typer.Typer) -> None:
+    check_app.command("status")(status_command)
+    check_app.command("silence")(silence_command)
+    check_app.command("unsilence")(unsilence_command)
+
+
 def status_command(
     name: Optional[str] = typer.Argument(None, help="One check (default: every check)."),
     checks_dir: Optional[Path] = option_checks(), store: Optional[str] = option_store(),
@@ -66,7 +71,6 @@ def _row(group: GroupStatus) -> tuple[object, ...]:
             escape(group.silence.label) if group.silence else None)  # `[actor=…]` is not rich markup
 
 
-@check_app.command("silence")
 def silence_command(
     name: str = typer.Argument(..., help="The check to silence."),
     group: Optional[list[str]] = typer.Option(None, "--group", help="Only this group, FIELD=VALUE (repeatable), "
@@ -91,7 +95,6 @@ def silence_command(
     console.print(f"{silence.label}.", highlight=False, markup=False)
 
 
-@check_app.command("unsilence")
 def unsilence_command(
     name: str = typer.Argument(..., help="The check whose silence ends now."),
     group: Optional[list[str]] = typer.Option(None, "--group", help="Only this group's silence (FIELD=VALUE)."),

@@ -26,8 +26,8 @@ from tattletrail.checks.baseline import BaselineFile
 from tattletrail.checks.runner import FixedClock, Runner, SystemClock
 from tattletrail.checks.scheduler import Checker, WallClock
 from tattletrail.checks.state import StateFile, default_state_path
-from tattletrail.cli.output import (USER_ERRORS, console, errors, option_json, option_store, print_json, store_from,
-                                    table)
+from tattletrail.cli.output import (USER_ERRORS, console, errors, option_checks, option_json, option_state,
+                                    option_store, print_json, store_from, table)
 from tattletrail.config import Config, ConfigError, load_config
 from tattletrail.destinations.delivery import DELIVERY_WAIT
 from tattletrail.query import QueryError, surprises
@@ -41,24 +41,13 @@ check_app = typer.Typer(help="Run, test, list and validate checks.", no_args_is_
 
 
 def register(app: typer.Typer) -> None:
-    from tattletrail.cli import check_status  # noqa: F401 - adds `check status|silence|unsilence`
+    from tattletrail.cli import check_status  # check status|silence|unsilence
     from tattletrail.cli import sensu  # check es-query-count, check convert-sensu
 
+    check_status.register(check_app)
     sensu.register(check_app)
     app.add_typer(check_app, name="check")
     app.command("checker")(checker_command)
-
-
-def option_checks() -> Any:
-    return typer.Option(None, "--checks", help="A directory (or file) of checks (default: $TATTLETRAIL_CHECKS, "
-                        "`checks:` in the config file, the checks/ folder of your config directory, else the "
-                        "shipped pack).")
-
-
-def option_state() -> Any:
-    return typer.Option(None, "--state", help="The check state file (default: $TATTLETRAIL_CHECK_STATE, else "
-                        "checks-state.sqlite in your data directory). The outbox of undelivered alerts is "
-                        "outbox.sqlite beside it (or $TATTLETRAIL_OUTBOX).")
 
 
 @check_app.command("run")
@@ -112,7 +101,7 @@ def unknown_on_error() -> Iterator[None]:
     """Before any check ran: one `UNKNOWN:` line and exit 3, as a monitoring plugin must."""
     try:
         yield
-    except (*USER_ERRORS, QueryError) as error:
+    except USER_ERRORS + (QueryError,) as error:
         sys.stdout.write(f"UNKNOWN: {error}\n")
         raise typer.Exit(int(Status.UNKNOWN)) from None
     except Exception as error:  # noqa: BLE001 - a plugin that can't run says UNKNOWN, never crashes silent

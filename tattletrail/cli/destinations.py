@@ -33,7 +33,7 @@ def list_command(as_json: bool = option_json()) -> None:
 
 
 def destination_rows(config: Config) -> list[dict[str, str]]:
-    rows = [{"name": name, "type": settings.type, "target": settings.target()}  # type: ignore[attr-defined]
+    rows = [{"name": name, "type": settings.type, "target": settings.target()}
             for name, settings in sorted(config.destinations.items())]
     if "stdout" not in config.destinations:
         rows.insert(0, {"name": "stdout", "type": "stdout", "target": "standard output (built in)"})

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tattletrail.config_files import ConfigError
+from tattletrail.errors import TattletrailError
 from tattletrail.packs import PackError
 from tattletrail.stores import Store, StoreError, StoreURLError, open_store, unavailable_reason
 from tattletrail.timespec import TimeSpecError
@@ -34,11 +35,11 @@ INTERRUPTED = "Interrupted: everything already stored is kept; run the same comm
 
 @contextmanager
 def fail_cleanly() -> Iterator[None]:
-    from tattletrail.sources.base import SourceError
-
+    """Every TattletrailError (a bad config or query, a store locked or down, a source that can't
+    be listed…) as one line and exit 2; a bug keeps its traceback."""
     try:
         yield
-    except (*USER_ERRORS, SourceError, StoreError) as error:
+    except TattletrailError as error:
         fail(str(error))
     except SystemExit as done:
         # Typer turns Ctrl-C into a silent exit 130 (`ingest` says what it stored itself): say it here.
@@ -155,3 +156,15 @@ def option_store() -> Any:
 
 def option_json() -> Any:
     return typer.Option(False, "--json", help="Print machine-readable JSON instead of a table.")
+
+
+def option_checks() -> Any:
+    return typer.Option(None, "--checks", help="A directory (or file) of checks (default: $TATTLETRAIL_CHECKS, "
+                        "`checks:` in the config file, the checks/ folder of your config directory, else the "
+                        "shipped pack).")
+
+
+def option_state() -> Any:
+    return typer.Option(None, "--state", help="The check state file (default: $TATTLETRAIL_CHECK_STATE, else "
+                        "checks-state.sqlite in your data directory). The outbox of undelivered alerts is "
+                        "outbox.sqlite beside it (or $TATTLETRAIL_OUTBOX).")

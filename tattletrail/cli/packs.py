@@ -8,7 +8,8 @@ from typing import Optional
 import typer
 
 from tattletrail.cli.output import console, option_json, print_json
-from tattletrail.packs import PACKS, init_packs, pack_folder
+from tattletrail.config import pack_folder
+from tattletrail.packs import PACKS, init_packs
 
 
 def register(app: typer.Typer) -> None:

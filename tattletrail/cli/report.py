@@ -11,8 +11,7 @@ import typer
 
 from tattletrail.checks import checks_directory, load_checks
 from tattletrail.checks.state import default_state_path
-from tattletrail.cli.checks import option_checks, option_state
-from tattletrail.cli.output import console, errors, option_store, store_from
+from tattletrail.cli.output import console, errors, option_checks, option_state, option_store, store_from
 from tattletrail.cli.query import option_tz, option_until
 from tattletrail.config import load_config
 from tattletrail.report import build_report

@@ -51,7 +51,7 @@ def es_query_count_command(ctx: typer.Context) -> None:
     except PluginArgumentError as error:
         sys.stdout.write(f"Invalid check argument(s): {error}\n")
         raise typer.Exit(int(Status.UNKNOWN)) from None
-    except (*USER_ERRORS, QueryError, StoreUnavailable) as error:
+    except USER_ERRORS + (QueryError, StoreUnavailable) as error:
         sys.stdout.write(f"{CHECK_NAME} UNKNOWN: Check failed to run: {error}\n")
         raise typer.Exit(int(Status.UNKNOWN)) from None
     except Exception as error:  # noqa: BLE001 - a plugin that can't run says UNKNOWN, never crashes silent

@@ -16,13 +16,14 @@ from typing import Any, Callable
 from urllib.parse import quote, urlsplit
 
 from tattletrail.dashboards.export import Flavor
+from tattletrail.errors import TattletrailError
 from tattletrail.httpclient import HttpClient, Unreachable
 
 UPLOAD_NAME = "tattletrail.ndjson"  # the API insists on the .ndjson extension
 FIRST_PAUSE, LONGEST_PAUSE = 1.0, 10.0
 
 
-class DashboardsImportError(Exception):
+class DashboardsImportError(TattletrailError):
     """The import could not be done at all (as opposed to some objects refused, see ImportResult)."""
 
 

@@ -68,7 +68,7 @@ def build_destination(name: str, settings: DestinationSettings | Mapping[str, An
     """One destination from its typed settings (a plain mapping is validated first)."""
     if not isinstance(settings, DestinationSettings):
         settings = _settings_adapter.validate_python(dict(settings))
-    return DESTINATION_TYPES[settings.type](name, settings)  # type: ignore[attr-defined]
+    return DESTINATION_TYPES[settings.type](name, settings)  # type: ignore[union-attr]  # each kind's Literal `type`
 
 
 def build_destinations(config: Config) -> dict[str, Destination]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Protocol
 
 from tattletrail.alert import Alert
+from tattletrail.errors import TattletrailError
 
 
-class DeliveryError(Exception):
+class DeliveryError(TattletrailError):
     """A delivery that failed. `retriable` (429, 5xx, timeouts) goes back to the outbox for later;
     a permanent failure (400, 403, a bad template) is logged and kept for inspection."""
 

@@ -18,7 +18,7 @@ from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, TypeVar
+from typing import Callable, Iterable, Mapping, TypeVar, overload
 
 from tattletrail.alert import Alert
 from tattletrail.destinations.base import DeliveryError, Destination
@@ -51,7 +51,7 @@ class DeliveryPolicy:
         """How long to wait after failed try number `attempt` (1-based): Retry-After, else backoff."""
         if error.retry_after is not None:
             return error.retry_after
-        return min(self.backoff * 2 ** (attempt - 1), ceiling)
+        return min(self.backoff * 2.0 ** (attempt - 1), ceiling)
 
 
 @dataclass(frozen=True)
@@ -225,6 +225,10 @@ class Dispatcher:
         return [future.result() if future in done else DeliveryResult(name, alert.alert_id, alert.check, IN_FLIGHT)
                 for name, future in futures.items()]
 
+    @overload
+    def _deliver_entry(self, name: str, alert_id: str, alert: Alert) -> DeliveryResult: ...
+    @overload
+    def _deliver_entry(self, name: str, alert_id: str, alert: None) -> DeliveryResult | None: ...
     def _deliver_entry(self, name: str, alert_id: str, alert: Alert | None) -> DeliveryResult | None:
         """One delivery of one outbox row: up to `attempts` tries, then back to the outbox.
         None when the row is not there to take (delivered meanwhile, or leased by another dispatcher)."""

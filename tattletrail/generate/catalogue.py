@@ -62,7 +62,7 @@ def _filter(name: str, value: str) -> dict[str, Any]:
     return {"items": [{"name": name, "valueSet": {"items": [{"value": value}]}}]}
 
 
-INSTANCE_FILTERS = {"instancesSet": {}, "filterSet": {}}
+INSTANCE_FILTERS: dict[str, Any] = {"instancesSet": {}, "filterSet": {}}
 
 
 def describe_instances(c: Context) -> dict[str, Any]:

@@ -186,7 +186,7 @@ def build_accounts(ids: Ids, count: int) -> list[Account]:
 
 def _person(ids: Ids, name: str, account_index: int) -> Person:
     rng = ids.rng
-    ips = []
+    ips: list[str] = []
     while len(ips) < 2:
         ip = f"{rng.choice(PEOPLE_NETWORKS)}{rng.randrange(2, 254)}"
         if ip not in RESERVED_IPS:

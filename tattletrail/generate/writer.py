@@ -67,7 +67,7 @@ class TrailWriter:
         self._fingerprints: dict[str, str] = {}
         self._made_folders: set[Path] = set()
         self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="trail-writer")
-        self._in_flight: deque[Future[str]] = deque()
+        self._in_flight: deque[Future[tuple[str, int]]] = deque()
 
     def write_log_file(self, account: str, region: str, records: list[dict[str, Any]], delivered: datetime) -> str:
         """Write one log file of records already in time order; returns its key."""

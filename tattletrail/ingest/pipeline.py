@@ -25,6 +25,7 @@ from tattletrail.timespec import utc_now
 if TYPE_CHECKING:
     from tattletrail.rules import RuleSet
     from tattletrail.rules.alerts import RuleAlerter
+    from tattletrail.rules.ruleset import CompiledRule
 
 # Events per write transaction: None leaves it to the store (its `transaction_events`).
 BATCH_EVENTS: int | None = None
@@ -169,7 +170,7 @@ class _Scorer:
     def score(self, batch: Batch) -> Callable[[], None] | None:
         if self._rules is None:
             return None
-        hits = []
+        hits: list[tuple[CompiledRule, Event]] = []
         levels = self._summary.threat_levels
         wants = self._alerter.wants if self._alerter is not None else None
         for event in batch.events:

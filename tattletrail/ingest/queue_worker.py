@@ -107,7 +107,9 @@ class QueueWorker:
 
     def _queue_attributes(self) -> dict[str, str]:
         try:
-            return self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["All"])["Attributes"]
+            attributes: dict[str, str] = self.sqs.get_queue_attributes(QueueUrl=self.queue_url,
+                                                                       AttributeNames=["All"])["Attributes"]
+            return attributes
         except NoCredentialsError as error:
             raise SourceError("no AWS credentials found: set AWS_PROFILE (or --profile), or "
                               "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY") from error

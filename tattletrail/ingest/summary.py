@@ -20,7 +20,7 @@ class IngestSummary:
     interrupted: bool = False  # stopped by Ctrl-C: what was stored is kept, a re-run resumes
     skipped_reasons: Counter[str] = field(default_factory=Counter)
     quarantine_reasons: Counter[str] = field(default_factory=Counter)
-    threat_levels: Counter[str] = field(default_factory=Counter)  # events read, by level (rules on)
+    threat_levels: Counter[str | None] = field(default_factory=Counter)  # events read, by level (rules on)
     alerts_sent: int = 0
     alerts_failed: list[str] = field(default_factory=list)
     seconds: float = 0.0

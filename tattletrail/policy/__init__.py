@@ -12,14 +12,19 @@ policy allows a call (the check behind the tests and `policy unused`).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+from tattletrail.errors import TattletrailError
 from tattletrail.policy.build import SIZE_LIMITS, GeneratedPolicy, build_policy
 from tattletrail.policy.conditions import CONDITION_KINDS, ConditionKind, condition_kinds
 from tattletrail.policy.evidence import Evidence, gather
 from tattletrail.query.tree import And, Match, Node, Or
 
+if TYPE_CHECKING:
+    from tattletrail.stores.base import Store
 
-class NothingToGrant(ValueError):
+
+class NothingToGrant(TattletrailError, ValueError):
     """The actor made no IAM-authorized call in the window: there is no policy to write."""
 
 
@@ -38,7 +43,7 @@ def actor_query(actor: str, account: str | None = None, region: str | None = Non
     return And(tuple(parts)) if len(parts) > 1 else parts[0]
 
 
-def gather_evidence(store, actor: str, since: datetime | None, until: datetime | None,
+def gather_evidence(store: Store, actor: str, since: datetime | None, until: datetime | None,
                     account: str | None = None, region: str | None = None,
                     kinds: list[ConditionKind] | None = None, with_resources: bool = True) -> Evidence:
     """What the actor called in [since, until), from any store (the ARNs touched only

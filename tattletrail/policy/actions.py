@@ -155,7 +155,7 @@ def service_prefix(event_source: str) -> str:
 def map_event(record: dict[str, Any]) -> Mapping:
     """The IAM actions that authorized this record's call, by the rules above and the catalogue.
     Only these few fields decide it, so the answer is memoized on them (an actor's calls repeat)."""
-    identity = record.get("userIdentity") if isinstance(record.get("userIdentity"), dict) else {}
+    identity: dict[str, Any] = record["userIdentity"] if isinstance(record.get("userIdentity"), dict) else {}
     if identity.get("accountId") == "ANONYMOUS_PRINCIPAL":
         return Mapping(left_out="an anonymous request: no identity policy applies (only resource policies)")
     invoked_by = identity.get("invokedBy")
@@ -163,7 +163,7 @@ def map_event(record: dict[str, Any]) -> Mapping:
     rules = _RULES_BY_EVENT.get((source, name), ())
     present: tuple[bool, ...] = ()
     if rules:
-        parameters = record.get("requestParameters") if isinstance(record.get("requestParameters"), dict) else {}
+        parameters: dict[str, Any] = record["requestParameters"] if isinstance(record.get("requestParameters"), dict) else {}
         present = tuple(bool(rule.when is None or parameters.get(rule.when)) for rule in rules)
     event_type = record.get("eventType")
     return _mapping(event_type if isinstance(event_type, str) else None,
@@ -186,7 +186,7 @@ def _mapping(event_type: Any, invoked_by: Any, source: str, name: str, rules_app
     actions = tuple(dict.fromkeys(action for action in actions if catalogue.known(action)))
     if not actions:
         return Mapping(left_out=f"the catalogue has no IAM action {service_prefix(source)}:{name}")
-    return Mapping(actions=tuple(catalogue.find_action(action).iam_name for action in actions))
+    return Mapping(actions=tuple(catalogue.known_action(action).iam_name for action in actions))
 
 
 def _direct_actions(source: str, name: str) -> tuple[str, ...]:

@@ -62,7 +62,7 @@ def build_policy(evidence: Evidence, narrow_resources: bool, kinds: list[Conditi
     grouped: dict[tuple[Any, ...], Statement] = {}
     unknowable: dict[str, list[str]] = {}
     for usage in sorted(usages, key=lambda u: u.action):
-        entry = catalogue.find_action(usage.action)
+        entry = catalogue.known_action(usage.action)
         resources = narrowed_resources(entry, usage, notes) if narrow_resources else ["*"]
         conditions = action_conditions(entry, usage, kinds, unknowable)
         key = (entry.service, tuple(sorted(resources)), orjson.dumps(conditions, option=orjson.OPT_SORT_KEYS))
@@ -157,7 +157,7 @@ def split_by_size(statements: list[Statement], limit: int, notes: list[str]) -> 
 
 def widened_resources(statement: Statement) -> list[str]:
     """Each ARN with its id as * (log-stream:abc → log-stream:*), by the resource type it is of."""
-    templates = [kind.arn for action in statement.actions for kind in catalogue.find_action(action).resource_types]
+    templates = [kind.arn for action in statement.actions for kind in catalogue.known_action(action).resource_types]
     widened = set()
     for arn in statement.resources:
         template = next((t for t in templates if catalogue.template_regex(t).fullmatch(arn)), None)

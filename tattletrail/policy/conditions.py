@@ -14,6 +14,8 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from tattletrail.errors import TattletrailError
+
 
 @dataclass(frozen=True, slots=True)
 class ConditionKind:
@@ -58,7 +60,7 @@ CONDITION_KINDS: dict[str, ConditionKind] = {kind.name: kind for kind in (
 )}
 
 
-class UnknownCondition(ValueError):
+class UnknownCondition(TattletrailError, ValueError):
     pass
 
 

@@ -18,13 +18,14 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from tattletrail.errors import TattletrailError
 from tattletrail.policy import catalogue
 from tattletrail.policy.actions import map_event
 from tattletrail.policy.conditions import CONDITION_KINDS
 from tattletrail.policy.resources import touched_arns
 
 
-class UnsupportedCondition(ValueError):
+class UnsupportedCondition(TattletrailError, ValueError):
     pass
 
 
@@ -108,11 +109,12 @@ def requests_of(record: dict[str, Any]) -> list[Request]:
     arns = touched_arns(record, str(record.get("account") or "*"))
     requests = []
     for action in mapping.actions:
-        entry = catalogue.find_action(action)
+        entry = catalogue.known_action(action)
         by_arn = {arn: [kind for kind in entry.resource_types if catalogue.template_regex(kind.arn).fullmatch(arn)]
                   for arn in arns}
         by_arn = {arn: kinds for arn, kinds in by_arn.items() if kinds}
-        context, resource_context = {}, {}
+        context: dict[str, Any] = {}
+        resource_context: dict[str, dict[str, Any]] = {}
         for kind in CONDITION_KINDS.values():
             value = kind.value_of(record)
             if value is None or not (kind.global_key or entry.supports_key(kind.key)):

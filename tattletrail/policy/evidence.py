@@ -99,7 +99,7 @@ class Evidence:
 @lru_cache(maxsize=65_536)
 def resource_kinds(action: str, arn: str) -> tuple[tuple[str, str], ...]:
     """(resource type, arn) for each of the action's resource types the ARN is of."""
-    return tuple((kind.name, arn) for kind in catalogue.find_action(action).resource_types
+    return tuple((kind.name, arn) for kind in catalogue.known_action(action).resource_types
                  if catalogue.template_regex(kind.arn).fullmatch(arn))
 
 

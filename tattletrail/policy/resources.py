@@ -50,7 +50,7 @@ def touched_arns(record: dict[str, Any], account: str) -> list[str]:
     found: dict[str, None] = {}
     for entry in record.get("resources") or ():
         if isinstance(entry, dict) and isinstance(entry.get("ARN") or entry.get("arn"), str):
-            found[entry.get("ARN") or entry.get("arn")] = None
+            found[str(entry.get("ARN") or entry.get("arn"))] = None
     parameters = record.get("requestParameters")
     if isinstance(parameters, dict):
         for name, value in _parameter_values(parameters):
@@ -97,7 +97,7 @@ def _ssm_parameter_arns(parameters: dict[str, Any], record: dict[str, Any], regi
                         account: str) -> Iterator[str]:
     if record.get("eventSource") != "ssm.amazonaws.com":
         return
-    names = parameters.get("names") if isinstance(parameters.get("names"), list) else [parameters.get("name")]
+    names: list[Any] = parameters["names"] if isinstance(parameters.get("names"), list) else [parameters.get("name")]
     for name in names:
         if isinstance(name, str) and name:
             yield name if name.startswith("arn:") else f"arn:aws:ssm:{region}:{account}:parameter/{name.lstrip('/')}"

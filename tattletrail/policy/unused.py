@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tattletrail.errors import TattletrailError
 from tattletrail.policy import catalogue
 from tattletrail.policy.evidence import Evidence
 
 
-class PolicyFileError(ValueError):
+class PolicyFileError(TattletrailError, ValueError):
     pass
 
 
@@ -126,8 +127,9 @@ def _decoded(document: Any) -> dict[str, Any]:
     """boto3 gives documents decoded; a URL-encoded string (the raw API) is decoded here."""
     if isinstance(document, str):
         from urllib.parse import unquote
-        return json.loads(unquote(document))
-    return document
+        document = json.loads(unquote(document))
+    decoded: dict[str, Any] = document
+    return decoded
 
 
 def _listed(value: Any) -> list[Any]:

@@ -19,6 +19,7 @@ from luqum import tree as lucene
 from luqum.exceptions import IllegalCharacterError, ParseError
 from luqum.parser import parser
 
+from tattletrail.errors import TattletrailError
 from tattletrail.query.tree import All, And, Exists, Match, Node, Not, Or, Range, unescape
 
 EXISTS_FIELD = "_exists_"
@@ -29,7 +30,7 @@ _POSITION = re.compile(r"position (\d+)")
 _WILDCARD = re.compile(r"(?<!\\)(?:\\\\)*[*?]")
 
 
-class QueryError(ValueError):
+class QueryError(TattletrailError, ValueError):
     """A query that can't be used, with the query and the column (0-based) where the problem is."""
 
     def __init__(self, query: str, column: int, message: str) -> None:
@@ -98,7 +99,8 @@ class _Converter:
         method = getattr(self, f"visit_{type(node).__name__.lower()}", None)
         if method is None:
             raise self.unsupported(node, type(node).__name__)
-        return method(node, field)
+        converted: Node = method(node, field)
+        return converted
 
     def unsupported(self, node: lucene.Item, what: str) -> QueryError:
         return QueryError(self.text, getattr(node, "pos", 0) or 0,

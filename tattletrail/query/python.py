@@ -113,8 +113,8 @@ def in_network(text: str, network: ipaddress.IPv4Network | ipaddress.IPv6Network
     if address.version != network.version:
         if address.version == 4:
             address = ipaddress.IPv6Address(f"::ffff:{address}")
-        elif address.ipv4_mapped is not None:  # type: ignore[union-attr]
-            address = address.ipv4_mapped  # type: ignore[union-attr]
+        elif address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
         else:
             return False
     return address in network

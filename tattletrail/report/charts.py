@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
-from tattletrail.report.model import local, middle_cut
+from tattletrail.report.model import middle_cut
+from tattletrail.report.times import local
 
 # critical → low: dark red, vermilion, amber, blue (Okabe–Ito family); info: light grey.
 LEVEL_COLOURS = {"critical": "#7a0019", "high": "#d55e00", "medium": "#e69f00", "low": "#0072b2",
@@ -61,7 +62,7 @@ def threat_timeline(timeline: list[tuple[datetime, dict[str, int]]], interval: t
         faint_h = totals[index] / all_ceiling * plot_h
         parts.append(f'<rect x="{x + 1:.1f}" y="{base - faint_h:.1f}" width="{max(1.0, slot - 2):.1f}" '
                      f'height="{faint_h:.1f}" fill="{FAINT}" data-level="all"/>')
-        y = base
+        y: float = base
         for level in THREATS:
             n = counts.get(level, 0)
             if n:

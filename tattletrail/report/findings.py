@@ -26,6 +26,7 @@ from tattletrail.checks.observe import count_distinct, count_groups, sample_tree
 from tattletrail.checks.replay import replay
 from tattletrail.checks.runner import Runner
 from tattletrail.checks.state import CheckState
+from tattletrail.errors import TattletrailError
 from tattletrail.event import THREAT_LEVELS
 from tattletrail.report.model import CheckFinding
 from tattletrail.searches import escape_value
@@ -36,7 +37,7 @@ SAMPLE_EVENTS = 200  # events read per finding, to say who, what and from where
 STATUS_LEVELS = {Status.CRITICAL: "high", Status.WARNING: "medium"}  # when a check's severity is no level
 
 
-class CannotTell(Exception):
+class CannotTell(TattletrailError):
     """The store holds too little to evaluate the check over this window (said, never taken as OK)."""
 
 
@@ -87,17 +88,15 @@ def is_aggregate(check: Check) -> bool:
 
 def level_of(check: Check, status: str) -> str:
     if check.severity in THREAT_LEVELS and check.severity != "info":
-        return check.severity  # type: ignore[return-value]
+        return check.severity
     return STATUS_LEVELS.get(Status[status], "medium")
 
 
 def _breaches(check: Check, store: Store, since: datetime, until: datetime) -> list[CheckFinding]:
     """Replay the count check over the window; one finding per group that breached."""
-    replayed = check
-    if check.direction is Direction.above:
-        replayed = _narrowed(check, store, since, until)
-        if replayed is None:
-            return []
+    replayed = _narrowed(check, store, since, until) if check.direction is Direction.above else check
+    if replayed is None:
+        return []
     by_group: dict[tuple[str, ...], CheckFinding] = {}
     for transition in replay(replayed, store, until - since, until).transitions:
         result = transition.result
@@ -138,9 +137,9 @@ def _narrowed(check: Check, store: Store, since: datetime, until: datetime) -> C
 def _counts(check: Check, result: Any, since: datetime) -> bool:
     """An aggregate breach inside the report's window: for `above`, at a threshold over 1."""
     if check.direction is Direction.below:
-        return result.window.start >= since
+        return bool(result.window.start >= since)
     threshold = check.thresholds[1 if result.status is Status.CRITICAL else 0]
-    return result.window.end > since and threshold is not None and threshold > 1
+    return bool(result.window.end > since and threshold is not None and threshold > 1)
 
 
 def _sentence(check: Check, status: Status, count: int, group: dict[str, str]) -> str:

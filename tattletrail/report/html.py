@@ -15,9 +15,9 @@ from jinja2 import Environment, select_autoescape
 from markupsafe import Markup, escape
 
 from tattletrail.report.charts import LEVEL_COLOURS, horizontal_bars, threat_timeline
-from tattletrail.report.model import Report, ReportItem, headline_of, local, middle_cut
+from tattletrail.report.model import Report, ReportItem, headline_of, middle_cut
 from tattletrail.report.text import interval_name, resource_text, sentence
-from tattletrail.report.times import Clock
+from tattletrail.report.times import Clock, local
 
 # Text colour on each level's badge, for a contrast ratio of at least 4.5:1.
 BADGE_INK = {"critical": "#ffffff", "high": "#000000", "medium": "#000000", "low": "#ffffff", "info": "#000000",

@@ -284,9 +284,6 @@ def parse_time(text: str | None) -> datetime | None:
     return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def local(moment: datetime, tz: Any) -> datetime:
-    """A naive UTC time in the zone a reader wants."""
-    return moment.replace(tzinfo=timezone.utc).astimezone(tz)
 
 
 def middle_cut(text: str, most: int) -> str:

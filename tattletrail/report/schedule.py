@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Sequence
 
 import schedule
 
-from tattletrail.alert import Alert, report_alert
+from tattletrail.alert import Alert
+from tattletrail.report.alert import report_alert
 from tattletrail.checks.model import Check
 from tattletrail.checks.scheduler import InjectedClockJob
 from tattletrail.config import ReportSchedule

@@ -3,9 +3,13 @@ covers more than one calendar day (a range crossing midnight must say so), the z
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Any
 
-from tattletrail.report.model import local
+
+def local(moment: datetime, tz: Any) -> datetime:
+    """A naive UTC time in the zone a reader wants."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(tz)
 
 
 def zone_label(tz: tzinfo, moment: datetime) -> str:

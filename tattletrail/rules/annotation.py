@@ -16,6 +16,8 @@ from typing import Any
 
 import orjson
 
+from tattletrail.errors import TattletrailError
+
 MISSING = "?"
 MAX_VALUE_CHARS = 200
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
@@ -23,7 +25,7 @@ _PATH = re.compile(r"[^\s.{}|']+(\.[^\s.{}|']+)*")
 _LITERAL = re.compile(r"'[^'{}|]*'")
 
 
-class TemplateError(ValueError):
+class TemplateError(TattletrailError, ValueError):
     """A template that can't be rendered: an unbalanced brace or an empty or malformed placeholder."""
 
 

@@ -65,7 +65,7 @@ def policy_allows_other_account(document: dict[str, Any], paths: str) -> Facts |
 def _acting_user(document: dict[str, Any]) -> str | None:
     identity = document.get("userIdentity")
     if isinstance(identity, dict) and identity.get("type") == "IAMUser" and isinstance(identity.get("userName"), str):
-        return identity["userName"]
+        return str(identity["userName"])
     return None
 
 

@@ -75,7 +75,7 @@ def _openings(parameters: dict[str, Any]) -> list[Opening]:
     request = parameters.get("ModifySecurityGroupRulesRequest")
     if isinstance(request, dict):
         for entry in _listed(request.get("SecurityGroupRule")):
-            rule = entry.get("SecurityGroupRule") if isinstance(entry.get("SecurityGroupRule"), dict) else entry
+            rule: dict[str, Any] = entry["SecurityGroupRule"] if isinstance(entry.get("SecurityGroupRule"), dict) else entry
             for key in ("CidrIpv4", "CidrIpv6"):
                 if isinstance(rule.get(key), str):
                     found.append(Opening(_protocol(rule.get("IpProtocol")), _port(rule.get("FromPort")),

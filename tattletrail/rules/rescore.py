@@ -12,7 +12,7 @@ from tattletrail.rules.ruleset import RuleSet
 from tattletrail.stores.base import Store
 
 PAGE = 5_000
-UNSCORED = {"threat_level": None, "threat_score": None, "threat_rules": [], "annotations": []}
+UNSCORED: dict[str, Any] = {"threat_level": None, "threat_score": None, "threat_rules": [], "annotations": []}
 
 
 @dataclass

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO, Callable
 
+from tattletrail.errors import TattletrailError
 
-class SourceError(RuntimeError):
+
+class SourceError(TattletrailError, RuntimeError):
     """A source that can't be listed at all (missing folder, unknown bucket, bad credentials)."""
 
 

@@ -113,7 +113,8 @@ def _request(client: Any, pacer: Pacer, arguments: dict[str, Any]) -> dict[str, 
     for attempt in range(ATTEMPTS):
         pacer.before_request()
         try:
-            return client.lookup_events(**arguments)
+            page: dict[str, Any] = client.lookup_events(**arguments)
+            return page
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             if code in ACCESS_ERRORS:
@@ -138,7 +139,8 @@ def _session(profile: str | None) -> Any:
 def _account(session: Any, endpoint_url: str | None) -> str:
     """The account the credentials belong to: it names the slices, so two accounts never share a ledger entry."""
     try:
-        return session.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
+        account: str = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
+        return account
     except NoCredentialsError as error:
         raise SourceError("no AWS credentials found: set AWS_PROFILE (or --profile), or "
                           "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY") from error

@@ -322,7 +322,8 @@ def download(client: Any, bucket: str, key: str) -> bytes:
             # not `with response["Body"]`: that hands out the raw urllib3 stream, whose errors
             # botocore doesn't translate and whose length it doesn't check
             with closing(response["Body"]) as body:
-                return body.read()
+                data: bytes = body.read()
+                return data
         except BotoCoreError as error:
             failure = error
     raise OSError(f"{uri}: the download broke off {BODY_ATTEMPTS} times: {failure}") from failure

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ContextManager, Iterator, Protocol, Sequence
 
+from tattletrail.errors import TattletrailError
 from tattletrail.event import Event
 
 
@@ -231,7 +232,7 @@ if TYPE_CHECKING:
     from tattletrail.query.tree import Node
 
 
-class StoreError(Exception):
+class StoreError(TattletrailError):
     """What every store raises for a reason a person can act on; the message says what to do. The
     CLI prints it as one line (cli/output.py)."""
 

@@ -71,7 +71,7 @@ class FieldTree:
 
     def __init__(self, fields: Iterable[str]) -> None:
         self.fields = tuple(fields)
-        nested: dict[str, Any] = {}
+        nested: dict[str | None, Any] = {}  # None: the path so far is itself a field
         for field in self.fields:
             node = nested
             for key in field.split("."):
@@ -87,7 +87,7 @@ class FieldTree:
 
 
 # A branch: the keys below it, and for each key its field name (or None) and its own branch.
-Branch = tuple[frozenset, dict[str, tuple["str | None", "Branch"]]]
+Branch = tuple[frozenset[str], dict[str, tuple["str | None", "Branch"]]]
 
 
 def _branches(nested: dict[Any, Any]) -> Branch:
@@ -172,7 +172,7 @@ def add_fast_columns(store: EventsFile, fields: Sequence[str], dry_run: bool) ->
             connection.execute(f"ALTER TABLE events ADD COLUMN IF NOT EXISTS {column_of(field)} VARCHAR[]")
         connection.execute("UPDATE events SET " + ", ".join(
             f"{column_of(field)} = {fill_expression(field)}" for field in missing))
-        filled = connection.execute("SELECT count(*) FROM events").fetchone()[0]
+        filled = connection.execute("SELECT count(*) FROM events").fetchall()[0][0]
         connection.commit()
     store.fast_columns.update({field: column_of(field) for field in missing})
     return steps + [SetupStep(f"fast field {field}", "create", f"filled for {filled:,} events") for field in missing]

@@ -54,7 +54,7 @@ def time_bounds(query: Node) -> Fragment:
     again as plain comparisons. Same rows, but DuckDB skips whole row groups by their min/max
     with these; it can't see through the coalesce() of the compiled range. The checker's windows
     are such ranges: a count over the last 30 minutes reads the newest row group, not the table."""
-    conjuncts = list(query.operands) if isinstance(query, And) else [query]
+    conjuncts: list[Node] = list(query.operands) if isinstance(query, And) else [query]
     parts: list[str] = []
     parameters: list[Any] = []
     while conjuncts:
@@ -100,7 +100,7 @@ def count(store: EventsFile, query: Node, since: datetime | None = None, until: 
     condition = where(query, since, until, store.fast_columns)
     with store.connect() as connection:
         total = connection.execute(f"SELECT count(*) FROM events WHERE {condition.sql}",
-                                   condition.parameters).fetchone()[0]
+                                   condition.parameters).fetchall()[0][0]
         groups: list[tuple[str, int]] = []
         if by is not None:
             values, is_list = values_of(by, columns_of(store.fast_columns))

@@ -143,9 +143,9 @@ class DuckDBStore:
 
             events, first, last, failures, incomplete = connection.execute(
                 "SELECT count(*), min(event_time), max(event_time), count(*) FILTER (outcome = 'failure'), "
-                "count(*) FILTER (len(missing) > 0) FROM events").fetchone()
-            quarantined = connection.execute("SELECT count(*) FROM quarantine").fetchone()[0]
-            objects = connection.execute("SELECT count(*) FROM ledger").fetchone()[0]
+                "count(*) FILTER (len(missing) > 0) FROM events").fetchall()[0]
+            quarantined = connection.execute("SELECT count(*) FROM quarantine").fetchall()[0][0]
+            objects = connection.execute("SELECT count(*) FROM ledger").fetchall()[0][0]
             return Stats(
                 events=events, first_event=first, last_event=last, failures=failures,
                 incomplete=incomplete, quarantined=quarantined, objects=objects,

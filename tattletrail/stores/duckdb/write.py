@@ -122,7 +122,7 @@ def write_prepared(store: EventsFile, parts: list[PreparedBatch]) -> WriteResult
             if part.events.num_rows:
                 connection.register("batch_events", part.events)
                 inserted += connection.execute(insert_events(part.fast_fields, fast),
-                                               {**part.span, "ingest_time": ingest_time}).fetchone()[0]
+                                               {**part.span, "ingest_time": ingest_time}).fetchall()[0][0]
                 connection.unregister("batch_events")
         # As tables, not executemany: that runs one statement per row (~2 ms each here).
         quarantine = [(q.source, q.location, q.reason, q.detail, q.sample, q.quarantined_at)

@@ -44,7 +44,7 @@ class RetryPolicy:
 
     def delay(self, retry: int) -> float:
         """Seconds to wait before retry number `retry` (1, 2, …)."""
-        return self.jitter() * min(self.max_delay, self.base_delay * 2 ** (retry - 1))
+        return self.jitter() * min(self.max_delay, self.base_delay * 2.0 ** (retry - 1))
 
 
 @dataclass

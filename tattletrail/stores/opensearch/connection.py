@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+from tattletrail.errors import TattletrailError
 from tattletrail.stores.base import StoreUnavailable
 
 ENV_PASSWORD = "TATTLETRAIL_OPENSEARCH_PASSWORD"
@@ -29,7 +30,7 @@ _KNOWN_PARAMETERS = {"ca_certs", "verify", "timeout", "prefix", "period", "reten
                      "password_file"}
 
 
-class OpenSearchURLError(ValueError):
+class OpenSearchURLError(TattletrailError, ValueError):
     """A store URL for OpenSearch that can't be used as written; the message says how to fix it."""
 
 
@@ -190,7 +191,7 @@ def _aws_auth(settings: ConnectionSettings) -> Any:
     if credentials is None:
         raise OpenSearchURLError(f"{settings.redacted_url}: no AWS credentials found (environment, "
                                  "~/.aws, instance role); SigV4 needs them")
-    return AWSV4SignerAuth(credentials, settings.aws_region, settings.aws_service)
+    return AWSV4SignerAuth(credentials, settings.aws_region, settings.aws_service or "es")
 
 
 def detect_engine(client: Any, settings: ConnectionSettings) -> Engine:

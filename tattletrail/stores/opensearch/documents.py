@@ -99,7 +99,7 @@ def document_from_source(source: dict[str, Any]) -> dict[str, Any]:
     the same value the embedded store answers, whatever the index did to the payloads."""
     import orjson
 
-    document = orjson.loads(source["record"])
+    document: dict[str, Any] = orjson.loads(source["record"])
     document.update({name: source.get(name) for name in DERIVED_FIELDS})
     for name in LIST_FIELDS:
         if document.get(name) is None:

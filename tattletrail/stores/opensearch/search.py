@@ -8,7 +8,7 @@ is shaped exactly as the embedded store's: documents are rebuilt from the stored
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, overload
 
 import orjson
 
@@ -122,7 +122,7 @@ def stats(store: Cluster, top: int = 10) -> Stats:
 
 
 def _count(store: Cluster, index: str) -> int:
-    return store.client.count(index=index, **_MISSING_INDEX_OK)["count"]
+    return int(store.client.count(index=index, **_MISSING_INDEX_OK)["count"])
 
 
 def quarantined(store: Cluster, limit: int | None = None) -> list[QuarantineEntry]:
@@ -154,6 +154,10 @@ def field_names(store: Cluster, sample: int = 20_000) -> set[str]:
     return names
 
 
+@overload
+def _from_millis(value: float) -> datetime: ...
+@overload
+def _from_millis(value: None) -> None: ...
 def _from_millis(value: float | None) -> datetime | None:
     if value is None:
         return None
