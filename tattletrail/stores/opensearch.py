@@ -29,6 +29,7 @@ from tattletrail.stores.opensearch_bulk import (MAX_BULK_BYTES, MAX_BULK_ITEMS, 
 from tattletrail.stores.opensearch_connection import (ConnectionSettings, Engine, detect_engine, make_client,
                                                       parse_store_url)
 from tattletrail.stores.opensearch_documents import document_id, index_name, indexed_document
+from tattletrail.stores.opensearch_fit import send_refused_fitted
 from tattletrail.stores import opensearch_setup
 
 REJECTED_REASON = "rejected-by-store"
@@ -66,6 +67,7 @@ class OpenSearchStore:
             BulkItem("create", index_name(self.settings.prefix, self.settings.period, event.event_time),
                      identity, orjson.dumps(indexed_document(event, now)), origin=event)
             for identity, event in unique.items()])
+        events = send_refused_fitted(self.client, events, self._send)
         refused = [QuarantineEntry(item.origin.source or "", f"event {item.id}", REJECTED_REASON, why,
                                    orjson.dumps(item.origin.record).decode(), now)
                    for item, why in events.rejected]

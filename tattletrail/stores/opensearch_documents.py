@@ -63,8 +63,11 @@ def indexed_document(event: Event, ingest_time: datetime | None) -> dict[str, An
     exact original record as a JSON string (`record`, stored, not indexed) that reads give back."""
     import orjson
 
+    from tattletrail.stores.opensearch_fit import fit_document, template_properties
+
     document = document_of(event, ingest_time)
     _fit_scalars_to_mapping(document, event)
+    fit_document(document, template_properties())
     for name in PAYLOAD_FIELDS:
         if name in document and document[name] is not None:
             document[name] = _indexable_payload(document[name])
@@ -74,10 +77,10 @@ def indexed_document(event: Event, ingest_time: datetime | None) -> dict[str, An
 
 def _fit_scalars_to_mapping(document: dict[str, Any], event: Event) -> None:
     """A record is never refused for a scalar's type. `managementEvent: "True"` (a string some
-    producers write) against the boolean mapping becomes the boolean it spells; a value no mapped
-    type can take (a boolean `"yes"`, an unparseable `eventTime`, an object where a keyword is
-    mapped) is left out of the index only. The whole record stays in `record`, so reads give it
-    back exactly, and the query language reads it as the other stores do (query/python.py)."""
+    producers write) against the boolean mapping becomes the boolean it spells; an unparseable
+    `eventTime` is indexed as the event time; a value no mapped type can take (a boolean `"yes"`,
+    an object where a keyword is mapped) is moved into `misfits` by fit_document (opensearch_fit.py).
+    The whole record stays in `record`, so reads give it back exactly."""
     kinds = _record_field_kinds()
     for name in kinds.keys() & event.record.keys():
         value, kind = document.get(name), kinds[name]
@@ -87,8 +90,6 @@ def _fit_scalars_to_mapping(document: dict[str, Any], event: Event) -> None:
             document[name] = value.lower() == "true"
         elif kind == "date" and event.event_time is not None:
             document[name] = _iso(event.event_time)
-        else:
-            del document[name]
 
 
 # What each mapped type takes as it is; anything else is fitted or left out of the index.
@@ -109,16 +110,16 @@ def _record_field_kinds() -> dict[str, str]:
 def _indexable_payload(value: Any) -> Any:
     if not isinstance(value, dict):
         value = {SCALAR_PAYLOAD_KEY: value}
-    return _cut_long_leaves(value)
+    return cut_long_leaves(value)
 
 
-def _cut_long_leaves(value: Any) -> Any:
+def cut_long_leaves(value: Any) -> Any:
     if isinstance(value, str):
         return value[:INDEXED_LEAF_CHARS]
     if isinstance(value, dict):
-        return {key: _cut_long_leaves(item) for key, item in value.items()}
+        return {key: cut_long_leaves(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_cut_long_leaves(item) for item in value]
+        return [cut_long_leaves(item) for item in value]
     return value
 
 

@@ -18,6 +18,7 @@ from tattletrail.query.tree import Node
 from tattletrail.stores.base import Counted, QuarantineEntry, Stats
 from tattletrail.stores.duckdb_search import DERIVED_FIELDS, fill_buckets
 from tattletrail.stores.opensearch_documents import DERIVED_SOURCE_FIELDS, document_from_source
+from tattletrail.stores.opensearch_fit import with_misfits
 
 if TYPE_CHECKING:
     from tattletrail.stores.opensearch import OpenSearchStore
@@ -31,7 +32,7 @@ _MISSING_INDEX_OK = {"ignore_unavailable": True, "allow_no_indices": True}
 
 def query_of(query: Node, since: datetime | None, until: datetime | None) -> dict[str, Any]:
     """The query and the time window (event_time in [since, until)) as one bool filter."""
-    filters = [to_opensearch(query)]
+    filters = [to_opensearch(with_misfits(query))]
     window = {}
     if since is not None:
         window["gte"] = date_text(since)
