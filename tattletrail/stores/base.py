@@ -148,6 +148,7 @@ class Counted:
     buckets: list[tuple[datetime, int]] = field(default_factory=list)
     by: str | None = None
     interval: "timedelta | None" = None
+    values: int = 0  # how many distinct values `by` has: `groups` shows the top ones
 
     @property
     def untimed(self) -> int:
@@ -159,6 +160,7 @@ class Counted:
         if self.by is not None:
             result["by"] = self.by
             result["groups"] = [{"value": value, "count": n} for value, n in self.groups]
+            result["values"] = self.values
         if self.interval is not None:
             result["interval_seconds"] = self.interval.total_seconds()
             result["untimed"] = self.untimed

@@ -27,6 +27,9 @@ PAGE = 5_000  # hits per request; below the default index.max_result_window of 1
 # Sorted like the embedded store: newest first, events without a time last, then by identity.
 NEWEST_FIRST = [{"event_time": {"order": "desc", "missing": "_last"}}, {"event_id": {"order": "asc"}}]
 BY_COUNT = [{"_count": "desc"}, {"_key": "asc"}]
+# `count --by` says how many values there are: exact up to this many (the cardinality aggregation's
+# most), an estimate within a few percent beyond.
+EXACT_VALUES = 40_000
 _MISSING_INDEX_OK = {"ignore_unavailable": True, "allow_no_indices": True}
 
 
@@ -74,6 +77,7 @@ def count(store: OpenSearchStore, query: Node, since: datetime | None = None, un
     aggregations: dict[str, Any] = {}
     if by is not None:
         aggregations["groups"] = {"terms": {"field": by, "size": top, "order": BY_COUNT}}
+        aggregations["values"] = {"cardinality": {"field": by, "precision_threshold": EXACT_VALUES}}
     if interval is not None:
         aggregations["buckets"] = {"date_histogram": {"field": "event_time",
                                                       "fixed_interval": f"{int(interval.total_seconds())}s",
@@ -86,7 +90,8 @@ def count(store: OpenSearchStore, query: Node, since: datetime | None = None, un
     if interval is not None:
         counts = {_from_millis(bucket["key"]): bucket["doc_count"] for bucket in found["buckets"]["buckets"]}
         buckets, interval = fill_buckets(counts, interval, since, until)
-    return Counted(total=answer["hits"]["total"]["value"], groups=groups, buckets=buckets, by=by, interval=interval)
+    return Counted(total=answer["hits"]["total"]["value"], groups=groups, buckets=buckets, by=by, interval=interval,
+                   values=int(found.get("values", {}).get("value", 0)))
 
 
 def _key_text(bucket: dict[str, Any]) -> str:
