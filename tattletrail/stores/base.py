@@ -113,10 +113,11 @@ class Store(Protocol):
     def field_names(self, sample: int = 20_000) -> set[str]:
         """Fields seen in the store (a sample of it), for "never seen" warnings."""
 
-    def setup(self, dry_run: bool = False, fast_fields: Sequence[str] = ()) -> list["SetupStep"]:
+    def setup(self, dry_run: bool = False, fast_fields: Sequence[str] = (), migrate: bool = False) -> list["SetupStep"]:
         """Install what the store needs (schema, templates, policies), idempotently; on a dry run
         change nothing and say what would be done. `fast_fields`: fields to make fast to query
-        beyond the shipped ones (a store that indexes every field ignores it)."""
+        beyond the shipped ones (a store that indexes every field ignores it). `migrate`: bring
+        data written by an older version up to date in place (a store with none ignores it)."""
 
     def doctor(self) -> list["DoctorCheck"]:
         """Check that the store is reachable, set up and writable; each failure says how to fix it."""

@@ -30,7 +30,7 @@ from tattletrail.stores.opensearch_connection import (ConnectionSettings, Engine
                                                       parse_store_url)
 from tattletrail.stores.opensearch_documents import document_id, index_name, indexed_document
 from tattletrail.stores.opensearch_fit import send_refused_fitted
-from tattletrail.stores import opensearch_setup
+from tattletrail.stores import opensearch_layout, opensearch_setup
 
 REJECTED_REASON = "rejected-by-store"
 
@@ -102,6 +102,9 @@ class OpenSearchStore:
         if not self.client.indices.exists_index_template(name=template):
             raise StoreUnavailable(f"{self.url} has no index template {template!r}: run "
                                    f"`tattletrail setup --store {self.url}` once before ingesting")
+        problem = opensearch_layout.refusal(opensearch_layout.outdated_indices(self.client, self.events_pattern), self.url)
+        if problem is not None:
+            raise StoreUnavailable(problem)
         self._checked_setup = True
 
     # Reads: opensearch_search.py ----------------------------------------------------------------------
@@ -148,10 +151,13 @@ class OpenSearchStore:
 
     # Administration: opensearch_setup.py --------------------------------------------------------------
 
-    def setup(self, dry_run: bool = False, fast_fields: Sequence[str] = ()) -> list[SetupStep]:
-        """`fast_fields` is for the embedded store: OpenSearch indexes every field already."""
+    def setup(self, dry_run: bool = False, fast_fields: Sequence[str] = (), migrate: bool = False) -> list[SetupStep]:
+        """`fast_fields` is for the embedded store: OpenSearch indexes every field already. `migrate`
+        rewrites the ids of events indices written by an older tattletrail (opensearch_layout.py)."""
         resources = opensearch_setup.desired_resources(self.settings, self.engine)
-        return opensearch_setup.setup(self.client, resources, dry_run)
+        steps = opensearch_setup.setup(self.client, resources, dry_run)
+        return steps + opensearch_layout.setup_steps(self.client, self.events_pattern, self.engine.payload_type,
+                                                     self._send, migrate, dry_run)
 
     def doctor(self) -> list[DoctorCheck]:
         return opensearch_setup.doctor(self)

@@ -244,6 +244,8 @@ def doctor(store: Any) -> list[DoctorCheck]:
         checks.append(_health_check(store.client))
     resources = desired_resources(store.settings, engine)
     checks.extend(resource_checks(store.client, resources, store.url))
+    from tattletrail.stores.opensearch_layout import layout_checks
+    checks.extend(layout_checks(store.client, store.events_pattern, store.url))
     checks.extend(_permission_checks(store))
     return checks
 
