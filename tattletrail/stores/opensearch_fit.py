@@ -98,6 +98,8 @@ def has_misfits_field(properties: dict[str, Any]) -> bool:
 def fit_document(document: dict[str, Any], properties: dict[str, Any]) -> bool:
     """Move every value that doesn't fit `properties` into `document["misfits"]`; whether any moved.
     Nested objects are copied, never changed: they belong to the event's original record."""
+    if _all_fit(document, properties, top=True):  # nearly always: read only, nothing copied
+        return False
     misfits: dict[str, Any] = {}
     fitted = _fitted(document, properties, [], misfits, top=True)
     if not misfits:
@@ -107,6 +109,22 @@ def fit_document(document: dict[str, Any], properties: dict[str, Any]) -> bool:
     document[MISFITS] = cut_long_leaves(_merge(document.get(MISFITS), misfits))
     parts = [path.split(".") for path, _ in walk_leaves(document[MISFITS])]
     document[MISFIT_PATHS] = sorted({".".join(part[:end]) for part in parts for end in range(1, len(part) + 1)})
+    return True
+
+
+def _all_fit(value: dict[str, Any], properties: dict[str, Any], top: bool = False) -> bool:
+    for key, item in value.items():
+        if top and key in _FITTED_ELSEWHERE:
+            continue
+        spec = properties.get(key)
+        if isinstance(item, str) and (spec is None or spec.get("type") == "keyword"):
+            continue  # the common case, decided without a call
+        if not _fits(item, spec):
+            return False
+        if isinstance(item, (dict, list)):
+            children = (spec or {}).get("properties", {})
+            if not all(_all_fit(element, children) for element in _items(item) if isinstance(element, dict)):
+                return False
     return True
 
 
@@ -141,18 +159,22 @@ def _items(value: Any) -> list[Any]:
 
 
 def _fits(value: Any, spec: dict[str, Any] | None) -> bool:
-    items = _items(value)
-    objects = sum(isinstance(item, dict) for item in items)
     if spec is None:  # not mapped yet: any one shape is mapped dynamically, two in one value conflict
-        return objects in (0, len(items))
+        return not isinstance(value, list) or _one_shape(_items(value))
     kind = "object" if "properties" in spec else spec.get("type", "object")
     if kind in FLAT_TYPES:
         return True
+    items = _items(value) if isinstance(value, list) else [value] if value is not None else []
     if kind == "object":
-        return objects == len(items)
+        return all(isinstance(item, dict) for item in items)
     if kind == "boolean":
         return all(isinstance(item, bool) or item in ("true", "false") for item in items)
-    return objects == 0 and all(isinstance(item, _SCALAR) for item in items)
+    return all(isinstance(item, _SCALAR) for item in items)
+
+
+def _one_shape(items: list[Any]) -> bool:
+    objects = sum(isinstance(item, dict) for item in items)
+    return objects in (0, len(items))
 
 
 def _put(misfits: dict[str, Any], path: list[str], value: Any) -> None:
