@@ -1,14 +1,15 @@
 """Fitting a document to the mapping its index really has, so no record is refused for a value's shape.
 
-Fields the template doesn't name are mapped by the first document that brings them: a string makes
-`addendum` a keyword, an object makes it an object, and from then on the other shape is refused
-(`userIdentity.onBehalfOf` as a string in one record and an object in the next; `tlsDetails.tlsVersion`
-as an object where the template says keyword). A refused document is fitted to its index's current
-mapping: each value whose shape the mapping can't take at its path moves, whole and under its own
-path, into `misfits`, a flat_object (`flattened` on Elasticsearch) where every leaf is a keyword
-and no shape conflicts with another. The document is sent again and the rest of it lands as it is.
-Queries look in both places (query/opensearch.py `with_misfits`), so `userIdentity.onBehalfOf.userId:u`
-finds the event on every store; reads come from `record`, so it comes back exactly as ingested.
+A value the mapping can't take at its path (an object at `tlsDetails.tlsVersion`, mapped keyword; a
+string where `userIdentity.sessionContext` is an object) moves, whole and under its own path, into
+`misfits`: a flat_object (`flattened` on Elasticsearch) where every leaf is a keyword and no shape
+conflicts with another. The rest of the document is indexed in place. Every document is fitted to
+the template before it is sent (indexed_document). Fields the template doesn't name are mapped by
+the first document that brings them (a string makes `addendum` a keyword, an object an object), and
+a later document with the other shape is refused: it is fitted to its index's current mapping and
+sent again (send_refused_fitted). `with_misfits` makes queries look in both places, so
+`userIdentity.onBehalfOf.userId:u` finds the event as on the embedded store; reads come from
+`record`, so the record comes back exactly as ingested.
 """
 
 from __future__ import annotations
@@ -80,14 +81,16 @@ def template_properties() -> dict[str, Any]:
     """The properties every events index starts with (mappings/cloudtrail-template.json)."""
     from tattletrail.stores.opensearch_setup import EVENTS_TEMPLATE
 
-    return json.loads(EVENTS_TEMPLATE.read_text())["template"]["mappings"]["properties"]
+    properties: dict[str, Any] = json.loads(EVENTS_TEMPLATE.read_text())["template"]["mappings"]["properties"]
+    return properties
 
 
 def index_properties(client: Any, index: str) -> dict[str, Any]:
     """The mapping's properties the index has now (the template's, and what documents added)."""
     answer = client.indices.get_mapping(index=index)
     (mapping,) = answer.values()
-    return mapping["mappings"].get("properties", {})
+    properties: dict[str, Any] = mapping["mappings"].get("properties", {})
+    return properties
 
 
 def has_misfits_field(properties: dict[str, Any]) -> bool:

@@ -122,7 +122,8 @@ def migrate(client: Any, found: Outdated, payload_type: str, send: Callable[[lis
 def _old_id_page(client: Any, index: str, page: int) -> list[dict[str, Any]]:
     """Up to `page` documents whose `_id` is not their identity, scrolling the index once."""
     answer = client.search(index=index, body={"size": page, "sort": ["_doc"]}, scroll="2m")
-    scroll_id, old = answer.get("_scroll_id"), []
+    scroll_id = answer.get("_scroll_id")
+    old: list[dict[str, Any]] = []
     try:
         while answer["hits"]["hits"] and len(old) < page:
             old += [hit for hit in answer["hits"]["hits"] if hit["_id"] != identity_of(hit["_source"])]
