@@ -59,6 +59,12 @@ RECORDS = [
     a_record("insight-mixed", insightDetails=[{"state": "Start", "eventName": "RunInstances"}, "Start"]),
     # managementEvent is a boolean; a producer wrote a word.
     a_record("management-word", managementEvent="sometimes"),
+    # Payloads differ by service: `tags` is a map (Lambda TagResource), a list of key/value objects
+    # (SSM AddTagsToResource), or a string. Payloads are flat_object: nothing to move there.
+    a_record("tags-map", requestParameters={"resource": "arn:aws:lambda:us-east-1:123456789123:function:f",
+                                            "tags": {"team": "red"}}),
+    a_record("tags-list", requestParameters={"resourceType": "Parameter", "tags": [{"key": "team", "value": "red"}]}),
+    a_record("tags-string", requestParameters={"tags": "team=red"}),
 ]
 
 QUERIES = [
@@ -86,6 +92,10 @@ QUERIES = [
     "DELIVERY_DELAY OR TLSv1.3",
     "NOT _exists_:addendum",
     "addendum:[A TO E]",
+    "requestParameters.tags.team:red",
+    "requestParameters.tags.key:team",
+    'requestParameters.tags:"team=red"',
+    "_exists_:requestParameters.tags",
 ]
 
 
