@@ -169,6 +169,20 @@ def test_a_document_the_cluster_refuses_is_quarantined_whole_and_the_rest_lands(
     assert log in store.ledgered([log])  # the file is done: its one bad event is kept in quarantine
 
 
+def test_an_event_id_too_long_for_an_opensearch_id_lands_once_as_on_duckdb(opensearch_url: str, tmp_path: Path):
+    store = fresh_store(opensearch_url, "long-id")
+    embedded = DuckDBStore(tmp_path / "events.duckdb")
+    long_id = "a-producer-wrote-this-" + "x" * 600  # over OpenSearch's 512-byte `_id`
+    write_log_file(tmp_path / "logs" / "a.json.gz", [a_record(long_id), a_record("short-1")])
+    for target in (store, embedded):
+        assert ingest(local_objects(tmp_path / "logs"), target).ingested == 2
+    assert [d["event_id"] for d in store.search(parse_query(f"eventID:{long_id}"))] == [long_id]
+    assert store.records([long_id]) == embedded.records([long_id])
+    write_log_file(tmp_path / "logs" / "a.json.gz", [a_record(long_id), a_record("short-1"), a_record("short-2")])
+    reread = ingest(local_objects(tmp_path / "logs"), store)  # a new ETag: the file is read again
+    assert (reread.ingested, reread.duplicates) == (1, 2) and store.stats().events == 3
+
+
 def test_store_urls_open_through_the_registry(opensearch_url: str):
     store = open_store(store_url(opensearch_url, "tt-registry"))
     assert isinstance(store, OpenSearchStore) and store.engine.distribution == "opensearch"

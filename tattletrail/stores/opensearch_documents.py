@@ -38,7 +38,20 @@ def document_of(event: Event, ingest_time: datetime | None = None) -> dict[str, 
 def document_id(event: Event) -> str:
     """The `_id` of an event: its identity (eventID, eventTime), as on the embedded store, so a
     record that reuses an eventID at another time is kept and a re-delivered one is a duplicate."""
-    return f"{event.event_id}@{_iso(event.event_time) or 'undated'}"
+    return id_of_identity(f"{event.event_id}@{_iso(event.event_time) or 'undated'}")
+
+
+# OpenSearch refuses a whole bulk request with an `_id` over 512 bytes: a longer identity (an
+# eventID no AWS service writes, but a producer could) is indexed under its digest instead.
+MAX_ID_BYTES = 512
+
+
+def id_of_identity(identity: str) -> str:
+    if len(identity.encode()) <= MAX_ID_BYTES:
+        return identity
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(identity.encode()).hexdigest()
 
 
 def _iso(moment: datetime | None) -> str | None:

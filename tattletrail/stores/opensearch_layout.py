@@ -18,6 +18,7 @@ import orjson
 
 from tattletrail.stores.base import DoctorCheck, SetupStep, StoreUnavailable
 from tattletrail.stores.opensearch_bulk import BulkItem, BulkOutcome
+from tattletrail.stores.opensearch_documents import id_of_identity
 from tattletrail.stores.opensearch_fit import template_properties
 
 LAYOUT = 2
@@ -49,7 +50,7 @@ def outdated_indices(client: Any, pattern: str) -> list[Outdated]:
 
 def identity_of(source: dict[str, Any]) -> str:
     """`document_id` from an indexed document: its event_id and event_time, as written."""
-    return f"{source['event_id']}@{source.get('event_time') or 'undated'}"
+    return id_of_identity(f"{source['event_id']}@{source.get('event_time') or 'undated'}")
 
 
 def _has_old_ids(client: Any, index: str) -> bool:
