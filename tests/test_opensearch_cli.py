@@ -75,6 +75,15 @@ def test_search_and_count_agree(stores: tuple[str, str], query: str):
     both(stores, "count", query, "--json", "--interval", "1d", "--since", "2020-01-01", "--until", "2023-01-01")
 
 
+def test_count_by_says_on_both_stores_how_many_values_were_left_out(stores: tuple[str, str]):
+    counted = both(stores, "count", "*", "--json", "--by", "eventName", "--limit", "5")
+    assert len(counted["groups"]) == 5 < counted["values"]
+    for url in stores:
+        result = CliRunner().invoke(app, ["count", "--by", "eventName", "--limit", "5", "--store", url])
+        assert result.exit_code == 0 and f"5 of {counted['values']} values shown (--limit)" in result.stderr
+    assert both(stores, "count", "*", "--json", "--by", "eventName", "--limit", "1000")["values"] == counted["values"]
+
+
 def test_every_saved_search_agrees(stores: tuple[str, str]):
     searches = run("searches", "--json")
     runnable = [search["name"] for search in searches if not search.get("params")]

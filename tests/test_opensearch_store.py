@@ -168,8 +168,8 @@ def test_events_indices_map_payloads_as_flat_object_and_addresses_with_an_ip_sub
 def test_a_document_the_cluster_refuses_is_quarantined_whole_and_the_rest_lands(opensearch_url: str,
                                                                                  tmp_path: Path):
     store = fresh_store(opensearch_url, "refused")
-    # An object where the mapping has a keyword (userIdentity.type): no scalar to fit, so refused.
-    refused = a_record("refused-1", userIdentity={"type": {"not": "a keyword"}, "accountId": "111122223333"})
+    # More new fields than the index may have (index.mapping.total_fields.limit): no shape to fit, so refused.
+    refused = a_record("refused-1", addendum={f"field{n}": n for n in range(5_100)})
     good = [a_record(f"good-{n}") for n in range(5)]
     write_log_file(tmp_path / "logs" / "mixed.json.gz", [good[0], refused, *good[1:]])
     summary = ingest(local_objects(tmp_path / "logs"), store)
@@ -177,11 +177,25 @@ def test_a_document_the_cluster_refuses_is_quarantined_whole_and_the_rest_lands(
     assert (summary.quarantined, summary.quarantine_reasons) == (1, {REJECTED_REASON: 1})  # `ingest --json` counts it
     (entry,) = store.quarantined()
     assert (entry.reason, entry.location[:16]) == (REJECTED_REASON, "event refused-1@")
-    assert "mapper_parsing_exception" in entry.detail and "userIdentity" in entry.detail
+    assert "Limit of total fields" in entry.detail
     import orjson
     assert orjson.loads(entry.sample) == refused  # kept whole, never dropped
     log = str(tmp_path / "logs" / "mixed.json.gz")
     assert log in store.ledgered([log])  # the file is done: its one bad event is kept in quarantine
+
+
+def test_an_event_id_too_long_for_an_opensearch_id_lands_once_as_on_duckdb(opensearch_url: str, tmp_path: Path):
+    store = fresh_store(opensearch_url, "long-id")
+    embedded = DuckDBStore(tmp_path / "events.duckdb")
+    long_id = "a-producer-wrote-this-" + "x" * 600  # over OpenSearch's 512-byte `_id`
+    write_log_file(tmp_path / "logs" / "a.json.gz", [a_record(long_id), a_record("short-1")])
+    for target in (store, embedded):
+        assert ingest(local_objects(tmp_path / "logs"), target).ingested == 2
+    assert [d["event_id"] for d in store.search(parse_query(f"eventID:{long_id}"))] == [long_id]
+    assert store.records([long_id]) == embedded.records([long_id])
+    write_log_file(tmp_path / "logs" / "a.json.gz", [a_record(long_id), a_record("short-1"), a_record("short-2")])
+    reread = ingest(local_objects(tmp_path / "logs"), store)  # a new ETag: the file is read again
+    assert (reread.ingested, reread.duplicates) == (1, 2) and store.stats().events == 3
 
 
 def test_store_urls_open_through_the_registry(opensearch_url: str):

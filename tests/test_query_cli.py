@@ -102,8 +102,19 @@ def test_a_field_the_store_never_held_but_cloudtrail_has_does_not_warn(store_url
 
 def test_count_json_total_and_by(store_url: str) -> None:
     result = run_cli(store_url, "count", "eventName:ConsoleLogin OR actor:root", "--by", "actor", "--json")
-    assert json.loads(result.stdout) == {"count": 4, "by": "actor", "groups": [
+    assert json.loads(result.stdout) == {"count": 4, "by": "actor", "values": 2, "groups": [
         {"value": "root", "count": 3}, {"value": "bob", "count": 1}]}
+    assert "shown" not in result.stderr  # every value is there
+
+
+@pytest.mark.parametrize("args", [["--json"], []])
+def test_count_by_says_when_more_values_exist_than_shown(store_url: str, args: list[str]) -> None:
+    everything = json.loads(run_cli(store_url, "count", "--by", "eventName", "--json", "--limit", "1000").stdout)
+    assert len(everything["groups"]) == everything["values"] > 3
+    result = run_cli(store_url, "count", "--by", "eventName", "--limit", "3", *args)
+    assert f"3 of {everything['values']} values shown (--limit)" in result.stderr
+    if args:
+        assert json.loads(result.stdout)["groups"] == everything["groups"][:3]
 
 
 def test_count_by_a_field_inside_arrays_counts_each_value(store_url: str) -> None:

@@ -90,7 +90,8 @@ def search_command(
 def count_command(
     words: list[str] = typer.Argument(None, metavar="QUERY", help="A Lucene query ('*' or nothing: every event)."),
     since: Optional[str] = option_since(), until: Optional[str] = option_until(), tz: Optional[str] = option_tz(),
-    by: Optional[str] = typer.Option(None, "--by", help="Count per value of this field (top 20)."),
+    by: Optional[str] = typer.Option(None, "--by", help="Count per value of this field (the top --limit)."),
+    limit: int = typer.Option(20, "--limit", min=1, help="With --by: show this many values, most events first."),
     interval: Optional[str] = typer.Option(None, "--interval", help="Count per time bucket, e.g. 1h, 15m, 1d: "
                                            "a histogram."),
     as_json: bool = option_json(), store: Optional[str] = option_store(), saved: Optional[str] = option_saved(),
@@ -105,9 +106,10 @@ def count_command(
             window = (window[0], utc_now())
         target = store_from(store)
         tree = query_of(words, saved, target, searches_dir)
-        counted = target.count(tree, since=window[0], until=window[1], by=by, interval=asked)
+        counted = target.count(tree, since=window[0], until=window[1], by=by, interval=asked, top=limit)
     if as_json:
         print_json(counted.as_dict())
+        print_values_shown(counted)
         return
     console.print(f"[bold]{counted.total:,}[/] events", highlight=False)
     if by is not None:
@@ -116,6 +118,14 @@ def count_command(
         console.print(histogram(counted.buckets, tz), highlight=False, markup=False)
     for note in bucket_notes(counted, asked):
         console.print(note, highlight=False, markup=False)
+    print_values_shown(counted)
+
+
+def print_values_shown(counted: Counted) -> None:
+    """On stderr, as search's "N of M shown", so --json output stays what a script reads."""
+    if counted.values > len(counted.groups):
+        errors.print(f"{len(counted.groups):,} of {counted.values:,} values shown (--limit)", highlight=False,
+                     markup=False)
 
 
 def bucket_notes(counted: Counted, asked: timedelta | None) -> list[str]:

@@ -149,10 +149,11 @@ class Store(Protocol):
 
     # Administration: `tattletrail setup` and `doctor` ---------------------------------------------
 
-    def setup(self, dry_run: bool = False, fast_fields: Sequence[str] = ()) -> list["SetupStep"]:
+    def setup(self, dry_run: bool = False, fast_fields: Sequence[str] = (), migrate: bool = False) -> list["SetupStep"]:
         """Install what the store needs (schema, templates, policies), idempotently; on a dry run
         change nothing and say what would be done. `fast_fields`: fields to make fast to query
-        beyond the shipped ones (a store that indexes every field ignores it)."""
+        beyond the shipped ones (a store that indexes every field ignores it). `migrate`: bring
+        data written by an older version up to date in place (a store with none ignores it)."""
 
     def doctor(self) -> list["DoctorCheck"]:
         """Check that the store is reachable, set up and writable; each failure says how to fix it."""
@@ -175,6 +176,7 @@ class Counted:
     buckets: list[tuple[datetime, int]] = field(default_factory=list)
     by: str | None = None
     interval: "timedelta | None" = None
+    values: int = 0  # how many distinct values `by` has: `groups` shows the top ones
 
     @property
     def untimed(self) -> int:
@@ -186,6 +188,7 @@ class Counted:
         if self.by is not None:
             result["by"] = self.by
             result["groups"] = [{"value": value, "count": n} for value, n in self.groups]
+            result["values"] = self.values
         if self.interval is not None:
             result["interval_seconds"] = self.interval.total_seconds()
             result["untimed"] = self.untimed

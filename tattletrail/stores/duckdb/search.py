@@ -102,14 +102,16 @@ def count(store: EventsFile, query: Node, since: datetime | None = None, until: 
         total = connection.execute(f"SELECT count(*) FROM events WHERE {condition.sql}",
                                    condition.parameters).fetchall()[0][0]
         groups: list[tuple[str, int]] = []
+        distinct = 0
         if by is not None:
             values, is_list = values_of(by, columns_of(store.fast_columns))
             value = f"unnest({values})" if is_list else values
-            groups = connection.execute(
-                f"SELECT value, count(*) AS n FROM (SELECT {value} AS value FROM events WHERE {condition.sql}) "
-                "WHERE value IS NOT NULL GROUP BY value ORDER BY n DESC, value LIMIT ?",
+            rows = connection.execute(
+                f"SELECT value, count(*) AS n, count(*) OVER () FROM (SELECT {value} AS value FROM events "
+                f"WHERE {condition.sql}) WHERE value IS NOT NULL GROUP BY value ORDER BY n DESC, value LIMIT ?",
                 [*condition.parameters, top]).fetchall()
-            groups = [(str(value), n) for value, n in groups]
+            distinct = rows[0][2] if rows else 0
+            groups = [(str(value), n) for value, n, _ in rows]
         buckets: list[tuple[datetime, int]] = []
         if interval is not None:
             seconds = interval.total_seconds()
@@ -118,7 +120,7 @@ def count(store: EventsFile, query: Node, since: datetime | None = None, until: 
                 f"WHERE event_time IS NOT NULL AND {condition.sql} GROUP BY bucket ORDER BY bucket",
                 [seconds, seconds, *condition.parameters]).fetchall()
             buckets, interval = fill_buckets({_from_epoch(bucket): n for bucket, n in rows}, interval, since, until)
-    return Counted(total=total, groups=groups, buckets=buckets, by=by, interval=interval)
+    return Counted(total=total, groups=groups, buckets=buckets, by=by, interval=interval, values=distinct)
 
 
 def field_names(store: EventsFile, sample: int = 20_000) -> set[str]:

@@ -198,7 +198,7 @@ class DuckDBStore:
 
     # Administration: `tattletrail setup` and `doctor` work on every store.
 
-    def setup(self, dry_run: bool = False, fast_fields: Sequence[str] = ()) -> list[SetupStep]:
+    def setup(self, dry_run: bool = False, fast_fields: Sequence[str] = (), migrate: bool = False) -> list[SetupStep]:
         """The tables, created if missing (opening the store already creates a new file's schema),
         and a filled column for each fast field (the shipped ones and `fast_fields`)."""
         with self.connect() as connection:

@@ -12,22 +12,27 @@ from functools import cache
 from typing import Any
 
 from tattletrail.event import DERIVED_FIELDS, LIST_FIELDS, Event, document_of, document_time
+from tattletrail.stores.opensearch.fit import fit_document, template_properties
+from tattletrail.stores.opensearch.schema import PAYLOAD_FIELDS, SCALAR_PAYLOAD_KEY, cut_long_leaves
 
 
 def document_id(event: Event) -> str:
     """The `_id` of an event: its identity (eventID, eventTime), as on the embedded store, so a
     record that reuses an eventID at another time is kept and a re-delivered one is a duplicate."""
-    return f"{event.event_id}@{document_time(event.event_time) or 'undated'}"
+    return id_of_identity(f"{event.event_id}@{document_time(event.event_time) or 'undated'}")
 
 
-# Payloads whose shape differs between services and calls; flat_object/flattened in the mapping.
-PAYLOAD_FIELDS = ("requestParameters", "responseElements", "additionalEventData", "serviceEventDetails")
-# A payload that isn't an object (CloudTrail sometimes writes a string) is indexed under this key;
-# a query on the payload itself (`requestParameters:value`) still finds it, as on the other stores.
-SCALAR_PAYLOAD_KEY = "_value"
-# Lucene refuses terms over 32,766 bytes; a payload leaf is indexed cut to this many characters
-# (4 bytes each at worst, plus its path). The whole value stays in `record`.
-INDEXED_LEAF_CHARS = 8_000
+# OpenSearch refuses a whole bulk request with an `_id` over 512 bytes: a longer identity (an
+# eventID no AWS service writes, but a producer could) is indexed under its digest instead.
+MAX_ID_BYTES = 512
+
+
+def id_of_identity(identity: str) -> str:
+    if len(identity.encode()) <= MAX_ID_BYTES:
+        return identity
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(identity.encode()).hexdigest()
 
 
 def indexed_document(event: Event, ingest_time: datetime | None) -> dict[str, Any]:
@@ -37,6 +42,7 @@ def indexed_document(event: Event, ingest_time: datetime | None) -> dict[str, An
 
     document = document_of(event, ingest_time)
     _fit_scalars_to_mapping(document, event)
+    fit_document(document, template_properties())
     for name in PAYLOAD_FIELDS:
         if name in document and document[name] is not None:
             document[name] = _indexable_payload(document[name])
@@ -46,10 +52,10 @@ def indexed_document(event: Event, ingest_time: datetime | None) -> dict[str, An
 
 def _fit_scalars_to_mapping(document: dict[str, Any], event: Event) -> None:
     """A record is never refused for a scalar's type. `managementEvent: "True"` (a string some
-    producers write) against the boolean mapping becomes the boolean it spells; a value no mapped
-    type can take (a boolean `"yes"`, an unparseable `eventTime`, an object where a keyword is
-    mapped) is left out of the index only. The whole record stays in `record`, so reads give it
-    back exactly, and the query language reads it as the other stores do (query/python.py)."""
+    producers write) against the boolean mapping becomes the boolean it spells; an unparseable
+    `eventTime` is indexed as the event time; a value no mapped type can take (a boolean `"yes"`,
+    an object where a keyword is mapped) is moved into `misfits` by fit_document (fit.py).
+    The whole record stays in `record`, so reads give it back exactly."""
     kinds = _record_field_kinds()
     for name in kinds.keys() & event.record.keys():
         value, kind = document.get(name), kinds[name]
@@ -59,8 +65,6 @@ def _fit_scalars_to_mapping(document: dict[str, Any], event: Event) -> None:
             document[name] = value.lower() == "true"
         elif kind == "date" and event.event_time is not None:
             document[name] = document_time(event.event_time)
-        else:
-            del document[name]
 
 
 # What each mapped type takes as it is; anything else is fitted or left out of the index.
@@ -81,17 +85,7 @@ def _record_field_kinds() -> dict[str, str]:
 def _indexable_payload(value: Any) -> Any:
     if not isinstance(value, dict):
         value = {SCALAR_PAYLOAD_KEY: value}
-    return _cut_long_leaves(value)
-
-
-def _cut_long_leaves(value: Any) -> Any:
-    if isinstance(value, str):
-        return value[:INDEXED_LEAF_CHARS]
-    if isinstance(value, dict):
-        return {key: _cut_long_leaves(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_cut_long_leaves(item) for item in value]
-    return value
+    return cut_long_leaves(value)
 
 
 def document_from_source(source: dict[str, Any]) -> dict[str, Any]:

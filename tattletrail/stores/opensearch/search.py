@@ -19,6 +19,7 @@ from tattletrail.event import DERIVED_FIELDS
 from tattletrail.stores.base import Counted, QuarantineEntry, Stats, fill_buckets
 from tattletrail.stores.opensearch.documents import document_from_source
 from tattletrail.stores.opensearch.schema import DERIVED_SOURCE_FIELDS
+from tattletrail.stores.opensearch.fit import with_misfits
 
 if TYPE_CHECKING:
     from tattletrail.stores.opensearch.schema import Cluster
@@ -27,12 +28,15 @@ PAGE = 5_000  # hits per request; below the default index.max_result_window of 1
 # Sorted like the embedded store: newest first, events without a time last, then by identity.
 NEWEST_FIRST = [{"event_time": {"order": "desc", "missing": "_last"}}, {"event_id": {"order": "asc"}}]
 BY_COUNT = [{"_count": "desc"}, {"_key": "asc"}]
+# `count --by` says how many values there are: exact up to this many (the cardinality aggregation's
+# most), an estimate within a few percent beyond.
+EXACT_VALUES = 40_000
 _MISSING_INDEX_OK = {"ignore_unavailable": True, "allow_no_indices": True}
 
 
 def query_of(query: Node, since: datetime | None, until: datetime | None) -> dict[str, Any]:
     """The query and the time window (event_time in [since, until)) as one bool filter."""
-    filters = [to_opensearch(query)]
+    filters = [to_opensearch(with_misfits(query))]
     window = {}
     if since is not None:
         window["gte"] = date_text(since)
@@ -74,6 +78,7 @@ def count(store: Cluster, query: Node, since: datetime | None = None, until: dat
     aggregations: dict[str, Any] = {}
     if by is not None:
         aggregations["groups"] = {"terms": {"field": by, "size": top, "order": BY_COUNT}}
+        aggregations["values"] = {"cardinality": {"field": by, "precision_threshold": EXACT_VALUES}}
     if interval is not None:
         aggregations["buckets"] = {"date_histogram": {"field": "event_time",
                                                       "fixed_interval": f"{int(interval.total_seconds())}s",
@@ -86,7 +91,8 @@ def count(store: Cluster, query: Node, since: datetime | None = None, until: dat
     if interval is not None:
         counts = {_from_millis(bucket["key"]): bucket["doc_count"] for bucket in found["buckets"]["buckets"]}
         buckets, interval = fill_buckets(counts, interval, since, until)
-    return Counted(total=answer["hits"]["total"]["value"], groups=groups, buckets=buckets, by=by, interval=interval)
+    return Counted(total=answer["hits"]["total"]["value"], groups=groups, buckets=buckets, by=by, interval=interval,
+                   values=int(found.get("values", {}).get("value", 0)))
 
 
 def _key_text(bucket: dict[str, Any]) -> str:

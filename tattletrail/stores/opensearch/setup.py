@@ -18,10 +18,9 @@ from typing import Any, Callable
 from tattletrail.packs import shipped
 from tattletrail.stores.base import DoctorCheck, SetupStep
 from tattletrail.stores.opensearch.connection import ConnectionSettings, Engine
-from tattletrail.stores.opensearch.schema import events_index_pattern
+from tattletrail.stores.opensearch.schema import EVENTS_TEMPLATE, events_index_pattern
 
 MAPPINGS = shipped("mappings")
-EVENTS_TEMPLATE = MAPPINGS / "cloudtrail-template.json"
 NO_LIFECYCLE_API = "no handler found"  # what a cluster without the ISM/ILM plugin answers (osmem)
 
 
@@ -241,6 +240,8 @@ def doctor(store: Any) -> list[DoctorCheck]:
         checks.append(_health_check(store.client))
     resources = desired_resources(store.settings, engine)
     checks.extend(resource_checks(store.client, resources, store.url))
+    from tattletrail.stores.opensearch.layout import layout_checks
+    checks.extend(layout_checks(store.client, store.events_pattern, store.url))
     checks.extend(_permission_checks(store))
     return checks
 

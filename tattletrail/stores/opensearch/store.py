@@ -23,7 +23,7 @@ import orjson
 from tattletrail.query.tree import Node
 from tattletrail.stores.base import (Batch, Counted, DoctorCheck, LedgerEntry, QuarantineEntry, SetupStep, Stats,
                                      StoreUnavailable, ThreatUpdate, WriteResult)
-from tattletrail.stores.opensearch import search, setup, threats
+from tattletrail.stores.opensearch import layout, search, setup, threats
 from tattletrail.stores.opensearch.bulk import (MAX_BULK_BYTES, MAX_BULK_ITEMS, BulkItem, BulkOutcome, RetryPolicy,
                                                 send_bulk)
 from tattletrail.stores.opensearch.connection import (ConnectionSettings, Engine, detect_engine, make_client,
@@ -31,6 +31,7 @@ from tattletrail.stores.opensearch.connection import (ConnectionSettings, Engine
 from tattletrail.stores.opensearch.discover import discover_url
 from tattletrail.stores.opensearch.documents import document_id, index_name, indexed_document
 from tattletrail.stores.opensearch.schema import events_index_pattern, ledger_index, quarantine_index
+from tattletrail.stores.opensearch.fit import send_refused_fitted
 
 REJECTED_REASON = "rejected-by-store"
 
@@ -82,6 +83,7 @@ class OpenSearchStore:
             BulkItem("create", index_name(self.settings.prefix, self.settings.period, event.event_time),
                      identity, orjson.dumps(indexed_document(event, now)), origin=event)
             for identity, event in unique.items()])
+        events = send_refused_fitted(self.client, events, self._send)
         refused = [QuarantineEntry(item.origin.source or "", f"event {item.id}", REJECTED_REASON, why,
                                    orjson.dumps(item.origin.record).decode(), now)
                    for item, why in events.rejected]
@@ -116,6 +118,9 @@ class OpenSearchStore:
         if not self.client.indices.exists_index_template(name=template):
             raise StoreUnavailable(f"{self.url} has no index template {template!r}: run "
                                    f"`tattletrail setup --store {self.url}` once before ingesting")
+        problem = layout.refusal(layout.outdated_indices(self.client, self.events_pattern), self.url)
+        if problem is not None:
+            raise StoreUnavailable(problem)
         self._checked_setup = True
 
     # Reads: search.py -----------------------------------------------------------------------------
@@ -162,10 +167,13 @@ class OpenSearchStore:
 
     # Administration: setup.py ---------------------------------------------------------------------
 
-    def setup(self, dry_run: bool = False, fast_fields: Sequence[str] = ()) -> list[SetupStep]:
-        """`fast_fields` is for the embedded store: OpenSearch indexes every field already."""
+    def setup(self, dry_run: bool = False, fast_fields: Sequence[str] = (), migrate: bool = False) -> list[SetupStep]:
+        """`fast_fields` is for the embedded store: OpenSearch indexes every field already. `migrate`
+        rewrites the ids of events indices written by an older tattletrail (layout.py)."""
         resources = setup.desired_resources(self.settings, self.engine)
-        return setup.setup(self.client, resources, dry_run)
+        steps = setup.setup(self.client, resources, dry_run)
+        return steps + layout.setup_steps(self.client, self.events_pattern, self.engine.payload_type,
+                                                     self._send, migrate, dry_run)
 
     def doctor(self) -> list[DoctorCheck]:
         return setup.doctor(self)
