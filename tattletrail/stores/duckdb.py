@@ -22,7 +22,7 @@ from typing import Any, Iterator, Sequence
 import duckdb
 import orjson
 
-from tattletrail.stores.base import (Batch, DoctorCheck, QuarantineEntry, SetupStep, Stats,
+from tattletrail.stores.base import (Batch, DoctorCheck, EventGroup, QuarantineEntry, SetupStep, Stats,
                                      WriteResult)
 from tattletrail.stores.duckdb_fast import column_of, field_of, shipped_fast_fields
 
@@ -243,6 +243,12 @@ class DuckDBStore:
         from tattletrail.stores import duckdb_search
 
         return duckdb_search.field_names(self, sample)
+
+    def group_events(self, query: Node, since: datetime | None, until: datetime | None,
+                     fields: Sequence[str], examples: int = 3) -> list[EventGroup]:
+        from tattletrail.stores import duckdb_search
+
+        return duckdb_search.group_events(self, query, since, until, fields, examples)
 
     # Rescoring (`tattletrail rescore`): stores/duckdb_threats.py.
 

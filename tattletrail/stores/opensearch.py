@@ -24,6 +24,7 @@ from tattletrail.query.tree import Node
 from tattletrail.stores import opensearch_search
 from tattletrail.stores.base import (Batch, Counted, DoctorCheck, LedgerEntry, QuarantineEntry, SetupStep, Stats,
                                      StoreUnavailable, WriteResult)
+from tattletrail.stores.base import EventGroup
 from tattletrail.stores.opensearch_bulk import (MAX_BULK_BYTES, MAX_BULK_ITEMS, BulkItem, BulkOutcome, RetryPolicy,
                                                 send_bulk)
 from tattletrail.stores.opensearch_connection import (ConnectionSettings, Engine, detect_engine, make_client,
@@ -130,6 +131,10 @@ class OpenSearchStore:
 
     def field_names(self, sample: int = 20_000) -> set[str]:
         return opensearch_search.field_names(self, sample)
+
+    def group_events(self, query: Node, since: datetime | None, until: datetime | None,
+                     fields: Sequence[str], examples: int = 3) -> list[EventGroup]:
+        return opensearch_search.group_events(self, query, since, until, fields, examples)
 
     # Rescoring (`tattletrail rescore`): opensearch_threats.py -------------------------------------------
 
