@@ -179,10 +179,12 @@ def group_events(store: DuckDBStore, query: Node, since: datetime | None, until:
     paths = [name for name in fields if name not in DERIVED_FIELDS]
     keys = [f"json_extract(record, [{', '.join(map(_json_path, paths))}])::VARCHAR[] AS extracted"] if paths else []
     keys += columns
+    # min_by's key is search's order (newest first, untimed last, then by event_id) as one struct.
     with store.connect() as connection:
         rows = connection.execute(
             f"SELECT {', '.join([*keys, 'count(*)', 'min(event_time)', 'max(event_time)'])}, "
-            "list({'time': event_time, 'id': event_id} ORDER BY event_time DESC NULLS LAST, event_id)[1:?] "
+            "min_by({'time': event_time, 'id': event_id}, "
+            "{'untimed': event_time IS NULL, 'newest': coalesce(-epoch_us(event_time), 0), 'id': event_id}, ?) "
             f"FROM events WHERE {condition.sql} GROUP BY ALL", [examples, *condition.parameters]).fetchall()
     groups = []
     for row in rows:
