@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 from tattletrail.event import parse_event_time
 from tattletrail.policy import catalogue

@@ -128,7 +128,7 @@ class Store(Protocol):
         per group the values, how many events, their first and last event_time and the first
         `examples` of them in `search`'s order. A caller that needs a few fields of many events
         (policy generation) reads this instead of every whole document. stores/grouping.py is
-        the reference every store's answer equals."""
+        the reference every store's answer equals (times to the millisecond)."""
 
 
 @runtime_checkable
