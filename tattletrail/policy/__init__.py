@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from tattletrail.errors import TattletrailError
 from tattletrail.policy.build import SIZE_LIMITS, GeneratedPolicy, build_policy
 from tattletrail.policy.conditions import CONDITION_KINDS, ConditionKind, condition_kinds
-from tattletrail.policy.evidence import Evidence, gather
+from tattletrail.policy.evidence import EXAMPLES, Evidence, gather_groups, policy_fields
 from tattletrail.query.tree import And, Match, Node, Or
 
 if TYPE_CHECKING:
@@ -47,9 +47,13 @@ def gather_evidence(store: Store, actor: str, since: datetime | None, until: dat
                     account: str | None = None, region: str | None = None,
                     kinds: list[ConditionKind] | None = None, with_resources: bool = True) -> Evidence:
     """What the actor called in [since, until), from any store (the ARNs touched only
-    `with_resources`: they are what --resources needs, and most of the fold's work)."""
-    documents = store.search(actor_query(actor, account, region), since, until, limit=None)
-    return gather(actor, documents, kinds or [], with_resources)
+    `with_resources`: they are what --resources needs, and most of the fold's work). The store
+    groups the actor's events by the few fields the policy reads (its `group_events`), so no
+    whole document is read."""
+    kinds = kinds or []
+    fields = policy_fields(kinds, with_resources)
+    groups = store.group_events(actor_query(actor, account, region), since, until, fields, EXAMPLES)
+    return gather_groups(actor, groups, kinds, with_resources)
 
 
 def generate_policy(evidence: Evidence, narrow_resources: bool = False, kinds: list[ConditionKind] | None = None,

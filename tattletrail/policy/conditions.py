@@ -24,6 +24,7 @@ class ConditionKind:
     operator: str  # StringEquals, IpAddress
     value_of: Callable[[dict[str, Any]], str | None]
     global_key: bool
+    reads: tuple[str, ...] = ()  # the record fields value_of reads (what a store's group_events must keep)
 
     def operator_for(self, on_every_resource: bool) -> str:
         return self.operator if on_every_resource or self.global_key else f"{self.operator}IfExists"
@@ -53,10 +54,12 @@ def _parameter(name: str) -> Callable[[dict[str, Any]], str | None]:
 
 
 CONDITION_KINDS: dict[str, ConditionKind] = {kind.name: kind for kind in (
-    ConditionKind("region", "aws:RequestedRegion", "StringEquals", _region, True),
-    ConditionKind("source-ip", "aws:SourceIp", "IpAddress", _source_ip, True),
-    ConditionKind("instance-type", "ec2:InstanceType", "StringEquals", _parameter("instanceType"), False),
-    ConditionKind("volume-type", "ec2:VolumeType", "StringEquals", _parameter("volumeType"), False),
+    ConditionKind("region", "aws:RequestedRegion", "StringEquals", _region, True, ("awsRegion",)),
+    ConditionKind("source-ip", "aws:SourceIp", "IpAddress", _source_ip, True, ("vpcEndpointId", "sourceIPAddress")),
+    ConditionKind("instance-type", "ec2:InstanceType", "StringEquals", _parameter("instanceType"), False,
+                  ("requestParameters.instanceType",)),
+    ConditionKind("volume-type", "ec2:VolumeType", "StringEquals", _parameter("volumeType"), False,
+                  ("requestParameters.volumeType",)),
 )}
 
 

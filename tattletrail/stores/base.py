@@ -158,9 +158,31 @@ class Store(Protocol):
     def doctor(self) -> list["DoctorCheck"]:
         """Check that the store is reachable, set up and writable; each failure says how to fix it."""
 
+    def group_events(self, query: "Node", since: datetime | None, until: datetime | None,
+                     fields: Sequence[str], examples: int = 3) -> list["EventGroup"]:
+        """The matching events grouped by their values of `fields` (record paths such as
+        `userIdentity.invokedBy` or `requestParameters`, or derived fields such as `account`):
+        per group the values, how many events, their first and last event_time and the first
+        `examples` of them in `search`'s order. A caller that needs a few fields of many events
+        (policy generation) reads this instead of every whole document. stores/grouping.py is
+        the reference every store's answer equals (times to the millisecond)."""
+
 
 # (where the event is, as `threat_pages` gave it; level; rule names; annotations)
 ThreatUpdate = tuple[Any, str, list[str], list[str]]
+
+
+@dataclass
+class EventGroup:
+    """Events that agree on some fields (Store.group_events): the values and a summary of the events."""
+
+    values: dict[str, Any]  # field → its value (parsed JSON: str, number, object, list; None when absent)
+    events: int
+    first_time: datetime | None  # min/max event_time (None: no event of the group has one)
+    last_time: datetime | None
+    # The group's first `examples` events in search order (newest first, untimed last, then by
+    # event_id): (event_time, event_id).
+    newest: list[tuple[datetime | None, str]] = field(default_factory=list)
 
 
 # More histogram buckets than this and the interval is widened (a whole multiple of it), never cut.

@@ -7,7 +7,7 @@ Kept apart from store.py (the write path) so each file holds one concept; DuckDB
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import orjson
 
@@ -16,7 +16,8 @@ from tattletrail.query.python import walk_leaves
 from tattletrail.query.sql import Columns, Fragment, to_sql, values_of
 from tattletrail.query.fields import parse_date
 from tattletrail.query.tree import And, Node, Range
-from tattletrail.stores.base import Counted, fill_buckets
+from tattletrail.event import document_of
+from tattletrail.stores.base import MAX_BUCKETS, Counted, EventGroup, fill_buckets
 from tattletrail.stores.duckdb.schema import BARE_COLUMNS, DOCUMENT_COLUMNS, LIST_COLUMNS, SCALAR_COLUMNS
 
 if TYPE_CHECKING:
@@ -137,3 +138,37 @@ def field_names(store: EventsFile, sample: int = 20_000) -> set[str]:
 
 def _from_epoch(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
+
+
+def group_events(store: EventsFile, query: Node, since: datetime | None, until: datetime | None,
+                 fields: Sequence[str], examples: int = 3) -> list[EventGroup]:
+    """Store.group_events in one GROUP BY: DuckDB reads the record's fields in C (one parse of each
+    record for all the paths), so Python sees a few hundred groups instead of every document."""
+    condition = where(query, since, until, store.fast_columns)
+    columns = [name for name in fields if name in DERIVED_FIELDS]
+    paths = [name for name in fields if name not in DERIVED_FIELDS]
+    keys = [f"json_extract(record, [{', '.join(map(_json_path, paths))}])::VARCHAR[] AS extracted"] if paths else []
+    keys += columns
+    # min_by's key is search's order (newest first, untimed last, then by event_id) as one struct.
+    with store.connect() as connection:
+        rows = connection.execute(
+            f"SELECT {', '.join([*keys, 'count(*)', 'min(event_time)', 'max(event_time)'])}, "
+            "min_by({'time': event_time, 'id': event_id}, "
+            "{'untimed': event_time IS NULL, 'newest': coalesce(-epoch_us(event_time), 0), 'id': event_id}, ?) "
+            f"FROM events WHERE {condition.sql} GROUP BY ALL", [examples, *condition.parameters]).fetchall()
+    groups = []
+    for row in rows:
+        extracted = row[0] if paths else []
+        values = {path: orjson.loads(text) if text is not None else None for path, text in zip(paths, extracted)}
+        values.update(zip(columns, row[len(keys) - len(columns):len(keys)]))
+        events, first, last, newest = row[len(keys):]
+        groups.append(EventGroup(values, events, first, last, [(item["time"], item["id"]) for item in newest]))
+    return groups
+
+
+def _json_path(field: str) -> str:
+    """`requestParameters.roleName` as the SQL literal of the JSON path `$."requestParameters"."roleName"`."""
+    keys = field.split(".")
+    if not all(keys) or any(char in field for char in "\"'\\"):
+        raise ValueError(f"group_events: {field!r} is not a dotted path of plain keys")
+    return "'$" + "".join(f'."{key}"' for key in keys) + "'"

@@ -23,7 +23,7 @@ import duckdb
 import orjson
 
 from tattletrail.query.tree import Node
-from tattletrail.stores.base import (Batch, Counted, DoctorCheck, QuarantineEntry, SetupStep, Stats, StoreLocked,
+from tattletrail.stores.base import (Batch, Counted, DoctorCheck, EventGroup, QuarantineEntry, SetupStep, Stats, StoreLocked,
                                      ThreatUpdate, WriteResult)
 from tattletrail.stores.duckdb import fast, search, threats, write
 from tattletrail.stores.duckdb.fast import column_of, field_of, shipped_fast_fields
@@ -186,6 +186,10 @@ class DuckDBStore:
     def explore(self, query: str, start: datetime, end: datetime, dashboards_url: str | None) -> str | None:
         """No interface of its own: `tattletrail search` shows the events."""
         return None
+
+    def group_events(self, query: Node, since: datetime | None, until: datetime | None,
+                     fields: Sequence[str], examples: int = 3) -> list[EventGroup]:
+        return search.group_events(self, query, since, until, fields, examples)
 
     # Rescoring (`tattletrail rescore`): stores/duckdb/threats.py.
 

@@ -8,7 +8,7 @@ is shaped exactly as the embedded store's: documents are rebuilt from the stored
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Iterator, overload
+from typing import TYPE_CHECKING, Any, Iterator, Sequence, overload
 
 import orjson
 
@@ -16,10 +16,11 @@ from tattletrail.query.opensearch import date_text, to_opensearch
 from tattletrail.query.python import walk_leaves
 from tattletrail.query.tree import Node
 from tattletrail.event import DERIVED_FIELDS
-from tattletrail.stores.base import Counted, QuarantineEntry, Stats, fill_buckets
+from tattletrail.stores.base import Counted, EventGroup, QuarantineEntry, Stats, fill_buckets
 from tattletrail.stores.opensearch.documents import document_from_source
 from tattletrail.stores.opensearch.schema import DERIVED_SOURCE_FIELDS
 from tattletrail.stores.opensearch.fit import with_misfits
+from tattletrail.stores.grouping import group_documents
 
 if TYPE_CHECKING:
     from tattletrail.stores.opensearch.schema import Cluster
@@ -172,3 +173,13 @@ def _from_millis(value: float | None) -> datetime | None:
 
 def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def group_events(store: Cluster, query: Node, since: datetime | None, until: datetime | None,
+                 fields: Sequence[str], examples: int = 3) -> list[EventGroup]:
+    """Store.group_events over the hits' stored records: the index's copy of a payload can be cut
+    or fitted to the mapping, so terms aggregations would not give the exact values. Each hit
+    brings only the record and the derived fields asked for."""
+    wanted = ["event_id", "event_time", "record", *(name for name in fields if name in DERIVED_SOURCE_FIELDS)]
+    hits = _hits(store, store.events_pattern, query_of(query, since, until), NEWEST_FIRST, None, wanted)
+    return group_documents((document_from_source(hit["_source"]) for hit in hits), fields, examples)
