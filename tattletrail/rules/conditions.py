@@ -115,9 +115,10 @@ def instance_credentials_outside(document: dict[str, Any], _: str) -> Facts | No
     agent = document.get("userAgent")
     if isinstance(agent, str) and _any_in(agent.lower(), WORKSTATION_AGENT):
         return {"instance": session, "address": str(source), "evidence": "a workstation's user agent"}
-    if outside_aws(str(source)):
+    ranges = aws_ranges()
+    if ranges is not None and outside_aws(str(source)):
         return {"instance": session, "address": str(source),
-                "evidence": f"an address outside AWS's ranges (as published on {aws_ranges().version})"}  # type: ignore[union-attr]
+                "evidence": f"an address outside AWS's ranges (as published on {ranges.version})"}
     return None
 
 
