@@ -157,6 +157,44 @@ def _caller_identity() -> list[Record]:
     return [_s("benign-caller-identity").call("GetCallerIdentity", "sts", None, None, read_only=True)]
 
 
+
+def _deploy_prunes_site() -> list[Record]:
+    # `aws s3 sync --delete` from the pipeline: one ListObjectsV2, the uploads, one DeleteObjects for what went away.
+    s = _s("benign-deploy-prunes-site", DEPLOY, ip="20.57.41.133", agent=BOTO)
+    bucket, host = "acme-www-site", "acme-www-site.s3.eu-west-1.amazonaws.com"
+    resources = [{"accountId": ACCOUNT, "type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{bucket}"}]
+    return [s.call("ListObjects", "s3", {"bucketName": bucket, "list-type": "2", "prefix": "", "Host": host}, None,
+                   read_only=True, data_event=True, resources=resources),
+            s.s3_object("PutObject", bucket, "index.html"),
+            s.call("DeleteObjects", "s3", {"bucketName": bucket, "delete": "", "Host": host}, None, data_event=True,
+                   additional={"SignatureVersion": "SigV4", "AuthenticationMethod": "AuthHeader"}, resources=resources)]
+
+
+def _app_cleans_processed_uploads() -> list[Record]:
+    s = _s("benign-app-cleans-uploads", INSTANCE_ROLE, ip="10.0.12.34", agent=BOTO)
+    return [s.s3_object("DeleteObject", "acme-tmp-uploads", f"incoming/2026-12-03/upload-{number}.csv")
+            for number in range(8801, 8809)]
+
+
+def _app_reads_its_config() -> list[Record]:
+    # An instance at boot: who am I, my tags, my parameters, my secret, my bucket: the same few reads.
+    s = _s("benign-app-boot-reads", INSTANCE_ROLE, ip="54.216.20.7", agent=BOTO)
+    return [s.call("GetCallerIdentity", "sts", None, None, read_only=True),
+            s.call("DescribeTags", "ec2", {"filterSet": items("name", ["resource-id"])}, None, read_only=True),
+            s.call("GetParametersByPath", "ssm", {"path": "/prod/app/", "recursive": True}, None, read_only=True),
+            s.call("GetSecretValue", "secretsmanager", {"secretId": "prod/app/db"}, None, read_only=True),
+            s.call("GetBucketLocation", "s3", {"bucketName": "acme-app-assets", "location": ""}, None,
+                   read_only=True)]
+
+
+def _engineer_runs_script_on_one_instance() -> list[Record]:
+    target = ["i-0c1d2e3f4a5b6c7d8"]
+    return [_s("benign-shell-one-instance").call(
+        "SendCommand", "ssm", {"instanceIds": target, "documentName": "AWS-RunShellScript",
+                               "parameters": "HIDDEN_DUE_TO_SECURITY_REASONS", "interactive": False},
+        {"command": {"commandId": "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d", "documentName": "AWS-RunShellScript",
+                     "instanceIds": target, "status": "Pending", "targetCount": 1}})]
+
 BENIGN: list[Benign] = [
     Benign("deploy-role-updates-lambda", "The GitHub deploy role publishes new code and a layer of this account.",
            tuple(_deploy_updates_lambda())),
@@ -184,6 +222,14 @@ BENIGN: list[Benign] = [
            tuple(_app_invokes_model())),
     Benign("reporting-job", "The reporting service's key, from the office, as every day.", tuple(_reporting_job())),
     Benign("caller-identity", "An administrator checks which identity the CLI uses.", tuple(_caller_identity()), "info"),
+    Benign("deploy-prunes-site", "The deploy role's `aws s3 sync --delete`: one DeleteObjects for the removed files.",
+           tuple(_deploy_prunes_site())),
+    Benign("app-cleans-processed-uploads", "An application deletes the eight uploads it processed.",
+           tuple(_app_cleans_processed_uploads())),
+    Benign("app-boot-reads", "An instance reads its identity, tags, parameters, secret and bucket through its NAT gateway.",
+           tuple(_app_reads_its_config())),
+    Benign("shell-command-one-instance", "An engineer runs a shell script on one instance.",
+           tuple(_engineer_runs_script_on_one_instance())),
 ]
 
 

@@ -90,6 +90,48 @@ def get_caller_identity(event_id: str, identity: dict[str, Any], ip: str) -> Rec
     return record
 
 
+
+def instance_session(role: str, instance: str, delivery: str = "2.0") -> dict[str, Any]:
+    """An instance profile's session: named after the instance, with ec2RoleDelivery (the IMDS version)."""
+    identity = role_session(role, instance)
+    identity["sessionContext"]["ec2RoleDelivery"] = delivery
+    return identity
+
+
+def shell_command(event_id: str, identity: dict[str, Any], instances: list[str] | None = None, *,
+                  targets: list[dict[str, Any]] | None = None, document: str = "AWS-RunShellScript",
+                  denied: bool = False) -> Record:
+    """SendCommand by instance ids (`instanceIds`) or by `targets` (Key=InstanceIds or a tag)."""
+    record = send_command(event_id, identity, instances or [], denied=denied)
+    parameters = {key: value for key, value in record["requestParameters"].items() if key != "instanceIds"}
+    parameters = {"instanceIds": instances, **parameters} if instances else {"targets": targets, **parameters}
+    parameters["documentName"] = document
+    record["requestParameters"] = parameters
+    if record["responseElements"]:
+        record["responseElements"]["command"].update({"documentName": document, "instanceIds": instances or [],
+                                                      "targets": targets or []})
+    return record
+
+
+def s3_call(event_id: str, name: str, identity: dict[str, Any], bucket: str, key: str | None = None, *,
+            version: str | None = None, denied: bool = False, read_only: bool = False) -> Record:
+    """An S3 data event: DeleteObject names its key (and versionId); DeleteObjects logs `delete: ""`
+    and no key at all, one event per request of up to 1,000 objects."""
+    parameters: dict[str, Any] = {"bucketName": bucket, "Host": f"{bucket}.s3.{REGION}.amazonaws.com"}
+    resources = [{"accountId": ACCOUNT, "type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{bucket}"}]
+    if key is not None:
+        parameters["key"] = key
+        resources.insert(0, {"type": "AWS::S3::Object", "ARN": f"arn:aws:s3:::{bucket}/{key}"})
+    if version is not None:
+        parameters["versionId"] = version
+    if name == "DeleteObjects":
+        parameters["delete"] = ""
+    error = ("AccessDenied", "Access Denied") if denied else None
+    return api_call(event_id, name, "s3", identity, parameters, error=error, read_only=read_only, data_event=True,
+                    additional={"SignatureVersion": "SigV4", "CipherSuite": "TLS_AES_128_GCM_SHA256",
+                                "bytesTransferredIn": 0, "AuthenticationMethod": "AuthHeader",
+                                "x-amz-id-2": "Zm9vYmFyYmF6", "bytesTransferredOut": 0}, resources=resources)
+
 DEPLOY = role_session("github-actions-deploy", "GitHubActions")
 APP = role_session("orders-api", "i-0a1b2c3d4e5f60001")
 
@@ -149,6 +191,46 @@ SES_SEND_EMAIL = api_call("ses-send-email", "SendEmail", "ses", MALLORY,
 SES_VERIFY_IDENTITY = api_call("ses-verify-identity", "VerifyEmailIdentity", "ses", MALLORY,
                                {"emailAddress": "billing@example.com"}, region="us-east-1")
 
+# ssm-shell-commands-across-instances
+SHELL_COMMAND = shell_command("ssm-shell-command", DOE1, ["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"])
+SHELL_COMMAND_TARGETS = shell_command("ssm-shell-command-targets", DOE1, targets=[
+    {"key": "InstanceIds", "values": ["i-0a1b2c3d4e5f60003", "i-0a1b2c3d4e5f60004"]}])
+POWERSHELL_COMMAND = shell_command("ssm-powershell-command", DOE1, ["i-0a1b2c3d4e5f60005"],
+                                   document="AWS-RunPowerShellScript")
+SHELL_COMMAND_DENIED = shell_command("ssm-shell-command-denied", MALLORY, ["i-0a1b2c3d4e5f60001"], denied=True)
+PATCH_COMMAND = shell_command("ssm-patch-command", DOE1, ["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"],
+                              document="AWS-RunPatchBaseline")
+
+# discovery-burst-from-instance
+WEB_INSTANCE = instance_session("web-app-instance", "i-0a1b2c3d4e5f60001")
+INSTANCE_LIST_ROLES = api_call("instance-list-roles", "ListRoles", "iam", WEB_INSTANCE, {"maxItems": 100},
+                               read_only=True, ip="52.17.201.44", region="us-east-1")
+INSTANCE_DESCRIBE_DENIED = api_call("instance-describe-snapshots-denied", "DescribeSnapshots", "ec2", WEB_INSTANCE,
+                                    {"snapshotSet": {}, "ownersSet": {"items": [{"owner": "self"}]}}, read_only=True,
+                                    ip="52.17.201.44", error=("Client.UnauthorizedOperation",
+                                                              "You are not authorized to perform this operation."))
+INSTANCE_GET_CALLER = get_caller_identity("instance-caller-identity", WEB_INSTANCE, "52.17.201.44")
+INSTANCE_PUT_LOG = api_call("instance-put-logs", "CreateLogStream", "logs", WEB_INSTANCE,
+                            {"logGroupName": "/app/web", "logStreamName": "i-0a1b2c3d4e5f60001"}, ip="52.17.201.44")
+PERSON_LIST_ROLES = api_call("person-list-roles", "ListRoles", "iam", ALICE_SSO, {"maxItems": 100}, read_only=True,
+                             region="us-east-1")
+TASK_LIST_BUCKETS = api_call("task-list-buckets", "ListBuckets", "s3", APP, None, read_only=True)
+
+# s3-mass-deletion and s3-batch-deletion
+DELETE_OBJECT = s3_call("s3-delete-object", "DeleteObject", MALLORY, "acme-finance-archive", "ledger/0001.parquet")
+DELETE_OBJECT_VERSION = s3_call("s3-delete-object-version", "DeleteObject", MALLORY, "acme-finance-archive",
+                                "ledger/0002.parquet", version="3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY")
+DELETE_OBJECT_DENIED = s3_call("s3-delete-object-denied", "DeleteObject", MALLORY, "acme-finance-archive",
+                               "ledger/0003.parquet", denied=True)
+DELETE_OBJECTS = s3_call("s3-delete-objects", "DeleteObjects", MALLORY, "acme-finance-archive")
+DELETE_OBJECTS_DENIED = s3_call("s3-delete-objects-denied", "DeleteObjects", MALLORY, "acme-finance-archive",
+                                denied=True)
+GET_OBJECT = s3_call("s3-get-object", "GetObject", MALLORY, "acme-finance-archive", "ledger/0001.parquet",
+                     read_only=True)
+LIST_OBJECT_VERSIONS = s3_call("s3-list-object-versions", "ListObjectVersions", MALLORY, "acme-finance-archive",
+                               read_only=True)
+DELETE_BUCKET = s3_call("s3-delete-bucket", "DeleteBucket", MALLORY, "acme-finance-archive")
+
 BEHAVIOUR_CASES: dict[str, tuple[list[Record], list[Record]]] = {
     "secret-harvesting": (
         [GET_SECRET_VALUE, GET_SECRET_VALUE_DENIED, BATCH_GET_SECRET_VALUE, GET_PARAMETER_DECRYPTED,
@@ -164,6 +246,18 @@ BEHAVIOUR_CASES: dict[str, tuple[list[Record], list[Record]]] = {
     "long-term-key-new-address": (
         [CALLER_IDENTITY_LONG_TERM_KEY],
         [CALLER_IDENTITY_SSO, CALLER_IDENTITY_ROLE, GET_SESSION_TOKEN]),
+    "ssm-shell-commands-across-instances": (
+        [SHELL_COMMAND, SHELL_COMMAND_TARGETS, POWERSHELL_COMMAND],
+        [SHELL_COMMAND_DENIED, PATCH_COMMAND, START_SESSION, GET_COMMAND_INVOCATION]),
+    "discovery-burst-from-instance": (
+        [INSTANCE_LIST_ROLES, INSTANCE_DESCRIBE_DENIED, INSTANCE_GET_CALLER],
+        [INSTANCE_PUT_LOG, PERSON_LIST_ROLES, TASK_LIST_BUCKETS]),
+    "s3-mass-deletion": (
+        [DELETE_OBJECT, DELETE_OBJECT_VERSION],
+        [DELETE_OBJECT_DENIED, DELETE_OBJECTS, GET_OBJECT, DELETE_BUCKET]),
+    "s3-batch-deletion": (
+        [DELETE_OBJECTS],
+        [DELETE_OBJECTS_DENIED, DELETE_OBJECT, LIST_OBJECT_VERSIONS, DELETE_BUCKET]),
     "ses-sending-probed": (
         [SES_SEND_QUOTA, SES_V2_ACCOUNT],
         [SES_SEND_EMAIL, SES_VERIFY_IDENTITY]),

@@ -197,6 +197,11 @@ CREDENTIAL_ACCESS: list[tuple[str, bool, dict[str, Any]]] = [
     ("instance-credentials-used-outside", True, call("GetCallerIdentity", "sts", None, identity=INSTANCE_ROLE, readOnly=True,
                                                      sourceIPAddress="198.51.100.77",
                                                      userAgent="Boto3/1.34.0 md/Botocore#1.34.0 os/linux#6.6.9-amd64-kali")),
+    # Stratus Red Team's ec2-steal-instance-credentials: the credentials, taken through IMDS, used from a Linux
+    # machine outside AWS (an SDK user agent a server could send too: only the address tells)
+    ("instance-credentials-used-outside", True, call("DescribeInstances", "ec2", {"instancesSet": {}, "filterSet": {}},
+                                                     identity=INSTANCE_ROLE, readOnly=True, sourceIPAddress="203.0.113.66",
+                                                     userAgent="Boto3/1.35.54 md/Botocore#1.35.54 os/linux#6.1.0-26-amd64")),
     # the same role from the instance itself: through a NAT (an Amazon address, Linux agent) or a VPC endpoint
     ("instance-credentials-used-outside", False, call("ListBuckets", "s3", None, identity=INSTANCE_ROLE, readOnly=True,
                                                       sourceIPAddress="3.250.14.9",

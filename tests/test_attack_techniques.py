@@ -37,18 +37,9 @@ def test_catalogue_names_each_scenario_once_with_its_signal_present():
         assert set(technique.signal) <= {record["eventName"] for record in technique.records}, technique.id
 
 
-# What the packs still miss, each for a reason a rule can't fix from one event (strict: a fix
-# makes the test fail until its line here goes). The issue's 95% agreement waits on these.
-KNOWN_MISSES = {
-    "aws.execution.ssm-send-command": "one SendCommand to 3 instances: under ssm-commands-across-instances' 5, "
-                                      "and a shell command alone is ordinary operations (low)",
-    "aws.credential-access.ec2-steal-instance-credentials": "needs AWS's published address ranges (not available "
-                                                            "offline) to tell an outside address from EC2's own",
-    "aws.discovery.ec2-enumerate-from-instance": "read-only discovery by an instance role: no distinct-call-names "
-                                                 "check yet",
-    "aws.impact.s3-ransomware-batch-deletion": "no mass-deletion check yet (DeleteObjects logs no keys)",
-    "aws.impact.s3-ransomware-individual-deletion": "no mass-deletion check yet",
-}
+# What the packs still miss, each with its reason (strict xfail: a fix makes the test fail until
+# its line here goes). Empty since the mass-deletion, discovery and SSM checks and the AWS ranges.
+KNOWN_MISSES: dict[str, str] = {}
 
 
 def _technique_param(technique):
@@ -88,9 +79,9 @@ def test_look_alike_stays_at_most_its_level(benign, outcomes):
     assert_judged_as_expected(outcomes[benign.name])
 
 
-# Reached on this catalogue: 40 of 45 techniques, no look-alike over its level, 92% agreement.
-# A floor, so the packs never slide back; TARGET_AGREEMENT (95%) is the issue's bar, not yet met.
-AGREEMENT_FLOOR = 0.92
+# Reached on this catalogue: 45 of 45 techniques, no look-alike over its level, 100% agreement.
+# A floor, so the packs never slide back; TARGET_AGREEMENT (95%) is the issue's bar.
+AGREEMENT_FLOOR = 1.0
 
 
 def test_totals_meet_the_technique_bar_and_never_slide_back(outcomes):
@@ -99,4 +90,4 @@ def test_totals_meet_the_technique_bar_and_never_slide_back(outcomes):
     assert summary.false_positives == 0, table(list(outcomes.values()))
     assert summary.agreement >= AGREEMENT_FLOOR, table(list(outcomes.values()))
     assert len(KNOWN_MISSES) == summary.techniques - summary.detected
-    assert AGREEMENT_FLOOR < TARGET_AGREEMENT
+    assert AGREEMENT_FLOOR >= TARGET_AGREEMENT

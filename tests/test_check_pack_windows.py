@@ -19,7 +19,9 @@ from tattletrail.config import Expected
 from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.check_pack_behaviour_events import (APP, MALLORY, batch_get_secret_value, describe_instance_attribute,
                                                get_caller_identity, get_parameter, get_parameters, get_secret_value,
-                                               role_session, send_command, start_session)
+                                               instance_session, role_session, s3_call, send_command, shell_command,
+                                               start_session)
+from tests.check_pack_events import api_call
 from tests.check_pack_events import ACCOUNT, ALICE_SSO, DOE1, Record
 from tests.checks_engine_events import FakeClock, put
 from tests.opensearch_helpers import fresh_store
@@ -29,6 +31,9 @@ ALICE = "AWSReservedSSO_AdministratorAccess_1a2b3c4d5e6f7a8b/alice@example.com"
 CHECKS = {check.name: check for check in load_checks(PACK)}
 OPS = role_session("ops-admin", "carol@example.com")
 SCANNER = role_session("inventory-scanner", "nightly")
+DEPLOY = role_session("github-actions-deploy", "GitHubActions")
+WEB = instance_session("web-app-instance", "i-0a1b2c3d4e5f60001")
+WORKER = instance_session("worker-instance", "i-0a1b2c3d4e5f60002")
 
 
 def at(record: Record, moment: datetime) -> Record:
@@ -62,6 +67,43 @@ def fleet() -> list[Record]:
     records += [start_session(f"f-c-session-{n}", OPS, instance(n)) for n in (3, 4, 5)]
     records += [send_command(f"f-patch-{n}", DOE1, [instance(9)]) for n in range(30)]
     records += [send_command(f"f-m-denied-{n}", MALLORY, [instance(n)], denied=True) for n in range(10)]
+    # The patch role runs the patch baseline (a named document, not a shell script) on 12 instances.
+    records.append(shell_command("f-scanner-patch", SCANNER, [instance(n) for n in range(12)],
+                                 document="AWS-RunPatchBaseline"))
+    return records
+
+
+READS = [("ListRoles", "iam"), ("ListUsers", "iam"), ("ListBuckets", "s3"), ("DescribeInstances", "ec2"),
+         ("DescribeVpcs", "ec2"), ("DescribeSecurityGroups", "ec2"), ("DescribeSnapshots", "ec2"),
+         ("ListFunctions20150331", "lambda"), ("DescribeDBInstances", "rds"), ("ListSecrets", "secretsmanager"),
+         ("GetAccountAuthorizationDetails", "iam")]
+
+
+def discovery() -> list[Record]:
+    """The web instance's role enumerates the account: 11 distinct reads, two of them refused. The
+    worker instance reads its 4 usual things 5 times over; alice browses 11 consoles (no instance role)."""
+    records = [api_call(f"d-web-{n}", name, service, WEB, None, read_only=True, ip="52.17.201.44",
+                        error=("AccessDenied", "not authorized") if n in (1, 6) else None)
+               for n, (name, service) in enumerate(READS)]
+    usual = [("GetCallerIdentity", "sts"), ("DescribeTags", "ec2"), ("GetParameter", "ssm"), ("GetBucketLocation", "s3")]
+    records += [api_call(f"d-worker-{round}-{n}", name, service, WORKER, None, read_only=True, ip="54.216.20.7")
+                for round in range(5) for n, (name, service) in enumerate(usual)]
+    records += [api_call(f"d-alice-{n}", name, service, ALICE_SSO, None, read_only=True) for n, (name, service) in enumerate(READS)]
+    return records
+
+
+def deletions() -> list[Record]:
+    """mallory deletes 25 versions of the archive one by one, then 4 DeleteObjects batches; the worker
+    deletes the 8 uploads it processed; the deploy role prunes the site once; eve is refused 30 times."""
+    records = [s3_call(f"s-m-{n}", "DeleteObject", MALLORY, "acme-finance-archive", f"ledger/{n:04d}.parquet",
+                       version=f"v{n}") for n in range(25)]
+    records += [s3_call(f"s-m-batch-{n}", "DeleteObjects", MALLORY, "acme-finance-archive") for n in range(4)]
+    records += [s3_call(f"s-w-{n}", "DeleteObject", WORKER, "acme-tmp-uploads", f"incoming/{n}.csv") for n in range(8)]
+    records.append(s3_call("s-deploy-prune", "DeleteObjects", DEPLOY, "acme-www-site"))
+    records += [s3_call(f"s-e-{n}", "DeleteObject", ALICE_SSO, "acme-finance-archive", f"ledger/{n:04d}.parquet",
+                        denied=True) for n in range(30)]
+    records += [s3_call(f"s-e-batch-{n}", "DeleteObjects", ALICE_SSO, "acme-finance-archive", denied=True)
+                for n in range(5)]
     return records
 
 
@@ -79,7 +121,10 @@ def scenario(store: Any) -> None:
     history = T - timedelta(days=10)
     put(store, [at(get_caller_identity("k-old", DOE1, "198.51.100.23"), history)], history)
     recent = T - timedelta(minutes=20)
-    put(store, [at(record, recent) for record in harvest() + fleet() + user_data()], recent + timedelta(minutes=3))
+    put(store, [at(record, recent) for record in harvest() + fleet() + user_data() + deletions()],
+        recent + timedelta(minutes=3))
+    burst = T - timedelta(minutes=10)  # discovery-burst-from-instance looks at fifteen minutes
+    put(store, [at(record, burst) for record in discovery()], burst + timedelta(minutes=2))
     now = T - timedelta(minutes=5)
     put(store, [at(get_caller_identity("k-office", DOE1, "198.51.100.23"), now),
                 at(get_caller_identity("k-new", DOE1, "203.0.113.50"), now),
@@ -111,6 +156,28 @@ EXPECTED = {
     "ssm-commands-across-instances": {
         f"ssm-commands-across-instances[account={ACCOUNT},actor=ops-admin/carol@example.com]": (Status.WARNING, 6),
         f"ssm-commands-across-instances[account={ACCOUNT},actor=DOE1]": (Status.OK, 1),
+        # the patch baseline on 12 instances: fleet work by name, counted here and not as shell scripts below
+        f"ssm-commands-across-instances[account={ACCOUNT},actor=inventory-scanner/nightly]": (Status.WARNING, 12),
+    },
+    "ssm-shell-commands-across-instances": {
+        f"ssm-shell-commands-across-instances[account={ACCOUNT},actor=ops-admin/carol@example.com]": (Status.WARNING, 4),
+        f"ssm-shell-commands-across-instances[account={ACCOUNT},actor=DOE1]": (Status.OK, 1),
+    },
+    "discovery-burst-from-instance": {
+        f"discovery-burst-from-instance[account={ACCOUNT},actor=web-app-instance/i-0a1b2c3d4e5f60001]": (Status.WARNING, 11),
+        f"discovery-burst-from-instance[account={ACCOUNT},actor=worker-instance/i-0a1b2c3d4e5f60002]": (Status.OK, 4),
+    },
+    "s3-mass-deletion": {
+        f"s3-mass-deletion[account={ACCOUNT},actor=mallory,requestParameters.bucketName=acme-finance-archive]":
+            (Status.WARNING, 25),
+        f"s3-mass-deletion[account={ACCOUNT},actor=worker-instance/i-0a1b2c3d4e5f60002,"
+        "requestParameters.bucketName=acme-tmp-uploads]": (Status.OK, 8),
+    },
+    "s3-batch-deletion": {
+        f"s3-batch-deletion[account={ACCOUNT},actor=mallory,requestParameters.bucketName=acme-finance-archive]":
+            (Status.WARNING, 4),
+        f"s3-batch-deletion[account={ACCOUNT},actor=github-actions-deploy/GitHubActions,"
+        "requestParameters.bucketName=acme-www-site]": (Status.OK, 1),
     },
     "ec2-user-data-read": {
         f"ec2-user-data-read[account={ACCOUNT},actor=mallory]": (Status.WARNING, 7),

