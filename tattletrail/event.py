@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import orjson
+from tattletrail.timespec import iso_utc
 
 # Fields every complete management event has; a record missing one still lands, marked.
 CORE_FIELDS = ("eventID", "eventTime", "eventName", "eventSource", "awsRegion")
@@ -88,9 +89,7 @@ def document_of(event: Event, ingest_time: datetime | None = None) -> dict[str, 
 
 def document_time(moment: datetime | None) -> str | None:
     """Naive UTC → ISO 8601 with Z, the form the `date` mapping parses without a format."""
-    if moment is None:
-        return None
-    return moment.isoformat(timespec="milliseconds") + "Z"
+    return iso_utc(moment, "milliseconds")
 
 
 def normalize(record: dict[str, Any], source: str | None = None) -> Event:

@@ -5,7 +5,6 @@ and the record lands whole, reads back exactly and answers every query as it doe
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import pytest

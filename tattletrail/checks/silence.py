@@ -19,6 +19,7 @@ from typing import Any, Iterable
 import orjson
 
 from tattletrail.config import MaintenanceWindow
+from tattletrail.timespec import iso_utc
 
 ANY_CHECK = "*"
 
@@ -84,7 +85,7 @@ def parse_group(items: list[str] | None) -> dict[str, str]:
 
 
 def _text(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat(timespec="seconds") + "Z"
+    return iso_utc(moment)
 
 
 class SilenceFile:

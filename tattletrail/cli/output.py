@@ -16,7 +16,7 @@ from rich.table import Table
 from tattletrail.config_files import ConfigError
 from tattletrail.errors import TattletrailError
 from tattletrail.packs import PackError
-from tattletrail.stores import Store, StoreError, StoreURLError, open_store, unavailable_reason
+from tattletrail.stores import Store, StoreURLError, open_store, unavailable_reason
 from tattletrail.timespec import TimeSpecError
 
 if TYPE_CHECKING:

@@ -203,7 +203,3 @@ def document_of_values(values: dict[str, Any]) -> dict[str, Any]:
 def _to_millisecond(moment: datetime | None) -> datetime | None:
     """As a document's event_time reads (ISO 8601 to the millisecond), so both folds agree."""
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000) if moment is not None else None
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() + "Z" if moment else None

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from tattletrail.query.fields import Kind, kind_of, parse_date, parse_network
 from tattletrail.query.tree import All, And, Exists, Match, Node, Not, Or, Range, wildcard_parts
+from tattletrail.timespec import iso_utc
 
 Query = dict[str, Any]
 
@@ -30,7 +31,7 @@ def to_opensearch(tree: Node) -> Query:
 
 def date_text(moment: datetime) -> str:
     """A full timestamp: OpenSearch rounds a partial date up for `lte`/`gt`, so never send one."""
-    return moment.isoformat(timespec="milliseconds") + "Z"
+    return iso_utc(moment, "milliseconds")
 
 
 def _match(match: Match) -> Query:

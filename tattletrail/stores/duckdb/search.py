@@ -16,8 +16,7 @@ from tattletrail.query.python import walk_leaves
 from tattletrail.query.sql import Columns, Fragment, to_sql, values_of
 from tattletrail.query.fields import parse_date
 from tattletrail.query.tree import And, Node, Range
-from tattletrail.event import document_of
-from tattletrail.stores.base import MAX_BUCKETS, Counted, EventGroup, fill_buckets
+from tattletrail.stores.base import Counted, EventGroup, fill_buckets
 from tattletrail.stores.duckdb.schema import BARE_COLUMNS, DOCUMENT_COLUMNS, LIST_COLUMNS, SCALAR_COLUMNS
 
 if TYPE_CHECKING:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Collection
 
 import orjson
@@ -20,6 +19,7 @@ from tattletrail.event import Event
 from tattletrail.stores.base import Batch, LedgerEntry, QuarantineEntry, WriteResult
 from tattletrail.stores.duckdb.fast import FieldTree, column_of, field_of, fill_expression
 from tattletrail.stores.duckdb.schema import EVENT_COLUMNS, RECORD_FIELD_COLUMNS
+from tattletrail.timespec import utc_now
 
 if TYPE_CHECKING:
     from tattletrail.stores.duckdb.schema import EventsFile
@@ -112,7 +112,7 @@ def _field_tree(fields: tuple[str, ...]) -> FieldTree:
 
 def write_prepared(store: EventsFile, parts: list[PreparedBatch]) -> WriteResult:
     """Every part in one transaction: the events, then the quarantine, then the ledger entries."""
-    ingest_time = _now()
+    ingest_time = utc_now()
     inserted = 0
     with store.connect(read_only=False) as connection:
         store._ensure_schema(connection)
@@ -196,7 +196,3 @@ def _arrow_slice(events: list[Event], fast: FieldTree) -> pa.Table:
 def _rows_table(schema: pa.Schema, rows: list[tuple[Any, ...]]) -> pa.Table:
     return pa.Table.from_arrays([pa.array(list(column), type=kind) for column, kind in zip(zip(*rows), schema.types)],
                                 schema=schema)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from contextlib import nullcontext
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, ContextManager, Iterator, Sequence
 
 import orjson
@@ -32,6 +32,7 @@ from tattletrail.stores.opensearch.discover import discover_url
 from tattletrail.stores.opensearch.documents import document_id, index_name, indexed_document
 from tattletrail.stores.opensearch.schema import events_index_pattern, ledger_index, quarantine_index
 from tattletrail.stores.opensearch.fit import send_refused_fitted
+from tattletrail.timespec import iso_utc, utc_now
 
 REJECTED_REASON = "rejected-by-store"
 
@@ -77,7 +78,7 @@ class OpenSearchStore:
 
     def write(self, batch: Batch) -> WriteResult:
         self._require_setup()
-        now = _now()
+        now = utc_now()
         unique = {document_id(event): event for event in batch.events}
         events = self._send([
             BulkItem("create", index_name(self.settings.prefix, self.settings.period, event.event_time),
@@ -195,23 +196,15 @@ def _ledger_id(source: str) -> str:
 
 
 def _ledger_item(index: str, entry: LedgerEntry) -> BulkItem:
-    body = {"source": entry.source, "etag": entry.etag, "events": entry.events, "ingested_at": _iso(entry.ingested_at)}
+    body = {"source": entry.source, "etag": entry.etag, "events": entry.events, "ingested_at": iso_utc(entry.ingested_at, "microseconds")}
     return BulkItem("index", index, _ledger_id(entry.source), orjson.dumps(body))
 
 
 def _quarantine_item(index: str, entry: QuarantineEntry) -> BulkItem:
     """Appended like a row on the embedded store; the `_id` is derived from the entry so that a
     retried request doesn't store it twice."""
-    when = _iso(entry.quarantined_at)
+    when = iso_utc(entry.quarantined_at, "microseconds")
     identity = "\0".join([entry.source, entry.location, entry.reason, when])
     body = {"source": entry.source, "location": entry.location, "reason": entry.reason, "detail": entry.detail,
             "sample": entry.sample, "quarantined_at": when}
     return BulkItem("index", index, hashlib.sha256(identity.encode()).hexdigest(), orjson.dumps(body))
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="microseconds") + "Z"
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
