@@ -22,7 +22,7 @@ from tattletrail.query.tree import All
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.base import StoreUnavailable
 from tattletrail.stores.duckdb.store import DuckDBStore
-from tattletrail.stores.opensearch import OpenSearchStore
+from tattletrail.stores.opensearch.store import OpenSearchStore
 from tattletrail.stores.opensearch.documents import document_id, index_name, indexed_document
 from tattletrail.stores.opensearch.layout import LAYOUT, LAYOUT_KEY
 from tattletrail.stores.opensearch.setup import EVENTS_TEMPLATE
