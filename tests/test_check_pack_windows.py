@@ -16,7 +16,6 @@ from tattletrail.checks import PACK, with_expected
 from tattletrail.checks.model import load_checks
 from tattletrail.checks.runner import Runner
 from tattletrail.config import Expected
-from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.check_pack_behaviour_events import (APP, MALLORY, batch_get_secret_value, describe_instance_attribute,
                                                get_caller_identity, get_parameter, get_parameters, get_secret_value,
                                                instance_session, role_session, s3_call, send_command, shell_command,
@@ -24,7 +23,7 @@ from tests.check_pack_behaviour_events import (APP, MALLORY, batch_get_secret_va
 from tests.check_pack_events import api_call
 from tests.check_pack_events import ACCOUNT, ALICE_SSO, DOE1, Record
 from tests.checks_engine_events import FakeClock, put
-from tests.opensearch_helpers import fresh_store
+from tests.opensearch_helpers import STORE_KINDS, new_store
 
 T = datetime(2026, 11, 20, 16, 0, 0)
 ALICE = "AWSReservedSSO_AdministratorAccess_1a2b3c4d5e6f7a8b/alice@example.com"
@@ -131,12 +130,9 @@ def scenario(store: Any) -> None:
                 at(get_caller_identity("k-sso", ALICE_SSO, "203.0.113.51"), now)], now + timedelta(minutes=2))
 
 
-@pytest.fixture(scope="module", params=["duckdb", "opensearch"])
+@pytest.fixture(scope="module", params=STORE_KINDS)
 def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    if request.param == "duckdb":
-        made: Any = DuckDBStore(tmp_path_factory.mktemp("pack-windows") / "events.duckdb")
-    else:
-        made = fresh_store(request.getfixturevalue("opensearch_url"), "pack-windows")
+    made = new_store(request, tmp_path_factory.mktemp("pack-windows"), "pack-windows")
     scenario(made)
     yield made
     made.close()

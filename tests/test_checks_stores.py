@@ -19,7 +19,7 @@ from tattletrail.destinations import DeliveryPolicy, Destination, Dispatcher
 from tattletrail.destinations.jsonl import JsonLinesDestination
 from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.checks_engine_events import FakeClock, denied, describe, ingress, put
-from tests.opensearch_helpers import fresh_store
+from tests.opensearch_helpers import STORE_KINDS, new_store
 
 FIXTURES = Path(__file__).parent / "checks_fixtures"
 T = datetime(2026, 11, 20, 16, 0, 0)
@@ -43,12 +43,9 @@ def scenario(store: Any) -> None:
     put(store, [ingress(T - 50 * MINUTE, "dave")], T - MINUTE)
 
 
-@pytest.fixture(scope="module", params=["duckdb", "opensearch"])
+@pytest.fixture(scope="module", params=STORE_KINDS)
 def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    if request.param == "duckdb":
-        made: Any = DuckDBStore(tmp_path_factory.mktemp("checks") / "events.duckdb")
-    else:
-        made = fresh_store(request.getfixturevalue("opensearch_url"), "checks")
+    made = new_store(request, tmp_path_factory.mktemp("checks"), "checks")
     scenario(made)
     yield made
     made.close()

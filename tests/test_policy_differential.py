@@ -20,10 +20,9 @@ from tattletrail.policy import NothingToGrant, actor_query, condition_kinds, gat
 from tattletrail.policy.evidence import ActionUsage, Evidence, gather, policy_fields
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.base import Batch, EventGroup
-from tattletrail.stores.duckdb.store import DuckDBStore
 from tattletrail.stores.grouping import group_documents
 from tests.cloudtrail_files import corpus_records
-from tests.opensearch_helpers import fresh_store
+from tests.opensearch_helpers import STORE_KINDS, new_store
 from tests.policy_events import START, build_agent_records, call, identity, run_instances
 
 ODD = "odd-agent"
@@ -81,13 +80,10 @@ def generated_trail(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base / "trail"
 
 
-@pytest.fixture(scope="module", params=["duckdb", "opensearch"])
+@pytest.fixture(scope="module", params=STORE_KINDS)
 def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
           generated_trail: Path) -> Iterator[Any]:
-    if request.param == "duckdb":
-        store: Any = DuckDBStore(tmp_path_factory.mktemp("policy-differential") / "events.duckdb")
-    else:
-        store = fresh_store(request.getfixturevalue("opensearch_url"), "policy-differential")
+    store = new_store(request, tmp_path_factory.mktemp("policy-differential"), "policy-differential")
     records = corpus_records() + build_agent_records() + odd_records()
     store.write(Batch(events=[normalize(record, source="s3://trail/test.json") for record in records]))
     ingest(local_objects(generated_trail), store)

@@ -29,7 +29,7 @@ from tattletrail.stores import open_store
 from tattletrail.stores.base import Batch
 from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import corpus_records
-from tests.opensearch_helpers import fresh_store
+from tests.opensearch_helpers import STORE_KINDS, fresh_store, new_store
 from tests.policy_events import ACCOUNT, START, build_agent_records, call, identity
 from tests.policy_lint import lint
 
@@ -49,12 +49,9 @@ def look_alike_records() -> list[dict[str, Any]]:
             for i in range(3)]
 
 
-@pytest.fixture(scope="module", params=["duckdb", "opensearch"])
+@pytest.fixture(scope="module", params=STORE_KINDS)
 def story_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    if request.param == "duckdb":
-        store: Any = DuckDBStore(tmp_path_factory.mktemp("policy") / "events.duckdb")
-    else:
-        store = fresh_store(request.getfixturevalue("opensearch_url"), "policy")
+    store = new_store(request, tmp_path_factory.mktemp("policy"), "policy")
     write(store, build_agent_records() + look_alike_records())
     yield store
     store.close()

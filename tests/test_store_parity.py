@@ -19,21 +19,17 @@ from tattletrail.query import parse_query
 from tattletrail.query.python import values_at
 from tattletrail.sources.local import local_objects
 from tattletrail.stores import Store
-from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.cloudtrail_files import corpus_records, write_log_file
-from tests.opensearch_helpers import fresh_store
+from tests.opensearch_helpers import STORE_KINDS, new_store
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-@pytest.fixture(params=["duckdb", "opensearch"])
+@pytest.fixture(params=STORE_KINDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "duckdb":
-        yield DuckDBStore(tmp_path / "events.duckdb")
-    else:
-        opened = fresh_store(request.getfixturevalue("opensearch_url"), "parity")
-        yield opened
-        opened.close()
+    opened = new_store(request, tmp_path, "parity")
+    yield opened
+    opened.close()
 
 
 def a_record(event_id: str, event_time: str = "2024-05-01T10:00:00Z", **changes: Any) -> dict[str, Any]:
