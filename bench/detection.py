@@ -86,7 +86,9 @@ def noise(store: DuckDBStore, incidents: list[Incident]) -> dict[str, Any]:
 
 
 def first_screen(store: DuckDBStore, incidents: list[Incident], screen: int) -> dict[str, Any]:
-    report = build_report(store, END - timedelta(days=1), END, top=screen)
+    # As `tattletrail report` builds it: with the check pack, whose findings (a new region, a denied
+    # burst) rank beside the per-event items.
+    report = build_report(store, END - timedelta(days=1), END, top=screen, checks=load_checks(CHECK_PACK))
     shown = {incident.kind: any(item.actor == incident.actor and (
         incident.eventName in {call.event_name for call in item.calls} or incident.eventID in item.event_ids)
         for item in report.items) for incident in incidents}

@@ -228,6 +228,9 @@ CREATE_ROUTE_TABLE = api_call("create-route-table", "CreateRouteTable", "ec2", A
                                   "routeSet": {"items": [{"destinationCidrBlock": "10.0.0.0/16", "gatewayId": "local",
                                                           "state": "active", "origin": "CreateRouteTable"}]},
                                   "associationSet": {}, "propagatingVgwSet": {}, "tagSet": {}}})
+DELETE_PRIVATE_ROUTE = api_call("delete-private-route", "DeleteRoute", "ec2", ALICE_SSO,
+                                {"routeTableId": RTB, "destinationCidrBlock": "10.77.0.0/16"},
+                                response={"requestId": "req-delete-private-route", "_return": True})
 DELETE_ROUTE_DENIED = api_call("delete-route-denied", "DeleteRoute", "ec2", LEGACY_REPORTS,
                                {"routeTableId": RTB, "destinationCidrBlock": "0.0.0.0/0"},
                                error=_denied("ec2", "DeleteRoute", LEGACY_REPORTS["arn"]))
@@ -573,7 +576,7 @@ PACK_CASES: dict[str, tuple[list[Record], list[Record]]] = {
         [DELETE_DEFAULT_ROUTE, REPLACE_ROUTE, DELETE_ROUTE_TABLE, REPLACE_ROUTE_TABLE_ASSOCIATION,
          DISASSOCIATE_ROUTE_TABLE],
         [CREATE_ROUTE, CREATE_ROUTE_TABLE, DESCRIBE_ROUTE_TABLES, DELETE_ROUTE_DENIED, APIGATEWAY_DELETE_ROUTE,
-         DELETE_TRANSIT_GATEWAY_ROUTE, DELETE_NETWORK_ACL]),
+         DELETE_TRANSIT_GATEWAY_ROUTE, DELETE_NETWORK_ACL, DELETE_PRIVATE_ROUTE]),
     "region-not-allowed": (
         [RUN_INSTANCES_NEW_REGION, DESCRIBE_INSTANCES_DENIED_SA_EAST_1],
         [DELETE_DEFAULT_ROUTE, ATTACH_ROLE_POLICY, LOGIN_WITHOUT_MFA, CREATE_VPC, DESCRIBE_SECURITY_GROUPS,
@@ -592,8 +595,8 @@ PACK_CASES: dict[str, tuple[list[Record], list[Record]]] = {
         [HEAD_BUCKET_DENIED, LOG_DELIVERY_DENIED, THROTTLED, GET_ROLE_NO_SUCH_ENTITY, INGRESS_WORLD_DUPLICATE,
          INGRESS_WORLD_DRY_RUN, LOGIN_FAILED, GET_POLICY]),
     "console-login-without-mfa": (
-        [LOGIN_WITHOUT_MFA, ROOT_LOGIN_WITHOUT_MFA, LOGIN_FAILED],
-        [LOGIN_WITH_MFA, ROOT_LOGIN_WITH_MFA, SWITCH_ROLE, ROOT_GET_ACCOUNT_SUMMARY]),
+        [LOGIN_WITHOUT_MFA, ROOT_LOGIN_WITHOUT_MFA],
+        [LOGIN_WITH_MFA, ROOT_LOGIN_WITH_MFA, SWITCH_ROLE, ROOT_GET_ACCOUNT_SUMMARY, LOGIN_FAILED, ROOT_LOGIN_FAILED]),
     "root-account-usage": (
         [ROOT_LOGIN_WITH_MFA, ROOT_LOGIN_WITHOUT_MFA, ROOT_LOGIN_FAILED, ROOT_GET_ACCOUNT_SUMMARY,
          ROOT_CREATE_ACCESS_KEY],
@@ -632,7 +635,7 @@ PACK_CASES: dict[str, tuple[list[Record], list[Record]]] = {
         [DESCRIBE_INTERNET_GATEWAYS, CREATE_NAT_GATEWAY, CREATE_ROUTE, CREATE_VPC]),
     "route-table-changes": (
         [CREATE_ROUTE, DELETE_DEFAULT_ROUTE, REPLACE_ROUTE, CREATE_ROUTE_TABLE, DELETE_ROUTE_TABLE,
-         DISASSOCIATE_ROUTE_TABLE, REPLACE_ROUTE_TABLE_ASSOCIATION, DELETE_ROUTE_DENIED],
+         DISASSOCIATE_ROUTE_TABLE, REPLACE_ROUTE_TABLE_ASSOCIATION, DELETE_ROUTE_DENIED, DELETE_PRIVATE_ROUTE],
         [DESCRIBE_ROUTE_TABLES, APIGATEWAY_DELETE_ROUTE, APIGATEWAY_CREATE_ROUTE, DELETE_TRANSIT_GATEWAY_ROUTE,
          REPLACE_NETWORK_ACL_ASSOCIATION]),
     "vpc-changes": (

@@ -25,6 +25,8 @@ def test_detection_bench_measures_noise_first_screen_and_checks(tmp_path: Path) 
              "root-activity", "new-region-activity", "cloudtrail-stopped", "access-denied-burst"}
     assert set(result["first_screen"]["incidents_shown"]) == kinds
     assert result["first_screen"]["incidents_shown"]["default-route-deleted"]
+    # Only a check sees the burst: the first screen is the report's, with the check pack's findings.
+    assert result["first_screen"]["incidents_shown"]["access-denied-burst"]
     findings = result["checks"]["on_incident"]
     assert "unauthorized-api-calls" in findings["access-denied-burst"]
     assert "region-first-use" in findings["new-region-activity"]

@@ -244,9 +244,14 @@ def test_story_checks_are_quiet_on_generated_background_traffic(generated: tuple
     incidents = {incident.kind: incident for incident in result.incidents}
     opened = store.search(CHECKS["ingress-open-to-world"].tree, limit=None)
     assert [document["eventID"] for document in opened] == [incidents["ingress-open-to-world"].eventID]
-    # The background deletes private routes too (CI tearing down): those are route deletions as well.
+    # The background deletes private routes too (CI tearing down): routine, not the outage story.
     routes = store.search(CHECKS["route-deleted-or-replaced"].tree, limit=None)
     assert incidents["default-route-deleted"].eventID in {document["eventID"] for document in routes}
+    default = {"0.0.0.0/0", "::/0"}
+    destinations = [(document["requestParameters"] or {}).get("destinationCidrBlock") for document in routes
+                    if document["eventName"] == "DeleteRoute"]
+    assert destinations and set(destinations) <= default
+    assert store.count(parse_query('eventName:DeleteRoute AND NOT requestParameters.destinationCidrBlock:"0.0.0.0/0"')).total
     assert {document["eventName"] for document in routes} <= {"DeleteRoute", "ReplaceRoute", "DeleteRouteTable",
                                                                "ReplaceRouteTableAssociation", "DisassociateRouteTable"}
     outside = store.search(CHECKS["region-not-allowed"].tree, limit=None)

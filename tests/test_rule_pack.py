@@ -140,6 +140,21 @@ def test_every_rule_about_a_change_says_whether_it_happened():
             assert LEVELS.index(attempt.level) <= LEVELS.index(effect.level), f"{rule.name}: above the change itself"
 
 
+# The rubric (docs/rules.md): a failed try at something critical or high is medium, at something
+# medium or low it is low; a rule may keep its attempt higher (with a `why`), never lower.
+ATTEMPT_LEVEL = {"critical": "medium", "high": "medium", "medium": "low", "low": "low", "info": "info"}
+
+
+def test_every_attempt_is_levelled_by_the_rubric():
+    for rule in RULES.rules:
+        effect = rule.loaded.rule
+        if rule.name.endswith("-attempt") or effect.attempt is None:
+            continue
+        least = ATTEMPT_LEVEL[effect.level]
+        assert LEVELS.index(effect.attempt.level) >= LEVELS.index(least), \
+            f"{rule.name}: a failed try at something {effect.level} is at least {least}, not {effect.attempt.level}"
+
+
 @pytest.mark.parametrize("name", ["GetParameter", "GetParameters", "GetParametersByPath", "GetSecretValue",
                                   "DescribeInstances", "ListBuckets", "GetObject", "ListUsers", "GetCallerIdentity"])
 def test_ordinary_reads_are_never_rated_above_low(name: str):
