@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from tattletrail.errors import TattletrailError
 from tattletrail.ingest.pipeline import BATCH_EVENTS
 from tattletrail.sources.registry import SourceOptions
 
 
-class IngestUsageError(ValueError):
+class IngestUsageError(TattletrailError, ValueError):
     """A combination of options that can't run (`--sqs` with SOURCES, `--follow` on a folder…).
     `param_hint` names the option or argument to fix; the CLI shows it as a usage error."""
 
