@@ -9,8 +9,8 @@ size and seed), ingested with the CLI `ingest` (rules on, as users run it). For 
 times `tattletrail count` as a subprocess (--cli-runs times, interleaved across queries so load
 from neighbours spreads evenly; median and the worst peak RSS), then `store.count(query)`
 in-process (--runs times after a warm-up; p50 with and without opening the store file), then jq
-answering the same question over the gzipped log files once. The output is a markdown table. Run it by hand; tests/test_bench.py
-runs it tiny.
+answering the same question over the gzipped log files once. The output is a markdown table. Run
+it by hand; tests/test_bench.py runs it tiny.
 """
 
 from __future__ import annotations
