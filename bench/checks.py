@@ -157,7 +157,8 @@ def arrive(ingested: Path, copies: int, days: int) -> Path:
                    "ingest_time": "ingest_time - {shift}"}
         for k in range(1, copies):  # each copy is older history, appended in its own arrival order
             shift = f"to_seconds({int(span.total_seconds()) * k})"
-            select = ", ".join(shifted.get(name, name).format(k=k, shift=shift) for name in columns)
+            # fast field columns are named `fast:path.to.field`: quoted
+            select = ", ".join(shifted.get(name, f'"{name}"').format(k=k, shift=shift) for name in columns)
             connection.execute(f"INSERT INTO events SELECT {select} FROM events WHERE event_id NOT LIKE '%-copy%'")
             print(f"  copy {k} of {copies - 1}", file=sys.stderr, flush=True)
         connection.execute("CHECKPOINT")
