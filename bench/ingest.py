@@ -200,8 +200,8 @@ def main() -> None:
           f"({sum(f.stat().st_size for f in trail.rglob('*.json.gz')) / 1e6:,.0f} MB gzipped); "
           f"medians of {arguments.runs} runs; DuckDB file {store_size / 1e6:,.0f} MB "
           f"({store_size / events:,.0f} bytes/event)\n")
-    print("| phase | seconds | events/s | share of parse floor | CPU seconds | CPU µs per event | share of floor's CPU "
-          "| peak RSS |")
+    print("| phase | seconds | events/s | share of parse floor | CPU seconds | CPU µs per event "
+          "| share of floor's CPU | peak RSS |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, runs in results.items():
         seconds = statistics.median(run[0] for run in runs)
