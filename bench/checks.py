@@ -145,7 +145,10 @@ def arrive(ingested: Path, copies: int, days: int) -> Path:
         if copies == 1:
             # A delay per event from its identity: deterministic, spread over 2..15 minutes.
             connection.execute("UPDATE events SET ingest_time = event_time + to_seconds(120 + hash(event_id) % 780)")
-            connection.execute("CREATE TABLE arrived AS SELECT * FROM events ORDER BY ingest_time")
+            # The table as the store made it (zstd records, fast columns), not CREATE TABLE AS's defaults
+            ddl = connection.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'events'").fetchone()[0]
+            connection.execute(ddl.replace("CREATE TABLE events", "CREATE TABLE arrived", 1))
+            connection.execute("INSERT INTO arrived SELECT * FROM events ORDER BY ingest_time")
             connection.execute("DROP TABLE events")
             connection.execute("ALTER TABLE arrived RENAME TO events")
         span = connection.execute("SELECT max(event_time) - min(event_time) FROM events").fetchone()[0]
@@ -157,7 +160,8 @@ def arrive(ingested: Path, copies: int, days: int) -> Path:
                    "ingest_time": "ingest_time - {shift}"}
         for k in range(1, copies):  # each copy is older history, appended in its own arrival order
             shift = f"to_seconds({int(span.total_seconds()) * k})"
-            select = ", ".join(shifted.get(name, name).format(k=k, shift=shift) for name in columns)
+            # fast field columns are named `fast:path.to.field`: quoted
+            select = ", ".join(shifted.get(name, f'"{name}"').format(k=k, shift=shift) for name in columns)
             connection.execute(f"INSERT INTO events SELECT {select} FROM events WHERE event_id NOT LIKE '%-copy%'")
             print(f"  copy {k} of {copies - 1}", file=sys.stderr, flush=True)
         connection.execute("CHECKPOINT")

@@ -6,7 +6,11 @@ Generates a trail once (cached in bench/out/), then measures, each phase in its 
 - floor: gunzip + orjson parse of every file, nothing else (what reading alone costs);
 - jq: `zcat | jq` counting the same records (what a shell user would do);
 - read+normalize: our reader and event model feeding a store that discards (where Python spends);
-- ingest: the real thing into a fresh DuckDB file.
+- ingest: the real thing into a fresh DuckDB file;
+- read+normalize+rules, ingest+rules: the same with the shipped rule pack scoring every event,
+  as `tattletrail ingest` does by default.
+CPU µs per event (user + system, every thread) gives each phase's cost, and the differences
+between phases the cost of each part, on a machine whose neighbours move the wall clock.
 The machine is noisy, so every phase runs --runs times and the table shows medians and ratios.
 """
 
@@ -57,6 +61,31 @@ from tattletrail.ingest import ingest
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.duckdb.store import DuckDBStore
 print(ingest(local_objects(sys.argv[1]), DuckDBStore(sys.argv[2])).ingested)
+""",
+    # What `tattletrail ingest` does by default: the shipped rule pack scores every event.
+    "read+normalize+rules": """
+import sys
+from tattletrail.ingest.scoring import rules_for_ingest
+from tattletrail.ingest import ingest
+from tattletrail.sources.local import local_objects
+from tattletrail.stores.base import WriteResult
+class DiscardStore:
+    url = 'discard://'
+    transaction_events = 20_000
+    def ledgered(self, sources): return {}
+    def prepare(self, batch): return batch
+    def write_prepared(self, parts): return WriteResult(inserted=sum(len(part.events) for part in parts), duplicates=0)
+rules, alerter = rules_for_ingest(None, False)
+print(ingest(local_objects(sys.argv[1]), DiscardStore(), rules=rules, alerter=alerter).ingested)
+""",
+    "ingest+rules": """
+import sys
+from tattletrail.ingest.scoring import rules_for_ingest
+from tattletrail.ingest import ingest
+from tattletrail.sources.local import local_objects
+from tattletrail.stores.duckdb.store import DuckDBStore
+rules, alerter = rules_for_ingest(None, False)
+print(ingest(local_objects(sys.argv[1]), DuckDBStore(sys.argv[2]), rules=rules, alerter=alerter).ingested)
 """,
 }
 
@@ -175,8 +204,9 @@ def main() -> None:
           f"({sum(f.stat().st_size for f in trail.rglob('*.json.gz')) / 1e6:,.0f} MB gzipped); "
           f"medians of {arguments.runs} runs; DuckDB file {store_size / 1e6:,.0f} MB "
           f"({store_size / events:,.0f} bytes/event)\n")
-    print("| phase | seconds | events/s | share of parse floor | CPU seconds | share of floor's CPU | peak RSS |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| phase | seconds | events/s | share of parse floor | CPU seconds | CPU µs per event "
+          "| share of floor's CPU | peak RSS |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, runs in results.items():
         seconds = statistics.median(run[0] for run in runs)
         cpu = statistics.median(run[3] for run in runs)
@@ -184,7 +214,7 @@ def main() -> None:
         assert counted == events, f"{name} counted {counted} events, the floor {events}"
         rss = f"{statistics.median(run[1] for run in runs) / 1e6:,.0f} MB" if name != "jq" else "-"
         print(f"| {name} | {seconds:.1f} | {events / seconds:,.0f} | {floor / seconds:.0%} | {cpu:.1f} | "
-              f"{floor_cpu / cpu:.0%} | {rss} |")
+              f"{cpu / events * 1e6:.1f} | {floor_cpu / cpu:.0%} | {rss} |")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ SMOKE_RUNS = {
     "rules.py": ["--events", "2000", "--runs", "1"],
     "query.py": ["--events", "2000", "--days", "1", "--runs", "1", "--cli-runs", "1", "--no-jq"],
     "checks.py": ["--events", "2000", "--days", "1", "--runs", "1"],
+    "commands.py": ["--events", "2000", "--days", "1", "--runs", "1"],
     "opensearch.py": ["--events", "1000", "--runs", "1"],
     "sqs.py": ["--events", "300", "--runs", "1", "--workers", "1", "--latency-files", "1"],
     "detection_eval.py": ["--only", "cloudtrail-stop"],
@@ -41,7 +42,7 @@ def test_every_bench_script_has_a_smoke_run():
 @pytest.mark.parametrize("script", sorted(SMOKE_RUNS))
 def test_bench_script_runs_at_a_tiny_size(script: str, tmp_path: Path):
     arguments = list(SMOKE_RUNS[script])
-    if "--days" in arguments:          # query.py and checks.py keep their trail and store in --workdir
+    if "--days" in arguments:          # query.py, checks.py, commands.py keep their trail and store in --workdir
         arguments += ["--workdir", str(tmp_path / "work")]
     environment = {**os.environ, "TATTLETRAIL_BENCH_OUT": str(tmp_path / "out"),
                    "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH.parent), os.environ.get("PYTHONPATH")]))}

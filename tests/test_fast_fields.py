@@ -32,14 +32,17 @@ T = datetime(2026, 11, 20, 16, 0, 0)
 
 
 def pack_fields() -> set[str]:
-    """Every field a shipped check or saved search names that has no column of its own. Rules are
-    not here: they are evaluated in Python on each event at ingest and rescore, never in SQL."""
-    trees = [check.tree for check in load_checks(ROOT / "checks")]
+    """Every field a shipped check or saved search names (in a query, or as what a check groups or
+    counts distinct values of) that has no column of its own. Rules are not here: they are
+    evaluated in Python on each event at ingest and rescore, never in SQL."""
+    checks = load_checks(ROOT / "checks")
+    trees = [check.tree for check in checks]
     trees += [parse_query(search.render({name: "x" for name in search.params}))
               for search in load_searches([ROOT / "searches"]).values()]
-    return {leaf.field for tree in trees for leaf in leaves_of(tree)
-            if leaf.field and leaf.field not in SCALAR_COLUMNS and leaf.field not in LIST_COLUMNS
-            and kind_of(leaf.field) is not Kind.FLAT}
+    named = {leaf.field for tree in trees for leaf in leaves_of(tree) if leaf.field}
+    named |= {name for check in checks for name in (*check.group_by, *(check.distinct or []), check.field) if name}
+    return {name for name in named
+            if name not in SCALAR_COLUMNS and name not in LIST_COLUMNS and kind_of(name) is not Kind.FLAT}
 
 
 def test_every_field_the_packs_name_is_a_fast_field() -> None:

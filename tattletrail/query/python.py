@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 from tattletrail.query.fields import Kind, flat_root, kind_of, parse_date, parse_network
@@ -53,10 +54,21 @@ def values_at(document: Document, path: str) -> list[Any]:
     """The values at a dotted path; a list anywhere on the way means "each element" (as
     OpenSearch flattens arrays). Objects are returned as they are; nulls are dropped."""
     current: list[Any] = [document]
-    for key in path.split("."):
-        current = [found for node in current if isinstance(node, dict) and key in node
-                   for found in _flatten(node[key])]
+    for key in _keys_of(path):
+        found: list[Any] = []
+        for node in current:  # loops, not a generator per node: rules run this on every event at ingest
+            value = node.get(key) if isinstance(node, dict) else None
+            if isinstance(value, list):
+                found.extend(_flatten(value))
+            elif value is not None:
+                found.append(value)
+        current = found
     return current
+
+
+@lru_cache(maxsize=4096)
+def _keys_of(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
 
 
 def leaves_at(document: Document, path: str) -> list[Any]:
