@@ -88,7 +88,7 @@ def test_batches_joined_in_one_write_land_like_batches_written_one_by_one(opense
     one_by_one = fresh_store(opensearch_url, "unjoined")
     separately = ingest(local_objects(CORPORA), one_by_one, batch_events=20)
     joined = fresh_store(opensearch_url, "joined")
-    monkeypatch.setattr("tattletrail.ingest.READ_BATCH_EVENTS", 20)  # read 20 at a time, written 20,000 at a time
+    monkeypatch.setattr("tattletrail.ingest.pipeline.READ_BATCH_EVENTS", 20)  # read 20 at a time, written 20,000 at a time
     together = ingest(local_objects(CORPORA), joined)
     assert (together.ingested, together.duplicates) == (separately.ingested, separately.duplicates) == (410, 1)
     assert joined.stats().as_dict() == one_by_one.stats().as_dict()
