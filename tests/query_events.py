@@ -97,7 +97,8 @@ EXTRA_RECORDS: list[dict[str, Any]] = [
     _call("extra-odd-values", "2024-05-03T05:00:00.123Z", "PutParameter", "ssm.amazonaws.com", BOB,
           "::ffff:a0a:102", requestParameters={"name": "/app/db: \"password\"", "overwrite": True,
                                                "tier": "Standard", "tags": [["nested", "array"], "flat"],
-                                               "description": "Größe (ü) & more*?", "version": 12.5},
+                                               "description": "Größe (ü) & more*?", "version": 12.5,
+                                               "label": "50%_off\\sale"},
           resources=[{"ARN": f"arn:aws:ssm:eu-west-1:{ACCOUNT}:parameter/app/db", "accountId": ACCOUNT,
                       "type": "AWS::SSM::Parameter"}, {"ARN": "arn:aws:kms:eu-west-1:x:key/1", "type": "AWS::KMS::Key"}]),
 ]

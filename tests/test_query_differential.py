@@ -161,6 +161,21 @@ HAND_WRITTEN: list[tuple[str, int | set[str] | None]] = [
     ("requestParameters.description:*more*", {"extra-odd-values"}),
     ('eventName:"Get*"', 0),  # a phrase is literal
     ("eventName:*", None),
+    # wildcards compiled to starts_with / suffix / contains / LIKE (with ESCAPE only for % _ \\)
+    ("eventName:Get?bject*", None),
+    ("eventName:*Objec?", None),
+    ("eventName:Put*Policy", None),
+    ("errorCode:*NotAuthorized*", None),
+    ("requestParameters.label:50%*", {"extra-odd-values"}),
+    ("requestParameters.label:*_off*", {"extra-odd-values"}),
+    ("requestParameters.label:5?%_off*", {"extra-odd-values"}),
+    ("requestParameters.label:*\\\\sale", {"extra-odd-values"}),
+    ("requestParameters.label:50_*", 0),  # `_` is a literal, not LIKE's any-character
+    ("requestParameters.label:*%", 0),  # `%` is a literal, not LIKE's anything
+    ("requestParameters.label:50%_off\\\\sale", {"extra-odd-values"}),
+    ("requestParameters.label:*%_*", {"extra-odd-values"}),
+    ("resources.type:AWS\\:\\:SSM\\:\\:Parameter", None),
+    ("resources.type:AWS\\:\\:KMS*", None),
     # phrases and escapes
     ('requestParameters.key:"2024/q1 summary.pdf"', {"extra-denied"}),
     ('requestParameters.name:"/app/db: \\"password\\""', {"extra-odd-values"}),
