@@ -35,6 +35,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import run_header  # noqa: E402  (bench/common.py: the command, cores and versions)
 from tattletrail.alert import Status  # noqa: E402
 from tattletrail.checks import PACK as CHECK_PACK  # noqa: E402
 from tattletrail.checks.model import Kind, load_checks  # noqa: E402
@@ -176,6 +178,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args(argv)
+    print(run_header(), file=sys.stderr if arguments.json else sys.stdout)
     result = measure(arguments.days, arguments.events_per_day, arguments.seed, arguments.screen, arguments.out)
     print(json.dumps(result, indent=2, default=str) if arguments.json else describe(result))
 

@@ -20,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import run_header  # noqa: E402  (bench/common.py: the command, cores and versions)
 from tests.attack_attempts import ATTEMPTS  # noqa: E402  (the scenarios live with the tests)
 from tests.attack_behaviours import BEHAVIOURS  # noqa: E402
 from tests.attack_benign import BENIGN  # noqa: E402
@@ -34,6 +36,7 @@ def main() -> int:
     parser.add_argument("--only", help="only scenarios whose name contains this text")
     parser.add_argument("--json", action="store_true", help="one JSON document instead of the table")
     options = parser.parse_args()
+    print(run_header(), file=sys.stderr if options.json else sys.stdout)
     scenarios = [scenario for scenario in (*TECHNIQUES, *BEHAVIOURS, *ATTEMPTS, *BENIGN)
                  if not options.only or options.only in getattr(scenario, "id", getattr(scenario, "name", ""))]
     with tempfile.TemporaryDirectory(prefix="tattletrail-detection-") as workdir:

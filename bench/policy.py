@@ -26,11 +26,13 @@ import sys
 import time
 from pathlib import Path
 
-from tattletrail.generate.trail import generate_trail
-from tattletrail.ingest import ingest
-from tattletrail.policy import actor_query, condition_kinds, gather_evidence, generate_policy
-from tattletrail.sources.local import local_objects
-from tattletrail.stores.duckdb.store import DuckDBStore
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import run_header  # noqa: E402  (bench/common.py: the command, cores and versions)
+from tattletrail.generate.trail import generate_trail  # noqa: E402
+from tattletrail.ingest import ingest  # noqa: E402
+from tattletrail.policy import actor_query, condition_kinds, gather_evidence, generate_policy  # noqa: E402
+from tattletrail.sources.local import local_objects  # noqa: E402
+from tattletrail.stores.duckdb.store import DuckDBStore  # noqa: E402
 
 
 def build_store(workdir: Path, events: int, seed: int) -> DuckDBStore:
@@ -72,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--workdir", type=Path, default=Path("bench-data"))
     options = parser.parse_args(argv)
+    print(run_header())
     options.workdir.mkdir(parents=True, exist_ok=True)
     store = build_store(options.workdir, options.events, options.seed)
     total = store.stats().events

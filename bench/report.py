@@ -26,6 +26,9 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import run_header  # noqa: E402  (bench/common.py: the command, cores and versions)
+
 END = datetime(2026, 11, 23, 10, 40)
 
 
@@ -101,6 +104,7 @@ def main() -> None:
     parser.add_argument("--until", default=END.isoformat() + "Z")
     parser.add_argument("--runs", type=int, default=3)
     arguments = parser.parse_args()
+    print(run_header())
     arguments.workdir.mkdir(parents=True, exist_ok=True)
     store = arguments.store or prepare(arguments.workdir, arguments.events_per_day)
     env = {**os.environ, "TATTLETRAIL_CHECK_STATE": str(arguments.workdir / "no-state.sqlite")}

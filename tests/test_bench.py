@@ -50,3 +50,11 @@ def test_bench_script_runs_at_a_tiny_size(script: str, tmp_path: Path):
                             timeout=300, cwd=tmp_path, env=environment)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "|---" in result.stdout, f"{script} printed no table:\n{result.stdout[-2000:]}"
+    assert f"command: `python bench/{script}" in result.stdout and " cores, " in result.stdout, \
+        f"{script} does not say what it ran and on how many cores"
+
+
+def test_every_bench_script_says_what_it_ran_and_where():
+    """The header (bench/common.py) goes first, so a pasted table carries its command and machine."""
+    scripts = [path for path in BENCH.glob("*.py") if path.name != "common.py"]
+    assert [path.name for path in scripts if "run_header()" not in path.read_text()] == []
