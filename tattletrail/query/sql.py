@@ -225,11 +225,27 @@ def _match(match: Match, context: Context) -> Fragment:
     if listed and not match.wildcard:  # one value among a list's: found without a lambda per element
         return Fragment(f"({listed} IS NOT NULL AND coalesce(list_contains({listed}, ?), false))", [match.value])
     test = _test(field_name, lambda value: sql.format(value), parameters, columns)
-    needle = _longest_literal(match)
-    if field_name in columns.scalar or field_name in columns.lists or field_name in columns.fast or not needle:
+    if field_name in columns.scalar or field_name in columns.lists or field_name in columns.fast:
         return test
-    # Read from the JSON only the rows whose text holds the value: most rows fail this cheap test.
-    return Fragment(f"(contains(record::VARCHAR, ?) AND {test.sql})", [needle, *test.parameters])
+    # Read from the JSON only the rows whose text holds the value (or, for a pattern with no
+    # literal, the field's key): most rows fail this cheap test.
+    needle = _longest_literal(match) or _key_text(field_name)
+    return Fragment(f"(contains(record::VARCHAR, ?) AND {test.sql})", [needle, *test.parameters]) if needle else test
+
+
+def _key_text(field_name: str) -> str | None:
+    """Text every record holding the field contains: its last key, quoted as JSON writes it (the
+    store writes each record with orjson, which escapes no letter, digit, `_` or `-`)."""
+    key = field_name.rsplit(".", 1)[-1]
+    return f'"{key}"' if key and all(char.isascii() and (char.isalnum() or char in "_-") for char in key) else None
+
+
+def _holding_key(field_name: str, fragment: Fragment) -> Fragment:
+    """The fragment, read only on rows whose JSON text holds the field's key."""
+    key = _key_text(field_name)
+    if key is None:
+        return fragment
+    return Fragment(f"(contains(record::VARCHAR, ?) AND {fragment.sql})", [key, *fragment.parameters])
 
 
 def _bare(match: Match, context: Context) -> Fragment:
@@ -315,7 +331,11 @@ def _range(found: Range, context: Context) -> Fragment:
         bounds.append(parse_date(bound) if kind is Kind.DATE else bound)
     if not pieces:
         return _exists(Exists(found.field), context)
-    return _test(found.field, lambda value: " AND ".join(f"{value} {op} ?" for op in pieces), bounds, context.columns)
+    columns = context.columns
+    test = _test(found.field, lambda value: " AND ".join(f"{value} {op} ?" for op in pieces), bounds, columns)
+    if found.field in columns.scalar or found.field in columns.lists or found.field in columns.fast:
+        return test
+    return _holding_key(found.field, test)
 
 
 def _exists(found: Exists, context: Context) -> Fragment:
@@ -328,9 +348,9 @@ def _exists(found: Exists, context: Context) -> Fragment:
     if name in fast and flat_root(name):  # a payload leaf at the path: what the column holds
         return Fragment(f"({fast[name]} IS NOT NULL AND len({fast[name]}) > 0)")
     if kind_of(name) is Kind.FLAT or flat_root(name):  # inside a payload only leaves at the path
-        return Fragment(f"(len({leaf_texts(name)}) > 0)")
-    return Fragment(f"EXISTS (SELECT 1 FROM unnest({json_values(name)}) found(value), json_tree(found.value) leaf "
-                    f"WHERE leaf.type {_SCALAR})")
+        return _holding_key(name, Fragment(f"(len({leaf_texts(name)}) > 0)"))
+    return _holding_key(name, Fragment(f"EXISTS (SELECT 1 FROM unnest({json_values(name)}) found(value), "
+                                       f"json_tree(found.value) leaf WHERE leaf.type {_SCALAR})"))
 
 
 def _join(operator: str, parts: list[Fragment]) -> Fragment:
