@@ -13,8 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tattletrail.config_files import ConfigError
-from tattletrail.errors import TattletrailError
+from tattletrail.config_lookup import default_store_url
+from tattletrail.errors import ConfigError, TattletrailError
 from tattletrail.packs import PackError
 from tattletrail.stores import Store, StoreURLError, open_store, unavailable_reason
 from tattletrail.timespec import TimeSpecError
@@ -63,9 +63,7 @@ def store_from(url: str | None, create: bool = False, config: Config | None = No
     """The store named by --store or the defaults (`config`: the one already loaded). Only `ingest`
     and `setup` create a store: a read of a file that isn't there is a mistyped path, not an empty store."""
     if not url:
-        from tattletrail.config import default_store_url  # the config's models load only when needed
-
-        url = default_store_url(config)
+        url = default_store_url(config)  # the config's models load only when there is a config file
     return open_store(url, create=create)
 
 

@@ -7,7 +7,7 @@ import io
 import sys
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import orjson
 import typer
@@ -17,10 +17,12 @@ from tattletrail.query import QueryError, parse_query, surprises
 from tattletrail.query.catalogue import catalogue
 from tattletrail.query.python import leaf_text, values_at
 from tattletrail.query.tree import Node
-from tattletrail.searches import SavedSearch, find_search, load_searches, parse_arguments, search_directories, searches_folder
 from tattletrail.stores import Store
 from tattletrail.stores.base import MAX_BUCKETS, Counted
 from tattletrail.timespec import parse_duration, parse_window, utc_now, zone
+
+if TYPE_CHECKING:
+    from tattletrail.searches import SavedSearch
 
 # Who, what, when, where: (heading, field) of the default table.
 DEFAULT_COLUMNS = [("time", "event_time"), ("actor", "actor"), ("eventName", "eventName"),
@@ -149,6 +151,8 @@ def describe_interval(interval: timedelta) -> str:
 
 def searches_command(searches_dir: Optional[str] = option_searches(), as_json: bool = option_json()) -> None:
     """List the saved searches: name, parameters and what each finds; and the folder they were read from."""
+    from tattletrail.searches import load_searches, search_directories, searches_folder
+
     with query_errors():
         folder = searches_folder(searches_dir)
         searches = load_searches(search_directories(folder.path))
@@ -171,6 +175,9 @@ def query_of(words: list[str] | None, saved: str | None, store: Store, searches_
     """The query the command line asks for, parsed and checked; warns about never-seen fields."""
     words = words or []
     if saved:
+        # saved searches are pydantic models: `count QUERY` starts without pydantic, `--saved` loads it
+        from tattletrail.searches import find_search, load_searches, parse_arguments, search_directories
+
         searches = load_searches(search_directories(searches_dir))
         text = find_search(saved, searches).render(parse_arguments(words))
     else:
