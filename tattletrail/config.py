@@ -1,5 +1,5 @@
-"""The config file (`tattletrail.yml`): its typed model and its loading. Where it is found, the
-default store and the pack folders are answered in config_lookup.py (re-exported here), which
+"""The config file (`tattletrail.yml`): its typed model and its loading. Where it is found is
+`config_path` in packs.py; the default store and the pack folders are config_lookup.py's, which
 loads this module only when there is a config file.
 
 It is read strictly through config_files.py (as checks, rules and searches are): a mistake is
@@ -16,12 +16,12 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 
 from tattletrail.config_files import ConfigError, Strict, load_yaml, validate
-from tattletrail.config_lookup import ENV_CONFIG, ENV_STORE, config_path, default_store_url, pack_folder
 from tattletrail.destinations.settings import AnyDestinationSettings
+from tattletrail.packs import ENV_CONFIG, config_path
 from tattletrail.timespec import parse_duration, zone
 
 __all__ = ["ConfigError", "Strict", "load_yaml", "validate", "Config", "Expected", "config_path", "load_config",
-           "default_store_url", "expected_query", "pack_folder", "ENV_CONFIG", "ENV_STORE"]
+           "expected_query", "ENV_CONFIG"]
 
 
 class ReportSchedule(Strict):

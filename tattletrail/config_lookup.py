@@ -1,7 +1,7 @@
-"""What a command asks of the config file before it runs: where the file is, the store URL, the
-folder of a pack. The file is read (and validated whole, through config.py's models) only when
-there is one: without it, a query command starts without pydantic and the destination settings.
-config.py re-exports all of this; `from tattletrail.config import pack_folder` works as before.
+"""What a command asks of the config file before it runs: the store URL, the folder of a pack.
+The file is read (and validated whole, through config.py's models) only when there is one
+(`config_path` in packs.py): without it, a query command starts without the config's models and
+the destination settings they pull in (jinja2, the delivery and outbox machinery).
 """
 
 from __future__ import annotations
@@ -12,23 +12,12 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
-from tattletrail.packs import PackFolder, default_folder, given_folder
+from tattletrail.packs import PackFolder, config_path, default_folder, given_folder
 
 if TYPE_CHECKING:
     from tattletrail.config import Config
 
-ENV_CONFIG = "TATTLETRAIL_CONFIG"
 ENV_STORE = "TATTLETRAIL_STORE"
-
-
-def config_path() -> Path | None:
-    """The config file in force: $TATTLETRAIL_CONFIG, ./tattletrail.yml, or the user's config dir."""
-    if os.environ.get(ENV_CONFIG):
-        return Path(os.environ[ENV_CONFIG])
-    for candidate in (Path("tattletrail.yml"), Path(platformdirs.user_config_dir("tattletrail")) / "config.yml"):
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def pack_folder(name: str, given: str | Path | None = None, config: Config | None = None) -> PackFolder:
