@@ -85,3 +85,13 @@ def test_a_query_run_loads_no_write_path_no_config_models_and_no_rich(tmp_path, 
     assert "duckdb" in imported
     for heavy in NOT_FOR_A_QUERY + also_not:
         assert heavy not in imported, f"`tattletrail {' '.join(arguments)}` imports {heavy}"
+
+
+def test_version_loads_no_command_module():
+    result = subprocess.run([sys.executable, "-c", WHAT_A_RUN_LOADS, "--version"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("tattletrail ")
+    imported = set(result.stderr.split())
+    assert not {f"tattletrail.cli.{name}" for name in cli.ALL_MODULES} & imported
+    assert "duckdb" not in imported
