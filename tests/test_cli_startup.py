@@ -64,8 +64,8 @@ main()
 # What a query run doesn't need: the write path (pyarrow builds the Arrow tables ingest and rescore
 # write), the config file's models and the destination settings they pull in (jinja2, the outbox;
 # read only when there is a config file), and rich, which prints tables (a count is a line).
-NOT_FOR_A_QUERY = ("pyarrow", "tattletrail.stores.duckdb.write", "tattletrail.stores.duckdb.threats", "tattletrail.config",
-                   "tattletrail.destinations", "jinja2", "rich")
+NOT_FOR_A_QUERY = ("pyarrow", "tattletrail.stores.duckdb.write", "tattletrail.stores.duckdb.threats",
+                   "tattletrail.config", "tattletrail.destinations", "jinja2", "rich")
 
 
 @pytest.mark.parametrize("arguments, also_not", [
