@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("cli",),
     ("ingest", "continuous", "metrics", "report", "coverage", "dashboards", "policy", "generate"),
     ("checks", "rules", "searches"),
-    ("config",),
+    ("config", "config_lookup"),
     ("destinations",),
     ("alert",),
     ("stores",),

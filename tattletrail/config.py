@@ -1,4 +1,6 @@
-"""The config file (`tattletrail.yml`): its typed model, where it is found, the default store.
+"""The config file (`tattletrail.yml`): its typed model and its loading. Where it is found is
+`config_path` in packs.py; the default store and the pack folders are config_lookup.py's, which
+loads this module only when there is a config file.
 
 It is read strictly through config_files.py (as checks, rules and searches are): a mistake is
 reported as `FILE:LINE: field: message`, with a suggestion for a misspelt key. ConfigError,
@@ -7,23 +9,19 @@ Strict, load_yaml and validate are imported from here too, as before.
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-import platformdirs
 from pydantic import Field, field_validator, model_validator
 
 from tattletrail.config_files import ConfigError, Strict, load_yaml, validate
 from tattletrail.destinations.settings import AnyDestinationSettings
-from tattletrail.packs import PackFolder, default_folder, given_folder
+from tattletrail.packs import ENV_CONFIG, config_path
 from tattletrail.timespec import parse_duration, zone
 
-ENV_CONFIG = "TATTLETRAIL_CONFIG"
-ENV_STORE = "TATTLETRAIL_STORE"
 __all__ = ["ConfigError", "Strict", "load_yaml", "validate", "Config", "Expected", "config_path", "load_config",
-           "default_store_url", "expected_query", "pack_folder"]
+           "expected_query", "ENV_CONFIG"]
 
 
 class ReportSchedule(Strict):
@@ -156,45 +154,9 @@ class Config(Strict):
     fast_fields: list[str] = []
 
 
-def config_path() -> Path | None:
-    """The config file in force: $TATTLETRAIL_CONFIG, ./tattletrail.yml, or the user's config dir."""
-    if os.environ.get(ENV_CONFIG):
-        return Path(os.environ[ENV_CONFIG])
-    for candidate in (Path("tattletrail.yml"), Path(platformdirs.user_config_dir("tattletrail")) / "config.yml"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def pack_folder(name: str, given: str | Path | None = None, config: Config | None = None) -> PackFolder:
-    """The folder pack `name` is read from: the first of flag, environment, config file, the
-    user's config directory and the shipped pack (see tattletrail/packs.py)."""
-    return given_folder(name, given) or _configured_folder(name, config) or default_folder(name)
-
-
-def _configured_folder(name: str, config: Config | None) -> PackFolder | None:
-    path = config_path() if config is None else None
-    config = config if config is not None else load_config(path)
-    folder = getattr(config, name)
-    if not folder:
-        return None
-    where = f"config file {path}" if path else "config file"
-    return PackFolder(name, Path(folder).expanduser(), f"`{name}:` in the {where}")
-
-
 def load_config(path: Path | None = None) -> Config:
     path = path or config_path()
     if path is None:
         return Config()
     document = load_yaml(path)
     return Config() if document is None else validate(Config, document, path)
-
-
-def default_store_url(config: Config | None = None) -> str:
-    """--store is handled by the CLI; then $TATTLETRAIL_STORE, the config file, the user data dir."""
-    if os.environ.get(ENV_STORE):
-        return os.environ[ENV_STORE]
-    config = config or load_config()
-    if config.store:
-        return config.store
-    return f"duckdb:///{Path(platformdirs.user_data_dir('tattletrail')) / 'events.duckdb'}"

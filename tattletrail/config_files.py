@@ -15,13 +15,11 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from tattletrail.errors import TattletrailError
+from tattletrail.errors import ConfigError
+
+__all__ = ["ConfigError", "Strict", "load_yaml", "validate", "strip_lines"]
 
 Model = TypeVar("Model", bound=BaseModel)
-
-
-class ConfigError(TattletrailError, ValueError):
-    """A config, check, rule or search file that can't be used; the message names file and line."""
 
 
 class Strict(BaseModel):

@@ -12,3 +12,10 @@ from __future__ import annotations
 
 class TattletrailError(Exception):
     """An error Tattletrail raises on purpose, with a message meant for the user."""
+
+
+class ConfigError(TattletrailError, ValueError):
+    """A config, check, rule or search file that can't be used; the message names file and line.
+
+    Defined here rather than beside the YAML reader (config_files.py, which re-exports it) so that
+    catching it doesn't import pydantic: `tattletrail count QUERY` starts without it."""

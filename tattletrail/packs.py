@@ -15,8 +15,9 @@ Which pack a command reads, first that exists:
     <config dir>/checks, rules, searches  a user's own pack (`tattletrail init` puts one there)
     the shipped pack
 
-`pack_folder` in config.py asks in that order: `given_folder` here, then the config file, then
-`default_folder` here. This module reads no config: it sits below everything that loads files.
+`pack_folder` in config_lookup.py asks in that order: `given_folder` here, then the config file,
+then `default_folder` here. This module reads no config: it sits below everything that loads files,
+and says only where the user's own files are (the config directory, the config file in force).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ PACKS = ("checks", "rules", "searches")  # what a user may replace with a folder
 SHIPPED = (*PACKS, "mappings", "kibana")  # every data folder the wheel carries
 PACK_ENV = {name: f"TATTLETRAIL_{name.upper()}" for name in PACKS}
 PACK_FILES = ("*.yml", "*.yaml")
+ENV_CONFIG = "TATTLETRAIL_CONFIG"
 
 
 class PackError(TattletrailError, ValueError):
@@ -76,6 +78,16 @@ def mapping_file(filename: str) -> Path:
 def config_directory() -> Path:
     """The user's config directory (platformdirs): config.yml and the user's own packs live there."""
     return Path(platformdirs.user_config_dir("tattletrail"))
+
+
+def config_path() -> Path | None:
+    """The config file in force: $TATTLETRAIL_CONFIG, ./tattletrail.yml, or the user's config dir."""
+    if os.environ.get(ENV_CONFIG):
+        return Path(os.environ[ENV_CONFIG])
+    for candidate in (Path("tattletrail.yml"), config_directory() / "config.yml"):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def given_folder(name: str, given: str | Path | None = None) -> PackFolder | None:

@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 
 from tattletrail.config_files import ConfigError, Strict, load_yaml, validate
+from tattletrail.config_lookup import pack_folder
 from tattletrail.packs import PACK_ENV, PackFolder, shipped
 from tattletrail.query import QueryError, parse_query
 
@@ -72,8 +73,6 @@ def escape_value(value: str) -> str:
 def searches_folder(given: str | Path | None = None) -> PackFolder:
     """--searches, else $TATTLETRAIL_SEARCHES, else `searches:` in the config, else
     <config dir>/searches, else the shipped pack (tattletrail/packs.py decides, for every pack alike)."""
-    from tattletrail.config import pack_folder  # the config's models load only when a pack is read
-
     return pack_folder("searches", given)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
+from tattletrail.stores import open_store
 from tests.cloudtrail_files import corpus_records, write_log_file
 from tests.opensearch_helpers import store_url
 
@@ -130,3 +131,15 @@ def test_ctrl_c_while_waiting_says_what_was_kept_and_how_to_resume(tmp_path: Pat
         holder.close()
     assert process.returncode == 130 and "Traceback" not in rest
     assert "Interrupted: everything already stored is kept; run the same command again to resume." in rest
+
+
+@pytest.mark.parametrize("command", [["count", "--saved", "console-logins", "--store", "STORE"], ["count"]],
+                         ids=["saved-search", "default-store"])
+def test_a_query_that_reads_the_config_file_still_checks_it_whole(command: list[str], tmp_path: Path):
+    """The config's models load only when there is a config file (config_lookup.py): when there
+    is one, a query that needs it (for its saved searches' folder, its store) validates it all."""
+    url = f"duckdb://{tmp_path}/events.duckdb"
+    open_store(url, create=True)
+    (tmp_path / "tattletrail.yml").write_text("stor: duckdb:///x.duckdb\n")
+    result = run_cli(*[url if word == "STORE" else word for word in command], cwd=tmp_path)
+    assert_one_clear_line(result, "tattletrail.yml:1: unknown key 'stor' (did you mean 'store'?)")

@@ -180,7 +180,7 @@ def test_cli_human_summary_and_clear_errors(tmp_path: Path):
 
 
 def test_store_url_comes_from_the_environment_then_the_config_file(tmp_path: Path, monkeypatch):
-    from tattletrail.config import default_store_url
+    from tattletrail.config_lookup import default_store_url
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TATTLETRAIL_STORE", raising=False)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tattletrail.config import pack_folder
+from tattletrail.config_lookup import pack_folder
 from tattletrail.packs import PACKS, PackError, init_packs, shipped
 
 ROOT = Path(__file__).resolve().parents[1]

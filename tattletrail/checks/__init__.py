@@ -19,6 +19,7 @@ from tattletrail.checks.model import Check, load_checks
 from typing import TYPE_CHECKING
 
 from tattletrail.config_files import ConfigError
+from tattletrail.config_lookup import pack_folder
 from tattletrail.packs import PACK_ENV, PackFolder, shipped
 
 if TYPE_CHECKING:
@@ -31,8 +32,6 @@ PACK = shipped("checks")
 def checks_folder(given: str | Path | None = None) -> PackFolder:
     """--checks, else $TATTLETRAIL_CHECKS, else `checks:` in the config, else <config dir>/checks,
     else the shipped pack (tattletrail/packs.py decides, for every pack alike)."""
-    from tattletrail.config import pack_folder  # the config's models load only when a pack is read
-
     return pack_folder("checks", given)
 
 

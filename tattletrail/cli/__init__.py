@@ -65,9 +65,11 @@ _registered: set[str] = set()
 
 
 def modules_for(arguments: list[str]) -> tuple[str, ...]:
-    """The modules a command line needs: its command's, or all of them for help, completion and
-    anything not in the table."""
+    """The modules a command line needs: its command's, none for `--version`, or all of them for
+    help, completion and anything not in the table."""
     command = next((argument for argument in arguments if not argument.startswith("-")), None)
+    if command is None and "--version" in arguments and "--help" not in arguments:
+        return ()
     if command in COMMAND_MODULES and "_TATTLETRAIL_COMPLETE" not in os.environ:
         return (COMMAND_MODULES[command],)
     return ALL_MODULES

@@ -1,4 +1,11 @@
-"""Everything the CLI prints goes through here: JSON for scripts, rich tables for people."""
+"""Everything the CLI prints goes through here: JSON for scripts, rich tables for people, plain
+lines for a count or a warning.
+
+rich is imported when something rich is printed (a table, a progress bar, markup): its import
+took 22–46 ms at load ~5, for a `tattletrail count` whose answer is one line. `console` and
+`errors`, the consoles of stdout and stderr, are made on first use (tests/test_cli_startup.py
+pins what `count` loads).
+"""
 
 from __future__ import annotations
 
@@ -6,25 +13,68 @@ import os
 import sys
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import orjson
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from tattletrail.config_files import ConfigError
-from tattletrail.errors import TattletrailError
+from tattletrail.config_lookup import default_store_url
+from tattletrail.errors import ConfigError, TattletrailError
 from tattletrail.packs import PackError
 from tattletrail.stores import Store, StoreURLError, open_store, unavailable_reason
 from tattletrail.timespec import TimeSpecError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
     from tattletrail.config import Config
 
-# Piped output is not cut to 80 columns (200, or $COLUMNS); scripts should still prefer --json.
-console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else int(os.environ.get("COLUMNS") or 200))
-errors = Console(stderr=True, soft_wrap=True)
+
+@cache
+def stdout_console() -> Console:
+    from rich.console import Console
+
+    # Piped output is not cut to 80 columns (200, or $COLUMNS); scripts should still prefer --json.
+    return Console(soft_wrap=True, width=None if sys.stdout.isatty() else int(os.environ.get("COLUMNS") or 200))
+
+
+@cache
+def stderr_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
+
+
+def __getattr__(name: str) -> Console:
+    """`from tattletrail.cli.output import console, errors`: the rich consoles of stdout and stderr."""
+    if name == "console":
+        return stdout_console()
+    if name == "errors":
+        return stderr_console()
+    raise AttributeError(name)
+
+
+def print_line(text: str) -> None:
+    """One line of plain text on stdout, without rich (`bold()` styles a part of it)."""
+    typer.echo(text)
+
+
+def print_note(text: str) -> None:
+    """One line of plain text on stderr: a warning, "N of M shown" (so json/csv on stdout stays
+    what a script reads)."""
+    typer.echo(text, err=True)
+
+
+def bold(text: str) -> str:
+    """`text` in bold on a terminal; typer.echo drops the style when output is piped, as rich does."""
+    return typer.style(text, bold=True)
+
+
+def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                numeric: Sequence[str] = ()) -> None:
+    stdout_console().print(table(title, columns, rows, numeric))
 
 # Library errors whose message is the whole story: one clear line and exit code 2, no traceback.
 USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, PackError, StoreURLError, TimeSpecError)
@@ -44,7 +94,7 @@ def fail_cleanly() -> Iterator[None]:
     except SystemExit as done:
         # Typer turns Ctrl-C into a silent exit 130 (`ingest` says what it stored itself): say it here.
         if done.code == 130 and isinstance(getattr(done.__context__, "__cause__", None), KeyboardInterrupt):
-            errors.print(INTERRUPTED, highlight=False, markup=False)
+            print_note(INTERRUPTED)
         raise
     except Exception as error:
         refused = unavailable_reason(error)
@@ -55,7 +105,7 @@ def fail_cleanly() -> Iterator[None]:
 
 def fail(message: str) -> None:
     """One clear line on stderr and exit code 2: what `doctor` would say, on every command."""
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    stderr_console().print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
     sys.exit(2)
 
 
@@ -63,9 +113,7 @@ def store_from(url: str | None, create: bool = False, config: Config | None = No
     """The store named by --store or the defaults (`config`: the one already loaded). Only `ingest`
     and `setup` create a store: a read of a file that isn't there is a mistyped path, not an empty store."""
     if not url:
-        from tattletrail.config import default_store_url  # the config's models load only when needed
-
-        url = default_store_url(config)
+        url = default_store_url(config)  # the config's models load only when there is a config file
     return open_store(url, create=create)
 
 
@@ -91,6 +139,8 @@ SHORTENED_COLUMNS = {"actor": (34, 4), "resource": (26, 6)}  # (least width, sha
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
           numeric: Sequence[str] = ()) -> Table:
+    from rich.table import Table
+
     view = Table(title=title, title_justify="left", box=None, header_style="bold", pad_edge=False)
     texts = [[_cell(value) for value in row] for row in rows]
     for at, column in enumerate(columns):
@@ -101,7 +151,7 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
     for at, column in enumerate(columns):
         if column in SHORTENED_COLUMNS:
             least, share = SHORTENED_COLUMNS[column]
-            short = shorten_distinct({cells[at] for cells in texts}, max(least, console.width // share))
+            short = shorten_distinct({cells[at] for cells in texts}, max(least, stdout_console().width // share))
             for cells in texts:
                 cells[at] = short[cells[at]]
     for cells in texts:

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from tattletrail.cli.output import console, option_json, print_json
-from tattletrail.config import pack_folder
+from tattletrail.config_lookup import pack_folder
 from tattletrail.packs import PACKS, init_packs
 
 

@@ -7,20 +7,23 @@ import io
 import sys
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import orjson
 import typer
 
-from tattletrail.cli.output import console, errors, option_json, option_store, print_json, store_from, table
+from tattletrail.cli.output import (bold, option_json, option_store, print_json, print_line, print_note, print_table,
+                                    store_from)
 from tattletrail.query import QueryError, parse_query, surprises
 from tattletrail.query.catalogue import catalogue
 from tattletrail.query.python import leaf_text, values_at
 from tattletrail.query.tree import Node
-from tattletrail.searches import SavedSearch, find_search, load_searches, parse_arguments, search_directories, searches_folder
 from tattletrail.stores import Store
 from tattletrail.stores.base import MAX_BUCKETS, Counted
 from tattletrail.timespec import parse_duration, parse_window, utc_now, zone
+
+if TYPE_CHECKING:
+    from tattletrail.searches import SavedSearch
 
 # Who, what, when, where: (heading, field) of the default table.
 DEFAULT_COLUMNS = [("time", "event_time"), ("actor", "actor"), ("eventName", "eventName"),
@@ -84,7 +87,7 @@ def search_command(
     columns = [(name, name) for name in fields.split(",") if name] if fields else DEFAULT_COLUMNS
     print_documents(documents, columns, output_format, zone_name=tz, full=not fields)
     if matched > len(documents):  # on stderr, so json/csv output stays what a script reads
-        errors.print(f"{len(documents):,} of {matched:,} shown (--limit)", highlight=False, markup=False)
+        print_note(f"{len(documents):,} of {matched:,} shown (--limit)")
 
 
 def count_command(
@@ -111,21 +114,20 @@ def count_command(
         print_json(counted.as_dict())
         print_values_shown(counted)
         return
-    console.print(f"[bold]{counted.total:,}[/] events", highlight=False)
+    print_line(f"{bold(f'{counted.total:,}')} events")
     if by is not None:
-        console.print(table(None, [by, "events"], counted.groups, numeric=["events"]))
+        print_table(None, [by, "events"], counted.groups, numeric=["events"])
     if counted.buckets:
-        console.print(histogram(counted.buckets, tz), highlight=False, markup=False)
+        print_line(histogram(counted.buckets, tz))
     for note in bucket_notes(counted, asked):
-        console.print(note, highlight=False, markup=False)
+        print_line(note)
     print_values_shown(counted)
 
 
 def print_values_shown(counted: Counted) -> None:
     """On stderr, as search's "N of M shown", so --json output stays what a script reads."""
     if counted.values > len(counted.groups):
-        errors.print(f"{len(counted.groups):,} of {counted.values:,} values shown (--limit)", highlight=False,
-                     markup=False)
+        print_note(f"{len(counted.groups):,} of {counted.values:,} values shown (--limit)")
 
 
 def bucket_notes(counted: Counted, asked: timedelta | None) -> list[str]:
@@ -149,16 +151,18 @@ def describe_interval(interval: timedelta) -> str:
 
 def searches_command(searches_dir: Optional[str] = option_searches(), as_json: bool = option_json()) -> None:
     """List the saved searches: name, parameters and what each finds; and the folder they were read from."""
+    from tattletrail.searches import load_searches, search_directories, searches_folder
+
     with query_errors():
         folder = searches_folder(searches_dir)
         searches = load_searches(search_directories(folder.path))
     if as_json:
         print_json([search.model_dump() for search in searches.values()])
         return
-    console.print(f"{len(searches)} {folder.describe()}", highlight=False, markup=False)
-    console.print(table(None, ["name", "parameters", "description"],
-                        [(search.name, describe_params(search), search.description)
-                         for search in sorted(searches.values(), key=lambda found: found.name)]))
+    print_line(f"{len(searches)} {folder.describe()}")
+    print_table(None, ["name", "parameters", "description"],
+                [(search.name, describe_params(search), search.description)
+                 for search in sorted(searches.values(), key=lambda found: found.name)])
 
 
 def describe_params(search: SavedSearch) -> str:
@@ -171,6 +175,9 @@ def query_of(words: list[str] | None, saved: str | None, store: Store, searches_
     """The query the command line asks for, parsed and checked; warns about never-seen fields."""
     words = words or []
     if saved:
+        # saved searches are pydantic models: `count QUERY` starts without pydantic, `--saved` loads it
+        from tattletrail.searches import find_search, load_searches, parse_arguments, search_directories
+
         searches = load_searches(search_directories(searches_dir))
         text = find_search(saved, searches).render(parse_arguments(words))
     else:
@@ -178,7 +185,7 @@ def query_of(words: list[str] | None, saved: str | None, store: Store, searches_
     tree = parse_query(text)
     warn_unknown_fields(tree, store)
     for surprise in surprises(tree):
-        errors.print(f"warning: {surprise}", highlight=False, markup=False)
+        print_note(f"warning: {surprise}")
     return tree
 
 
@@ -187,7 +194,7 @@ def warn_unknown_fields(tree: Node, store: Store) -> None:
     field is never called unknown)."""
     fields = catalogue()
     for field, _ in fields.unknown_in(tree):
-        errors.print(f"warning: {fields.problem(field)}", highlight=False, markup=False)
+        print_note(f"warning: {fields.problem(field)}")
 
 
 def time_window(since: str | None, until: str | None, tz: str | None) -> tuple[datetime | None, datetime | None]:
@@ -200,7 +207,7 @@ def query_errors() -> Iterator[None]:
     try:
         yield
     except QueryError as error:
-        errors.print(f"error: {error}", highlight=False, markup=False)
+        print_note(f"error: {error}")
         raise typer.Exit(2) from None
 
 
@@ -241,9 +248,9 @@ def print_documents(documents: list[dict[str, Any]], columns: list[tuple[str, st
         sys.stdout.write(buffer.getvalue())
         return
     if not documents:
-        console.print("No matching events.")
+        print_line("No matching events.")
         return
-    console.print(table(None, [name for name, _ in columns], rows_text))
+    print_table(None, [name for name, _ in columns], rows_text)
 
 
 def _projected(document: dict[str, Any], field: str) -> Any:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tattletrail.config import Config, Expected, expected_query, load_config, pack_folder
+from tattletrail.config import Config, Expected, expected_query, load_config
+from tattletrail.config_lookup import pack_folder
 from tattletrail.packs import PackFolder
 from tattletrail.rules.model import LEVELS, PACK, THREAT_FIELDS, LoadedRule, Rule, load_rule_files, score_of
 from tattletrail.rules.ruleset import (CLEAN, INDEX_FIELDS, NO_THREAT, CompiledRule, RuleSet, Verdict,

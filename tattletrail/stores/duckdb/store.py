@@ -17,7 +17,7 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import duckdb
 import orjson
@@ -25,10 +25,12 @@ import orjson
 from tattletrail.query.tree import Node
 from tattletrail.stores.base import (Batch, Counted, DoctorCheck, EventGroup, QuarantineEntry, SetupStep, Stats, StoreLocked,
                                      ThreatUpdate, WriteResult)
-from tattletrail.stores.duckdb import fast, search, threats, write
+from tattletrail.stores.duckdb import fast, search
 from tattletrail.stores.duckdb.fast import column_of, field_of, shipped_fast_fields
 from tattletrail.stores.duckdb.schema import EVENT_COLUMNS
-from tattletrail.stores.duckdb.write import PreparedBatch
+
+if TYPE_CHECKING:
+    from tattletrail.stores.duckdb.write import PreparedBatch
 
 # A new file also gets a list column per shipped fast field (stores/duckdb/fast.py).
 SCHEMA = [
@@ -117,10 +119,17 @@ class DuckDBStore:
     # rewrites the row group it ends in), so the ingester joins batches up to a row group.
     transaction_events = 120_000
 
+    # write.py and threats.py build Arrow tables: pyarrow is imported by the first write, so a
+    # query (`tattletrail count`) starts without it (tests/test_cli_startup.py).
+
     def prepare(self, batch: Batch) -> PreparedBatch:
+        from tattletrail.stores.duckdb import write
+
         return write.prepare(batch, tuple(self.fast_columns))
 
     def write_prepared(self, parts: list[PreparedBatch]) -> WriteResult:
+        from tattletrail.stores.duckdb import write
+
         return write.write_prepared(self, parts)
 
     def write(self, batch: Batch) -> WriteResult:
@@ -195,9 +204,13 @@ class DuckDBStore:
 
     def threat_pages(self, since: datetime | None = None, until: datetime | None = None,
                      page: int = 5_000) -> Iterator[list[tuple[Any, dict[str, Any]]]]:
+        from tattletrail.stores.duckdb import threats
+
         return threats.threat_pages(self, since, until, page)
 
     def update_threats(self, updates: list[ThreatUpdate]) -> int:
+        from tattletrail.stores.duckdb import threats
+
         return threats.update_threats(self, updates)
 
     # Administration: `tattletrail setup` and `doctor` work on every store.
