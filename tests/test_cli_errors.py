@@ -129,7 +129,7 @@ def test_ctrl_c_while_waiting_says_what_was_kept_and_how_to_resume(tmp_path: Pat
         _, rest = process.communicate(timeout=60)
     finally:
         holder.close()
-    assert process.returncode == 130 and "Traceback" not in rest
+    assert process.returncode == 130 and "Traceback" not in rest, rest
     assert "Interrupted: everything already stored is kept; run the same command again to resume." in rest
 
 
