@@ -23,9 +23,10 @@ from tattletrail.checks.evaluate import Window
 from tattletrail.checks.explore import explore
 from tattletrail.checks.model import Check, Direction, Kind, TimeField, duration_text
 from tattletrail.checks.observe import count_distinct, count_groups, sample_tree, window_tree
-from tattletrail.checks.replay import replay
+from tattletrail.checks.replay import Replay, grid_of, replay
 from tattletrail.checks.runner import Runner
 from tattletrail.checks.state import CheckState
+from tattletrail.checks.tally import read_tally
 from tattletrail.errors import TattletrailError
 from tattletrail.event import THREAT_LEVELS
 from tattletrail.report.model import CheckFinding
@@ -94,11 +95,8 @@ def level_of(check: Check, status: str) -> str:
 
 def _breaches(check: Check, store: Store, since: datetime, until: datetime) -> list[CheckFinding]:
     """Replay the count check over the window; one finding per group that breached."""
-    replayed = _narrowed(check, store, since, until) if check.direction is Direction.above else check
-    if replayed is None:
-        return []
     by_group: dict[tuple[str, ...], CheckFinding] = {}
-    for transition in replay(replayed, store, until - since, until).transitions:
+    for transition in _replayed(check, store, since, until).transitions:
         result = transition.result
         if result.status not in (Status.WARNING, Status.CRITICAL) or not _counts(check, result, since):
             continue
@@ -113,6 +111,20 @@ def _breaches(check: Check, store: Store, since: datetime, until: datetime) -> l
                                                     (result.count or 0) > found.count):
             found.status, found.count, found.sentence = result.status.name, result.count or 0, sentence
     return list(by_group.values())
+
+
+def _replayed(check: Check, store: Store, since: datetime, until: datetime) -> Replay:
+    """The check replayed over the window from its events read in one query. A check whose tally
+    is too big to hold (`read_tally` says None: MAX_TALLY_ROWS) is replayed from the store instead,
+    narrowed to the groups that can breach."""
+    grid = grid_of(check, until - since, until)
+    tally = read_tally(check, store, grid.read.start, grid.read.end, grid.bucket)
+    if tally is not None:
+        return replay(check, store, until - since, until, tally)
+    narrowed = _narrowed(check, store, since, until) if check.direction is Direction.above else check
+    if narrowed is None:
+        return Replay(check, since, until, grid.step, 0, [], 0)
+    return replay(narrowed, store, until - since, until)
 
 
 def _narrowed(check: Check, store: Store, since: datetime, until: datetime) -> Check | None:
