@@ -116,3 +116,35 @@ def test_the_tally_is_read_for_the_windows_before_the_report_s_first_step() -> N
     grid = grid_of(check, SPAN, datetime(2026, 11, 20, 16, 7, 13))
     assert grid.end == datetime(2026, 11, 20, 16, 5) and grid.step == grid.bucket == timedelta(minutes=5)
     assert grid.read == Window(grid.first - check.window, grid.end)
+
+
+NEW_VALUE_CHECKS = [check for check in load_checks(PACK) if check.kind is Kind.new_value]
+
+
+def new_values_asked_per_group(check: Any, store: Any, since: datetime, until: datetime) -> list[Any]:
+    """What the report said before reading one grouped answer: the baseline and the window counted
+    per group and value (count_groups), then evaluated as the checker does (Runner.evaluate_only)."""
+    from tattletrail.checks.runner import Runner
+    from tattletrail.checks.state import CheckState
+
+    fields = [*check.group_by, check.field]
+    before = count_groups(store, window_tree(check.tree, TimeField.event_time, Window(since - check.baseline, since)),
+                          fields)
+    seen: dict[Any, dict[str, datetime]] = {}
+    for key in before:
+        seen.setdefault(key[:-1], {})[key[-1]] = since
+    evaluation = Runner(store).evaluate_only(check, until, CheckState(check.fingerprint, last_end=since, seen=seen))
+    return [(result.key, result.status, result.new_values, result.window) for result in evaluation.results
+            if result.new_values]
+
+
+@pytest.mark.parametrize("check", NEW_VALUE_CHECKS, ids=lambda check: check.name)
+def test_the_report_s_new_values_are_those_the_checker_finds(store: Any, check: Any) -> None:
+    check = check.model_copy(update={"count_by": TimeField.event_time, "delay": timedelta(0)})
+    for since in (T - timedelta(hours=1), T - timedelta(hours=12)):
+        found = check_findings(store, [check], since, NOW)
+        assert not found.failed
+        said_now = [(tuple(item.finding.group.values()), Status[item.finding.status], item.finding.new_values,
+                     Window(item.finding.start, item.finding.end)) for item in found.found]
+        assert said_now == new_values_asked_per_group(check, store, since, NOW)
+    assert said_now or check.name == "region-first-use"  # the scenario's key from a new address

@@ -19,14 +19,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tattletrail.alert import Status
-from tattletrail.checks.evaluate import Window
+from tattletrail.checks.evaluate import Observation, Window, evaluate, window_for
 from tattletrail.checks.explore import explore
 from tattletrail.checks.model import Check, Direction, Kind, TimeField, duration_text
-from tattletrail.checks.observe import count_distinct, count_groups, sample_tree, window_tree
+from tattletrail.checks.observe import (MAX_GROUPS, count_distinct, count_groups, sample_tree,
+                                       values_by_group, window_tree)
 from tattletrail.checks.replay import Replay, grid_of, replay
-from tattletrail.checks.runner import Runner
 from tattletrail.checks.state import CheckState
-from tattletrail.checks.tally import read_tally
+from tattletrail.checks.tally import MAX_TALLY_ROWS, count_order, read_tally
 from tattletrail.errors import TattletrailError
 from tattletrail.event import THREAT_LEVELS
 from tattletrail.report.model import CheckFinding
@@ -167,9 +167,7 @@ def _sentence(check: Check, status: Status, count: int, group: dict[str, str]) -
 def _new_values(check: Check, store: Store, since: datetime, until: datetime) -> list[CheckFinding]:
     """Values of the check's field in the window that the `baseline` before it never had."""
     assert check.field is not None and check.baseline is not None
-    fields = [*check.group_by, check.field]
-    before = count_groups(store, window_tree(check.tree, TimeField.event_time, Window(since - check.baseline, since)),
-                          fields)
+    before = _values_seen(check, store, since - check.baseline, since)
     if not before:
         raise CannotTell(f"no events in the {duration_text(check.baseline)} before the window to compare with, "
                          f"so no {check.field} can be told new")
@@ -177,7 +175,9 @@ def _new_values(check: Check, store: Store, since: datetime, until: datetime) ->
     for key in before:
         seen.setdefault(key[:-1], {})[key[-1]] = since
     state = CheckState(check.fingerprint, last_end=since, seen=seen)
-    evaluation = Runner(store).evaluate_only(check, until, state)
+    window = window_for(check, until, since)
+    observed = Observation(values=values_by_group(_values_seen(check, store, window.start, window.end)))
+    evaluation = evaluate(check, window, observed, state, until)
     found = []
     for result in evaluation.results:
         if result.status is Status.UNKNOWN:
@@ -190,6 +190,20 @@ def _new_values(check: Check, store: Store, since: datetime, until: datetime) ->
         found.append(CheckFinding(check.name, result.status.name, dict(result.group), len(result.new_values),
                                   sentence, result.window.start, result.window.end, tuple(result.new_values)))
     return found
+
+
+def _values_seen(check: Check, store: Store, start: datetime, end: datetime) -> dict[tuple[str, ...], int]:
+    """Events per (group, value of the check's field) in [start, end), by event time: one grouped
+    query (a count per group and field otherwise: 1 + one per value of each field but the last)."""
+    assert check.field is not None
+    fields = [*check.group_by, check.field]
+    tree = window_tree(check.tree, TimeField.event_time, Window(start, end))
+    tallied = store.tally(check.tree, start, end, fields, None, limit=MAX_TALLY_ROWS)
+    if len(tallied) > MAX_TALLY_ROWS or any(len({key[position] for key, _, _, _ in tallied}) > MAX_GROUPS
+                                            for position in range(len(fields))):
+        return count_groups(store, tree, fields)  # too many to hold, or more values than a count keeps
+    counted = {key: n for key, _, _, n in tallied}
+    return {key: counted[key] for key in count_order(counted)}  # the order the checker's results have
 
 
 def main_actor(documents: list[dict[str, Any]]) -> str | None:
