@@ -39,9 +39,10 @@ class Tally:
     def __init__(self, start: datetime, end: datetime, bucket: timedelta,
                  rows: Iterable[tuple[GroupKey, str | None, datetime, int]]) -> None:
         self.start, self.end, self.bucket = start, end, bucket
+        self.rows = list(rows)
         events: dict[int, list[tuple[Any, int]]] = {}
         values: dict[int, list[tuple[Any, int]]] = {}
-        for key, value, moment, n in rows:
+        for key, value, moment, n in self.rows:
             index = self._index(moment)
             if value is None:
                 events.setdefault(index, []).append((key, n))
@@ -73,6 +74,10 @@ class Tally:
             # No group can reach it: only the groups the state follows (so they can recover).
             return {key: sets.get(key, 0) for key in followed if len(key) == len(group_by)}
         return {key: sets.get(key, 0) for key in count_order(groups)}
+
+    def restricted(self, groups: set[GroupKey]) -> "Tally":
+        """The same events, of these groups only."""
+        return Tally(self.start, self.end, self.bucket, [row for row in self.rows if row[0] in groups])
 
     def _index(self, moment: datetime) -> int:
         return int((moment - self.start) / self.bucket)

@@ -26,7 +26,7 @@ from tattletrail.checks.observe import (MAX_GROUPS, count_distinct, count_groups
                                        values_by_group, window_tree)
 from tattletrail.checks.replay import Replay, grid_of, replay
 from tattletrail.checks.state import CheckState
-from tattletrail.checks.tally import MAX_TALLY_ROWS, count_order, read_tally
+from tattletrail.checks.tally import MAX_TALLY_ROWS, Tally, count_order, read_tally
 from tattletrail.errors import TattletrailError
 from tattletrail.event import THREAT_LEVELS
 from tattletrail.report.model import CheckFinding
@@ -120,11 +120,24 @@ def _replayed(check: Check, store: Store, since: datetime, until: datetime) -> R
     grid = grid_of(check, until - since, until)
     tally = read_tally(check, store, grid.read.start, grid.read.end, grid.bucket)
     if tally is not None:
+        if check.direction is Direction.above:  # only the groups that can breach: the others stay OK
+            groups = _can_breach(check, tally, grid.read)
+            if not groups:
+                return Replay(check, since, until, grid.step, 0, [], 0)
+            tally = tally.restricted(groups)
         return replay(check, store, until - since, until, tally)
     narrowed = _narrowed(check, store, since, until) if check.direction is Direction.above else check
     if narrowed is None:
         return Replay(check, since, until, grid.step, 0, [], 0)
     return replay(narrowed, store, until - since, until)
+
+
+def _can_breach(check: Check, tally: Tally, read: Window) -> set[tuple[str, ...]]:
+    """The groups whose events (or distinct values) in all that was read reach an aggregate
+    threshold: in any one window a group has at most that many, so no other can breach."""
+    least = min(value for value in check.thresholds if value is not None and value > 1)
+    counted = tally.distinct_counts(read, check.group_by, least) if check.distinct else tally.counts(read)
+    return {key for key, n in counted.items() if n >= least}
 
 
 def _narrowed(check: Check, store: Store, since: datetime, until: datetime) -> Check | None:
