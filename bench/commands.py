@@ -46,7 +46,7 @@ def main() -> None:
     _, generated = prepare(options)
     store = f"duckdb://{arrive(generated.path, options.copies, options.days).resolve()}"
     with tempfile.TemporaryDirectory() as scratch:
-        pack = ["--checks", str(options.checks)] if options.checks else []
+        pack = ["--checks", str(options.checks.resolve())] if options.checks else []
         commands = {
             "check run": ["check", "run", "--store", store, "--json", *pack],
             "report --since 24h": ["report", "--since", "24h", "--store", store, "--format", "json", *pack,
@@ -54,14 +54,14 @@ def main() -> None:
         }
         pythons = {"": sys.executable, **({" (baseline)": options.baseline_python} if options.baseline_python else {})}
         environment = {**os.environ, "TATTLETRAIL_CHECK_STATE": f"{scratch}/checks-state.sqlite"}
-        first = run(commands["check run"], environment)
+        first = run(commands["check run"], environment, cwd=scratch)
         found: dict[str, list[tuple[float, float, float]]] = {
             name + which: [] for name in commands for which in pythons}
         loads = []
         for _ in range(options.runs):
             for name, arguments in commands.items():
                 for which, python in pythons.items():
-                    found[name + which].append(run(arguments, environment, python))
+                    found[name + which].append(run(arguments, environment, python, cwd=scratch))
                     loads.append(os.getloadavg()[0])
     print(f"store {store}; {options.runs} interleaved runs; load average {min(loads):.1f}–{max(loads):.1f} "
           f"(1 min, after each command){'; baseline ' + options.baseline_python if options.baseline_python else ''}\n")
@@ -73,14 +73,15 @@ def main() -> None:
               f"{statistics.median(r[1] for r in runs):.2f} | {max(r[2] for r in runs):,.0f} |")
 
 
-def run(arguments: list[str], environment: dict[str, str],
-        python: str = sys.executable) -> tuple[float, float, float]:
+def run(arguments: list[str], environment: dict[str, str], python: str = sys.executable,
+        cwd: str | None = None) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds and peak RSS (MB) of `tattletrail ARGUMENTS` in a fresh process.
-    Exit codes 0–2 are results (check statuses); anything else stops the benchmark."""
+    Exit codes 0–2 are results (check statuses); anything else stops the benchmark. `cwd`: away
+    from a checkout, whose `tattletrail/` `python -m` would import instead of `python`'s own."""
     command = [python, "-m", "tattletrail", *arguments]
     print("$ " + " ".join(command), file=sys.stderr)
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment, cwd=cwd)
     assert process.stderr is not None
     errors = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
