@@ -111,6 +111,21 @@ def test_a_tally_too_big_to_hold_is_not_used(store: Any, monkeypatch: pytest.Mon
     assert read_tally(check, store, T - SPAN, T, timedelta(minutes=1)) is None
 
 
+def test_a_check_too_big_to_tally_is_found_by_asking_the_store_as_before(store: Any,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import tattletrail.checks.tally as tally_module
+
+    def findings() -> list[Any]:
+        found = check_findings(store, COUNT_CHECKS, NOW - timedelta(hours=2), NOW)
+        assert not found.failed
+        return [(item.finding, item.level, [document["event_id"] for document in item.documents])
+                for item in found.found]
+
+    from_tallies = findings()
+    monkeypatch.setattr(tally_module, "MAX_TALLY_ROWS", 0)  # every check with events falls back
+    assert findings() == from_tallies and from_tallies
+
+
 def test_the_tally_is_read_for_the_windows_before_the_report_s_first_step() -> None:
     check = next(check for check in COUNT_CHECKS if check.name == "secret-harvesting")
     grid = grid_of(check, SPAN, datetime(2026, 11, 20, 16, 7, 13))
