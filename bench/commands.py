@@ -8,7 +8,10 @@ receives it and repeated --copies times back in time (bench/checks.py's `arrive`
 keeps its new_value baselines beside $TATTLETRAIL_CHECK_STATE (a scratch folder here): its first
 run reads them whole (shown on its own), the next ones are the steady state. The commands run
 --runs times interleaved; the table shows the median wall and CPU seconds (user + system, every
-thread) and the worst peak RSS. Run it by hand; tests/test_bench.py runs it tiny.
+thread) and the worst peak RSS. `--baseline-python OTHER/.venv/bin/python` runs every command with
+that interpreter too (another checkout's code), interleaved with this one's, for a before/after
+from one run; `--checks DIR` gives both commands that pack instead of the shipped one. Run it by
+hand; tests/test_bench.py runs it tiny.
 """
 
 from __future__ import annotations
@@ -36,23 +39,32 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=1, help="repeat the trail this many times back in time")
     parser.add_argument("--runs", type=int, default=3, help="runs of each command, interleaved")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/tattletrail-bench"))
+    parser.add_argument("--baseline-python", help="also run every command with this interpreter, interleaved")
+    parser.add_argument("--checks", type=Path, help="a directory of checks instead of the shipped pack")
     options = parser.parse_args()
     print(run_header())
     _, generated = prepare(options)
     store = f"duckdb://{arrive(generated.path, options.copies, options.days).resolve()}"
     with tempfile.TemporaryDirectory() as scratch:
+        pack = ["--checks", str(options.checks.resolve())] if options.checks else []
         commands = {
-            "check run": ["check", "run", "--store", store, "--json"],
-            "report --since 24h": ["report", "--since", "24h", "--store", store, "--format", "json",
+            "check run": ["check", "run", "--store", store, "--json", *pack],
+            "report --since 24h": ["report", "--since", "24h", "--store", store, "--format", "json", *pack,
                                    "--out", f"{scratch}/report.json", "--state", f"{scratch}/report-state.sqlite"],
         }
+        pythons = {"": sys.executable, **({" (baseline)": options.baseline_python} if options.baseline_python else {})}
         environment = {**os.environ, "TATTLETRAIL_CHECK_STATE": f"{scratch}/checks-state.sqlite"}
-        first = run(commands["check run"], environment)
-        found: dict[str, list[tuple[float, float, float]]] = {name: [] for name in commands}
+        first = run(commands["check run"], environment, cwd=scratch)
+        found: dict[str, list[tuple[float, float, float]]] = {
+            name + which: [] for name in commands for which in pythons}
+        loads = []
         for _ in range(options.runs):
             for name, arguments in commands.items():
-                found[name].append(run(arguments, environment))
-    print(f"store {store}; {options.runs} interleaved runs; load average {os.getloadavg()[0]:.1f}\n")
+                for which, python in pythons.items():
+                    found[name + which].append(run(arguments, environment, python, cwd=scratch))
+                    loads.append(os.getloadavg()[0])
+    print(f"store {store}; {options.runs} interleaved runs; load average {min(loads):.1f}–{max(loads):.1f} "
+          f"(1 min, after each command){'; baseline ' + options.baseline_python if options.baseline_python else ''}\n")
     print("| command | wall p50 (s) | CPU p50 (s) | peak RSS (MB) |")
     print("|---|---:|---:|---:|")
     print(f"| `check run`, first run (baselines read whole) | {first[0]:.2f} | {first[1]:.2f} | {first[2]:,.0f} |")
@@ -61,13 +73,15 @@ def main() -> None:
               f"{statistics.median(r[1] for r in runs):.2f} | {max(r[2] for r in runs):,.0f} |")
 
 
-def run(arguments: list[str], environment: dict[str, str]) -> tuple[float, float, float]:
+def run(arguments: list[str], environment: dict[str, str], python: str = sys.executable,
+        cwd: str | None = None) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds and peak RSS (MB) of `tattletrail ARGUMENTS` in a fresh process.
-    Exit codes 0–2 are results (check statuses); anything else stops the benchmark."""
-    command = [sys.executable, "-m", "tattletrail", *arguments]
+    Exit codes 0–2 are results (check statuses); anything else stops the benchmark. `cwd`: away
+    from a checkout, whose `tattletrail/` `python -m` would import instead of `python`'s own."""
+    command = [python, "-m", "tattletrail", *arguments]
     print("$ " + " ".join(command), file=sys.stderr)
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment, cwd=cwd)
     assert process.stderr is not None
     errors = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)

@@ -55,7 +55,7 @@ def observe(check: Check, store: Store, window: Window, state: CheckState,
         return Observation(counts=count_groups(store, tree, check.group_by))
     assert check.field is not None and check.baseline is not None
     fields = [*check.group_by, check.field]
-    values = _values_by_group(count_groups(store, tree, fields))
+    values = values_by_group(count_groups(store, tree, fields))
     baseline = None
     if state.seen is None:
         baseline = baseline_before(check, store, window.start, baselines)
@@ -144,14 +144,14 @@ def read_baseline(check: Check, store: Store, start: datetime, end: datetime) ->
     while slice_start < end:
         slice_end = min(slice_start + BASELINE_SLICE, end)
         tree = window_tree(check.tree, TimeField.event_time, Window(slice_start, slice_end))
-        for key, values in _values_by_group(count_groups(store, tree, fields)).items():
+        for key, values in values_by_group(count_groups(store, tree, fields)).items():
             for value in values:
                 seen.setdefault(key, {})[value] = slice_end
         slice_start = slice_end
     return seen
 
 
-def _values_by_group(counts: dict[GroupKey, int]) -> dict[GroupKey, dict[str, int]]:
+def values_by_group(counts: dict[GroupKey, int]) -> dict[GroupKey, dict[str, int]]:
     values: dict[GroupKey, dict[str, int]] = {}
     for key, n in counts.items():
         values.setdefault(key[:-1], {})[key[-1]] = n

@@ -6,7 +6,9 @@ windows by ingest time would say nothing. Each step evaluates exactly as the che
 
 A count check is replayed from one histogram query per group (buckets that tile every window),
 not one query per step, so a week of one-minute steps takes seconds. Steps are on a grid of whole
-buckets (e.g. 16:42:00, 16:43:00). A new_value check asks the store at each step.
+buckets (e.g. 16:42:00, 16:43:00). A new_value check asks the store at each step. A caller that
+read the check's events once (checks/tally.py: the report) passes them in, and no step asks the
+store.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from typing import Callable
 
 from tattletrail.alert import Status
 from tattletrail.checks.evaluate import Observation, Result, Window, evaluate
-from tattletrail.checks.model import Check, Kind, TimeField
-from tattletrail.checks.observe import count_groups, group_tree, observe, window_tree
+from tattletrail.checks.model import Check, Direction, Kind, TimeField
+from tattletrail.checks.observe import count_groups, group_tree, lowest_threshold, observe, window_tree
 from tattletrail.checks.state import CheckState, GroupKey
+from tattletrail.checks.tally import Tally
 from tattletrail.stores import Store
 
 MAX_STEPS = 20_000
@@ -50,8 +53,19 @@ class Replay:
     notifications: int
 
 
-def replay(check: Check, store: Store, span: timedelta, now: datetime) -> Replay:
-    check = check.model_copy(update={"count_by": TimeField.event_time, "delay": timedelta(0)})
+@dataclass(frozen=True)
+class Grid:
+    """When a replay's steps fall: every `step` from `first` to `end`, each window made of whole
+    `bucket`s; the events it reads are those in `read` (the first step's window to the end)."""
+
+    first: datetime
+    end: datetime
+    step: timedelta
+    bucket: timedelta
+    read: Window
+
+
+def grid_of(check: Check, span: timedelta, now: datetime) -> Grid:
     stepwise = check.kind is not Kind.count or bool(check.distinct)  # distinct values do not add up per bucket
     limit = MAX_NEW_VALUE_STEPS if stepwise else MAX_STEPS
     steps = max(1, int(span / check.interval))
@@ -59,18 +73,27 @@ def replay(check: Check, store: Store, span: timedelta, now: datetime) -> Replay
     bucket = timedelta(seconds=math.gcd(int(step.total_seconds()), int(check.window.total_seconds())) or 1)
     end = _floor(now, bucket)
     first = end - step * (int(span / step) - 1)
-    if not stepwise:
-        counts_at = _histogram_counts(check, store, first - check.window, end, bucket)
-    else:
-        counts_at = None
+    return Grid(first, end, step, bucket, Window(first - check.window, end))
+
+
+def replay(check: Check, store: Store, span: timedelta, now: datetime, tally: Tally | None = None) -> Replay:
+    """`tally`: the check's events over `grid_of(check, span, now).read`, read once (a count check);
+    without it, each step's counts come from the store."""
+    check = check.model_copy(update={"count_by": TimeField.event_time, "delay": timedelta(0)})
+    grid = grid_of(check, span, now)
+    observe_at = _observer(check, store, grid, tally)
     state = CheckState(check.fingerprint)
     statuses: dict[GroupKey, Status] = {}
     transitions: list[Transition] = []
     notifications = taken = 0
-    moment = first
-    while moment <= end:
+    moment = grid.first
+    while moment <= grid.end:
         window = Window(moment - check.window, moment)
-        observed = Observation(counts=counts_at(window)) if counts_at else observe(check, store, window, state)
+        observed = observe_at(window, state)
+        if tally is not None and _quiet_step(check, observed, state):
+            moment += grid.step
+            taken += 1
+            continue
         if check.kind is Kind.new_value and not any((state.seen or {}).values()):
             observed = _learn_without_history(observed, window)
             state.seen = None  # evaluate takes the learned baseline as what was seen
@@ -85,9 +108,38 @@ def replay(check: Check, store: Store, span: timedelta, now: datetime) -> Replay
             statuses[result.key] = result.status
         for key in set(statuses) - {result.key for result in evaluation.results}:
             statuses[key] = Status.OK
-        moment += step
+        moment += grid.step
         taken += 1
-    return Replay(check, end - span, end, step, taken, transitions, notifications)
+    return Replay(check, grid.end - span, grid.end, grid.step, taken, transitions, notifications)
+
+
+def _observer(check: Check, store: Store, grid: Grid,
+              tally: Tally | None) -> Callable[[Window, CheckState], Observation]:
+    """How a step learns what `evaluate` needs: from the tally, from histograms per group (a plain
+    count), or by asking the store (distinct values and new values do not add up per bucket)."""
+    if tally is not None and check.distinct:
+        threshold, by = lowest_threshold(check), check.group_by
+        return lambda window, state: Observation(counts=tally.distinct_counts(window, by, threshold, _followed(state)))
+    if tally is not None:
+        return lambda window, state: Observation(counts=tally.counts(window))
+    if check.kind is Kind.count and not check.distinct:
+        counts_at = _histogram_counts(check, store, grid.read.start, grid.read.end, grid.bucket)
+        return lambda window, state: Observation(counts=counts_at(window))
+    return lambda window, state: observe(check, store, window, state)
+
+
+def _quiet_step(check: Check, observed: Observation, state: CheckState) -> bool:
+    """A step `evaluate` would end where it began: no group held in the state, and every count
+    (and none at all) OK — only OK results for groups that were OK, nothing notified. Skipping
+    it is what makes a day of one-minute steps from a tally cheap; the answer is the same."""
+    if check.kind is not Kind.count or check.direction is not Direction.above or state.groups:
+        return False
+    return all(check.status_of(n) is Status.OK for n in [*observed.counts.values(), 0])
+
+
+def _followed(state: CheckState) -> set[GroupKey]:
+    """The groups the state has not let go of (as `observe` follows them)."""
+    return {key for key, group in state.groups.items() if not group.is_quiet}
 
 
 def _learn_without_history(observed: Observation, window: Window) -> Observation:

@@ -19,13 +19,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tattletrail.alert import Status
-from tattletrail.checks.evaluate import Window
+from tattletrail.checks.evaluate import Observation, Window, evaluate, window_for
 from tattletrail.checks.explore import explore
 from tattletrail.checks.model import Check, Direction, Kind, TimeField, duration_text
-from tattletrail.checks.observe import count_distinct, count_groups, sample_tree, window_tree
-from tattletrail.checks.replay import replay
-from tattletrail.checks.runner import Runner
+from tattletrail.checks.observe import (MAX_GROUPS, count_distinct, count_groups, sample_tree,
+                                       values_by_group, window_tree)
+from tattletrail.checks.replay import Replay, grid_of, replay
 from tattletrail.checks.state import CheckState
+from tattletrail.checks.tally import MAX_TALLY_ROWS, Tally, count_order, read_tally
 from tattletrail.errors import TattletrailError
 from tattletrail.event import THREAT_LEVELS
 from tattletrail.report.model import CheckFinding
@@ -94,11 +95,8 @@ def level_of(check: Check, status: str) -> str:
 
 def _breaches(check: Check, store: Store, since: datetime, until: datetime) -> list[CheckFinding]:
     """Replay the count check over the window; one finding per group that breached."""
-    replayed = _narrowed(check, store, since, until) if check.direction is Direction.above else check
-    if replayed is None:
-        return []
     by_group: dict[tuple[str, ...], CheckFinding] = {}
-    for transition in replay(replayed, store, until - since, until).transitions:
+    for transition in _replayed(check, store, since, until).transitions:
         result = transition.result
         if result.status not in (Status.WARNING, Status.CRITICAL) or not _counts(check, result, since):
             continue
@@ -113,6 +111,34 @@ def _breaches(check: Check, store: Store, since: datetime, until: datetime) -> l
                                                     (result.count or 0) > found.count):
             found.status, found.count, found.sentence = result.status.name, result.count or 0, sentence
     return list(by_group.values())
+
+
+def _replayed(check: Check, store: Store, since: datetime, until: datetime) -> Replay:
+    """The check replayed over the window from its events read in one query. Safety cap: a check
+    whose tally is too big to hold (over MAX_TALLY_ROWS rows, or a field with more values than a
+    count keeps; `read_tally` says None) is replayed from the store as before, narrowed to the
+    groups that can breach."""
+    grid = grid_of(check, until - since, until)
+    tally = read_tally(check, store, grid.read.start, grid.read.end, grid.bucket)
+    if tally is not None:
+        if check.direction is Direction.above:  # only the groups that can breach: the others stay OK
+            groups = _can_breach(check, tally, grid.read)
+            if not groups:
+                return Replay(check, since, until, grid.step, 0, [], 0)
+            tally = tally.restricted(groups)
+        return replay(check, store, until - since, until, tally)
+    narrowed = _narrowed(check, store, since, until) if check.direction is Direction.above else check
+    if narrowed is None:
+        return Replay(check, since, until, grid.step, 0, [], 0)
+    return replay(narrowed, store, until - since, until)
+
+
+def _can_breach(check: Check, tally: Tally, read: Window) -> set[tuple[str, ...]]:
+    """The groups whose events (or distinct values) in all that was read reach an aggregate
+    threshold: in any one window a group has at most that many, so no other can breach."""
+    least = min(value for value in check.thresholds if value is not None and value > 1)
+    counted = tally.distinct_counts(read, check.group_by, least) if check.distinct else tally.counts(read)
+    return {key for key, n in counted.items() if n >= least}
 
 
 def _narrowed(check: Check, store: Store, since: datetime, until: datetime) -> Check | None:
@@ -155,9 +181,7 @@ def _sentence(check: Check, status: Status, count: int, group: dict[str, str]) -
 def _new_values(check: Check, store: Store, since: datetime, until: datetime) -> list[CheckFinding]:
     """Values of the check's field in the window that the `baseline` before it never had."""
     assert check.field is not None and check.baseline is not None
-    fields = [*check.group_by, check.field]
-    before = count_groups(store, window_tree(check.tree, TimeField.event_time, Window(since - check.baseline, since)),
-                          fields)
+    before = _values_seen(check, store, since - check.baseline, since)
     if not before:
         raise CannotTell(f"no events in the {duration_text(check.baseline)} before the window to compare with, "
                          f"so no {check.field} can be told new")
@@ -165,11 +189,11 @@ def _new_values(check: Check, store: Store, since: datetime, until: datetime) ->
     for key in before:
         seen.setdefault(key[:-1], {})[key[-1]] = since
     state = CheckState(check.fingerprint, last_end=since, seen=seen)
-    evaluation = Runner(store).evaluate_only(check, until, state)
+    window = window_for(check, until, since)
+    observed = Observation(values=values_by_group(_values_seen(check, store, window.start, window.end)))
+    evaluation = evaluate(check, window, observed, state, until)
     found = []
-    for result in evaluation.results:
-        if result.status is Status.UNKNOWN:
-            raise RuntimeError(result.message)
+    for result in evaluation.results:  # a store that fails raises: check_findings says so
         if result.status is Status.OK or not result.new_values:
             continue
         group = ", ".join(f"{name} {value}" for name, value in result.group.items())
@@ -178,6 +202,20 @@ def _new_values(check: Check, store: Store, since: datetime, until: datetime) ->
         found.append(CheckFinding(check.name, result.status.name, dict(result.group), len(result.new_values),
                                   sentence, result.window.start, result.window.end, tuple(result.new_values)))
     return found
+
+
+def _values_seen(check: Check, store: Store, start: datetime, end: datetime) -> dict[tuple[str, ...], int]:
+    """Events per (group, value of the check's field) in [start, end), by event time: one grouped
+    query (a count per group and field otherwise: 1 + one per value of each field but the last)."""
+    assert check.field is not None
+    fields = [*check.group_by, check.field]
+    tree = window_tree(check.tree, TimeField.event_time, Window(start, end))
+    tallied = store.tally(check.tree, start, end, fields, None, limit=MAX_TALLY_ROWS)
+    if len(tallied) > MAX_TALLY_ROWS or any(len({key[position] for key, _, _, _ in tallied}) > MAX_GROUPS
+                                            for position in range(len(fields))):
+        return count_groups(store, tree, fields)  # too many to hold, or more values than a count keeps
+    counted = {key: n for key, _, _, n in tallied}
+    return {key: counted[key] for key in count_order(counted)}  # the order the checker's results have
 
 
 def main_actor(documents: list[dict[str, Any]]) -> str | None:

@@ -167,6 +167,21 @@ class Store(Protocol):
         (policy generation) reads this instead of every whole document. stores/grouping.py is
         the reference every store's answer equals (times to the millisecond)."""
 
+    def tally(self, query: "Node", since: datetime, until: datetime, by: Sequence[str],
+              interval: timedelta | None, distinct: Sequence[str] = (), limit: int | None = None) -> list["TallyRow"]:
+        """The matching events in [since, until) counted per group (a combination of values of
+        `by`, as `count --by` counts them: an event with several values is in each combination,
+        one without a value for a field in none) and per `interval` bucket of event_time (as
+        `count --interval` aligns them; None: one bucket starting at `since`). Rows are
+        (group, None, bucket, events); with `distinct`, also (group, value, bucket, occurrences)
+        for each value of those fields taken as one set (an event holding a value in two of them
+        counts twice). More than `limit` rows: some are left out, and the caller must not use
+        the answer. What a check's replay reads once instead of a count per group and step
+        (checks/tally.py)."""
+
+
+# (group, distinct value or None, bucket start, events or occurrences): what `Store.tally` answers.
+TallyRow = tuple[tuple[str, ...], "str | None", datetime, int]
 
 # (where the event is, as `threat_pages` gave it; level; rule names; annotations)
 ThreatUpdate = tuple[Any, str, list[str], list[str]]

@@ -16,7 +16,7 @@ from tattletrail.query.python import walk_leaves
 from tattletrail.query.sql import Columns, Fragment, to_sql, values_of
 from tattletrail.query.fields import parse_date
 from tattletrail.query.tree import And, Node, Range
-from tattletrail.stores.base import Counted, EventGroup, fill_buckets
+from tattletrail.stores.base import Counted, EventGroup, TallyRow, fill_buckets
 from tattletrail.stores.duckdb.schema import BARE_COLUMNS, DOCUMENT_COLUMNS, LIST_COLUMNS, SCALAR_COLUMNS
 
 if TYPE_CHECKING:
@@ -121,6 +121,49 @@ def count(store: EventsFile, query: Node, since: datetime | None = None, until: 
                 [seconds, seconds, *condition.parameters]).fetchall()
             buckets, interval = fill_buckets({_from_epoch(bucket): n for bucket, n in rows}, interval, since, until)
     return Counted(total=total, groups=groups, buckets=buckets, by=by, interval=interval, values=distinct)
+
+
+def tally(store: EventsFile, query: Node, since: datetime, until: datetime, by: Sequence[str],
+          interval: timedelta | None, distinct: Sequence[str] = (), limit: int | None = None) -> list[TallyRow]:
+    """Store.tally in one statement: the matching rows' values of `by` and `distinct` are read once
+    (as `count --by` reads them), then counted twice — events per group and bucket, and each
+    distinct value's occurrences per group and bucket."""
+    condition = where(query, since, until, store.fast_columns)
+    columns = columns_of(store.fast_columns)
+    names = [f"by{index}" for index in range(len(by))]
+    bucket = "floor(epoch(event_time) / ?) * ?" if interval is not None else "NULL"
+    seconds = [interval.total_seconds()] * 2 if interval is not None else []
+    picked = [f"{bucket} AS bucket", *(f"{values_of(name, columns)[0]} AS {alias}" for name, alias in zip(by, names))]
+    if distinct:
+        picked.append(f"flatten([{', '.join(_as_texts(name, columns) for name in distinct)}]) AS found")
+    rows_sql = f"SELECT {', '.join(picked)} FROM events WHERE event_time IS NOT NULL AND {condition.sql}"
+    # One list at a time: unnest in a SELECT list of its own gives every combination of values.
+    kept = ["bucket", *names, *(["found"] if distinct else [])]
+    for name, alias in zip(by, names):
+        if values_of(name, columns)[1]:
+            rows_sql = (f"SELECT {', '.join(f'unnest({column}) AS {column}' if column == alias else column for column in kept)} "
+                        f"FROM ({rows_sql})")
+    grouped = ", ".join(["bucket", *names])
+    present = " AND ".join(f"{alias} IS NOT NULL" for alias in names) or "true"
+    statement = (f"WITH matched AS MATERIALIZED ({rows_sql}) SELECT {grouped}, NULL AS value, count(*) FROM matched "
+                 f"WHERE {present} GROUP BY ALL")
+    if distinct:
+        statement += (f" UNION ALL SELECT {grouped}, value, count(*) FROM (SELECT {grouped}, unnest(found) AS value "
+                      f"FROM matched WHERE {present}) WHERE value IS NOT NULL GROUP BY ALL")
+    if limit is not None:
+        statement += f" LIMIT {int(limit) + 1}"
+    with store.connect() as connection:
+        rows = connection.execute(statement, [*seconds, *condition.parameters]).fetchall()
+    return [(tuple(str(value) for value in row[1:1 + len(by)]), row[-2],
+             _from_epoch(row[0]) if interval is not None else since, row[-1]) for row in rows]
+
+
+def _as_texts(field_name: str, columns: Columns) -> str:
+    """A field's values as a list of text, empty when it has none."""
+    value, is_list = values_of(field_name, columns)
+    if is_list:
+        return f"coalesce({value}, [])::VARCHAR[]"
+    return f"(CASE WHEN {value} IS NULL THEN [] ELSE [{value}::VARCHAR] END)::VARCHAR[]"
 
 
 def field_names(store: EventsFile, sample: int = 20_000) -> set[str]:

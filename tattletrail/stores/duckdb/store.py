@@ -23,7 +23,7 @@ import duckdb
 import orjson
 
 from tattletrail.query.tree import Node
-from tattletrail.stores.base import (Batch, Counted, DoctorCheck, EventGroup, QuarantineEntry, SetupStep, Stats, StoreLocked,
+from tattletrail.stores.base import (Batch, Counted, DoctorCheck, EventGroup, TallyRow, QuarantineEntry, SetupStep, Stats, StoreLocked,
                                      ThreatUpdate, WriteResult)
 from tattletrail.stores.duckdb import fast, search
 from tattletrail.stores.duckdb.fast import column_of, field_of, shipped_fast_fields
@@ -199,6 +199,10 @@ class DuckDBStore:
     def group_events(self, query: Node, since: datetime | None, until: datetime | None,
                      fields: Sequence[str], examples: int = 3) -> list[EventGroup]:
         return search.group_events(self, query, since, until, fields, examples)
+
+    def tally(self, query: Node, since: datetime, until: datetime, by: Sequence[str],
+              interval: timedelta | None, distinct: Sequence[str] = (), limit: int | None = None) -> list[TallyRow]:
+        return search.tally(self, query, since, until, by, interval, distinct, limit)
 
     # Rescoring (`tattletrail rescore`): stores/duckdb/threats.py.
 

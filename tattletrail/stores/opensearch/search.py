@@ -16,7 +16,7 @@ from tattletrail.query.opensearch import date_text, to_opensearch
 from tattletrail.query.python import walk_leaves
 from tattletrail.query.tree import Node
 from tattletrail.event import DERIVED_FIELDS
-from tattletrail.stores.base import Counted, EventGroup, QuarantineEntry, Stats, fill_buckets
+from tattletrail.stores.base import Counted, EventGroup, QuarantineEntry, Stats, TallyRow, fill_buckets
 from tattletrail.stores.opensearch.documents import document_from_source
 from tattletrail.stores.opensearch.schema import DERIVED_SOURCE_FIELDS
 from tattletrail.stores.opensearch.fit import with_misfits
@@ -94,6 +94,60 @@ def count(store: Cluster, query: Node, since: datetime | None = None, until: dat
         buckets, interval = fill_buckets(counts, interval, since, until)
     return Counted(total=answer["hits"]["total"]["value"], groups=groups, buckets=buckets, by=by, interval=interval,
                    values=int(found.get("values", {}).get("value", 0)))
+
+
+def tally(store: Cluster, query: Node, since: datetime, until: datetime, by: Sequence[str],
+          interval: timedelta | None, distinct: Sequence[str] = (), limit: int | None = None) -> list[TallyRow]:
+    """Store.tally as composite aggregations (every combination of a document's values, as terms
+    aggregations count them): one for the events per group and bucket, one per distinct field."""
+    filtered = query_of(query, since, until)
+    names = [f"by{index}" for index in range(len(by))]
+    sources: list[dict[str, Any]] = [{name: {"terms": {"field": field}}} for name, field in zip(names, by)]
+    if interval is not None:
+        sources.append({"bucket": {"date_histogram": {"field": "event_time",
+                                                      "fixed_interval": f"{int(interval.total_seconds())}s"}}})
+    wanted = float("inf") if limit is None else limit + 1
+    rows: list[TallyRow] = []
+    for field in [None, *distinct]:
+        extra = [{"value": {"terms": {"field": field}}}] if field is not None else []
+        for key, n in _composite(store, filtered, [*sources, *extra]):
+            if len(rows) >= wanted:
+                return rows
+            bucket = _from_millis(key["bucket"]) if interval is not None else since
+            value = _composite_text(key["value"]) if field is not None else None
+            rows.append((tuple(_composite_text(key[name]) for name in names), value, bucket, n))
+    return rows
+
+
+def _composite(store: Cluster, query: dict[str, Any], sources: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], int]]:
+    """Every bucket of a composite aggregation, page by page."""
+    if not sources:  # nothing to group by: the whole window is one bucket
+        total = store.client.search(index=store.events_pattern, body={"query": query, "size": 0, "track_total_hits": True},
+                                    **_MISSING_INDEX_OK)["hits"]["total"]["value"]
+        if total:
+            yield {}, total
+        return
+    after: dict[str, Any] | None = None
+    while True:
+        composite: dict[str, Any] = {"size": PAGE, "sources": sources}
+        if after is not None:
+            composite["after"] = after
+        body = {"query": query, "size": 0, "aggs": {"tally": {"composite": composite}}}
+        found = store.client.search(index=store.events_pattern, body=body, **_MISSING_INDEX_OK).get("aggregations")
+        if not found:  # no events index yet
+            return
+        for bucket in found["tally"]["buckets"]:
+            yield bucket["key"], bucket["doc_count"]
+        after = found["tally"].get("after_key")
+        if after is None or not found["tally"]["buckets"]:
+            return
+
+
+def _composite_text(key: Any) -> str:
+    """A composite key's value as a terms aggregation's key reads (`true`, not `True`)."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
 
 
 def _key_text(bucket: dict[str, Any]) -> str:

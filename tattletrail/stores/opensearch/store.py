@@ -21,7 +21,7 @@ from typing import Any, ContextManager, Iterator, Sequence
 import orjson
 
 from tattletrail.query.tree import Node
-from tattletrail.stores.base import (Batch, Counted, DoctorCheck, EventGroup, LedgerEntry, QuarantineEntry, SetupStep, Stats,
+from tattletrail.stores.base import (Batch, Counted, DoctorCheck, EventGroup, TallyRow, LedgerEntry, QuarantineEntry, SetupStep, Stats,
                                      StoreUnavailable, ThreatUpdate, WriteResult)
 from tattletrail.stores.opensearch import layout, search, setup, threats
 from tattletrail.stores.opensearch.bulk import (MAX_BULK_BYTES, MAX_BULK_ITEMS, BulkItem, BulkOutcome, RetryPolicy,
@@ -156,6 +156,10 @@ class OpenSearchStore:
     def group_events(self, query: Node, since: datetime | None, until: datetime | None,
                      fields: Sequence[str], examples: int = 3) -> list[EventGroup]:
         return search.group_events(self, query, since, until, fields, examples)
+
+    def tally(self, query: Node, since: datetime, until: datetime, by: Sequence[str],
+              interval: timedelta | None, distinct: Sequence[str] = (), limit: int | None = None) -> list[TallyRow]:
+        return search.tally(self, query, since, until, by, interval, distinct, limit)
 
     def explore(self, query: str, start: datetime, end: datetime, dashboards_url: str | None) -> str | None:
         """Discover in the store's Dashboards (at `dashboards_url`, when one is configured)."""
