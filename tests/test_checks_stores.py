@@ -224,3 +224,63 @@ def test_a_pass_shares_one_duckdb_connection_and_then_lets_writers_in(tmp_path: 
         assert subprocess.run(writer, timeout=60).returncode == 7  # the pass holds the file (read-only)
     assert statuses == [1, 1, 1]
     assert subprocess.run(writer, timeout=60).returncode == 0  # and lets it go when the pass ends
+
+
+DISTINCT_CALLS = """
+- name: many-distinct-calls
+  description: One actor making several distinct calls in half an hour
+  query: '*'
+  distinct: [eventName]
+  window: 30m
+  interval: 1m
+  warning: 2
+  critical: 3
+  group_by: actor
+  destinations:
+    warning: [alerts]
+"""
+
+
+class CountedReads:
+    """The real store, with its `count` calls counted (every read a distinct replay makes)."""
+
+    def __init__(self, store: Any) -> None:
+        self.store, self.counts = store, 0
+
+    def count(self, *args: Any, **kwargs: Any) -> Any:
+        self.counts += 1
+        return self.store.count(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+
+def test_replay_of_distinct_values_asks_only_where_a_window_holds_enough_events(store: Any, tmp_path: Path) -> None:
+    """The steps skipped (too few events in the window to reach the threshold, no group in breach)
+    give the same transitions as asking the store at every step, on both stores."""
+    from tattletrail.checks.evaluate import Window, evaluate
+    from tattletrail.checks.observe import observe
+    from tattletrail.checks.replay import replay
+    from tattletrail.checks.state import CheckState
+
+    (tmp_path / "distinct.yml").write_text(DISTINCT_CALLS)
+    (check,) = load_checks(tmp_path)
+    check = check.model_copy(update={"count_by": TimeField.event_time})
+    counted = CountedReads(store)
+    replayed = replay(check, counted, timedelta(hours=2), T + 30 * MINUTE)  # type: ignore[arg-type]
+    found = [(change.at, change.result.label, change.result.status) for change in replayed.transitions]
+    state, expected, statuses, every_step = CheckState(check.fingerprint), [], {}, CountedReads(store)
+    moment = replayed.end - check.interval * (replayed.steps - 1)
+    while moment <= replayed.end:
+        window = Window(moment - check.window, moment)
+        evaluation = evaluate(check, window, observe(check, every_step, window, state), state, moment)  # type: ignore[arg-type]
+        state = evaluation.state
+        for result in evaluation.results:
+            if statuses.get(result.key, Status.OK) is not result.status:
+                expected.append((moment, result.label, result.status))
+            statuses[result.key] = result.status
+        moment += check.interval
+    assert found == expected
+    assert [(at - T, label.split("=")[1][:-1], status.name) for at, label, status in found] == [
+        (-9 * MINUTE, "alice", "WARNING"), (21 * MINUTE, "alice", "OK")]
+    assert replayed.steps == 120 and counted.counts < every_step.counts  # here 186 reads against 243

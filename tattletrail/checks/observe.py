@@ -49,9 +49,8 @@ def observe(check: Check, store: Store, window: Window, state: CheckState,
     tree = window_tree(check.tree, check.count_by, window)
     if check.kind is Kind.count:
         if check.distinct:
-            followed = {key for key, group in state.groups.items() if not group.is_quiet}
             return Observation(counts=count_distinct(store, tree, check.group_by, check.distinct,
-                                                     lowest_threshold(check), followed))
+                                                     lowest_threshold(check), followed_groups(state)))
         return Observation(counts=count_groups(store, tree, check.group_by))
     assert check.field is not None and check.baseline is not None
     fields = [*check.group_by, check.field]
@@ -60,6 +59,23 @@ def observe(check: Check, store: Store, window: Window, state: CheckState,
     if state.seen is None:
         baseline = baseline_before(check, store, window.start, baselines)
     return Observation(values=values, baseline=baseline)
+
+
+def followed_groups(state: CheckState) -> set[GroupKey]:
+    """The groups a distinct count keeps counting when no group can reach the threshold: those
+    not quiet (in breach, so they can recover)."""
+    return {key for key, group in state.groups.items() if not group.is_quiet}
+
+
+def distinct_without_asking(check: Check, state: CheckState, events: int) -> dict[GroupKey, int] | None:
+    """What `count_distinct` answers for a window holding `events` matching events, when that is
+    known without asking the store; else None. A window with fewer events than the lowest
+    threshold holds fewer distinct values too, so only the followed groups would be counted: none
+    followed, nothing to count. With no group_by, only an empty window is known (0 values)."""
+    if not check.group_by:
+        return {(): 0} if events == 0 else None
+    followed = [key for key in followed_groups(state) if len(key) == len(check.group_by)]
+    return {} if events < lowest_threshold(check) and not followed else None
 
 
 def holds_events(store: Store) -> bool:

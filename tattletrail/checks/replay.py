@@ -6,7 +6,9 @@ windows by ingest time would say nothing. Each step evaluates exactly as the che
 
 A count check is replayed from one histogram query per group (buckets that tile every window),
 not one query per step, so a week of one-minute steps takes seconds. Steps are on a grid of whole
-buckets (e.g. 16:42:00, 16:43:00). A new_value check asks the store at each step.
+buckets (e.g. 16:42:00, 16:43:00). A new_value check asks the store at each step; a count of
+distinct values (which don't add up per bucket) asks only at the steps whose window holds enough
+events to reach a threshold (or a group in breach), known from one histogram of all its events.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Callable
 from tattletrail.alert import Status
 from tattletrail.checks.evaluate import Observation, Result, Window, evaluate
 from tattletrail.checks.model import Check, Kind, TimeField
-from tattletrail.checks.observe import count_groups, group_tree, observe, window_tree
+from tattletrail.checks.observe import count_groups, distinct_without_asking, group_tree, observe, window_tree
 from tattletrail.checks.state import CheckState, GroupKey
 from tattletrail.stores import Store
 
@@ -59,10 +61,13 @@ def replay(check: Check, store: Store, span: timedelta, now: datetime) -> Replay
     bucket = timedelta(seconds=math.gcd(int(step.total_seconds()), int(check.window.total_seconds())) or 1)
     end = _floor(now, bucket)
     first = end - step * (int(span / step) - 1)
+    counts_at: Callable[[Window], dict[GroupKey, int]] | None = None
+    events_at: Callable[[Window], dict[GroupKey, int]] | None = None
     if not stepwise:
         counts_at = _histogram_counts(check, store, first - check.window, end, bucket)
-    else:
-        counts_at = None
+    elif check.kind is Kind.count:  # distinct: the events per window (one histogram) spare most steps' queries
+        events_at = _histogram_counts(check.model_copy(update={"group_by": []}), store, first - check.window, end,
+                                      bucket)
     state = CheckState(check.fingerprint)
     statuses: dict[GroupKey, Status] = {}
     transitions: list[Transition] = []
@@ -70,7 +75,13 @@ def replay(check: Check, store: Store, span: timedelta, now: datetime) -> Replay
     moment = first
     while moment <= end:
         window = Window(moment - check.window, moment)
-        observed = Observation(counts=counts_at(window)) if counts_at else observe(check, store, window, state)
+        known = distinct_without_asking(check, state, events_at(window).get((), 0)) if events_at else None
+        if counts_at:
+            observed = Observation(counts=counts_at(window))
+        elif known is not None:
+            observed = Observation(counts=known)
+        else:
+            observed = observe(check, store, window, state)
         if check.kind is Kind.new_value and not any((state.seen or {}).values()):
             observed = _learn_without_history(observed, window)
             state.seen = None  # evaluate takes the learned baseline as what was seen
