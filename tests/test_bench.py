@@ -50,3 +50,17 @@ def test_bench_script_runs_at_a_tiny_size(script: str, tmp_path: Path):
                             timeout=300, cwd=tmp_path, env=environment)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "|---" in result.stdout, f"{script} printed no table:\n{result.stdout[-2000:]}"
+
+
+@pytest.mark.parametrize("script", ["query.py", "commands.py"])
+def test_bench_script_times_the_same_commands_on_opensearch(script: str, tmp_path: Path, opensearch_url: str):
+    """--opensearch: the trail ingested there with the CLI, and the commands timed on both stores."""
+    arguments = [*SMOKE_RUNS[script], "--workdir", str(tmp_path / "work"), "--opensearch", opensearch_url]
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH.parent),
+                                                                           os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, str(BENCH / script), *arguments], capture_output=True, text=True,
+                            timeout=600, cwd=tmp_path, env=environment)
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = [line for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert "OpenSearch" in table[0] and len(table) > 2, result.stdout[-2000:]
+    assert "?prefix=bench-2000-1d-seed1" in result.stdout
