@@ -29,6 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
+import zlib
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from tattletrail.checks.state import StateFile
 from tattletrail.destinations.delivery import Dispatcher
 from tattletrail.packs import shipped
 from tattletrail.stores.duckdb.store import DuckDBStore
+from tattletrail.stores.opensearch.store import OpenSearchStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from query import prepare  # noqa: E402  (bench/query.py: the same generated trail and store)
@@ -168,6 +170,33 @@ def arrive(ingested: Path, copies: int, days: int) -> Path:
     scratch.rename(target)
     print(f"built {target.name} in {time.perf_counter() - started:,.0f}s", file=sys.stderr)
     return target
+
+
+def arrive_opensearch(store: OpenSearchStore) -> None:
+    """The OpenSearch events made to arrive like `arrive`'s (copies=1): each ingest_time becomes
+    its eventTime plus 2 to 15 minutes, a delay from the event's identity (crc32, where DuckDB uses
+    its own hash: the same spread, not the same delay per event). Done once: events that arrived
+    before the trail ended show it was."""
+    from opensearchpy import helpers
+
+    from tattletrail.event import document_time
+
+    def edge(kind: str, field: str) -> float | None:
+        answer = store.client.search(index=store.events_pattern, body={
+            "size": 0, "aggs": {"edge": {kind: {"field": field}}}})
+        return answer["aggregations"]["edge"]["value"]
+
+    first_arrival, last_event = edge("min", "ingest_time"), edge("max", "event_time")
+    if first_arrival is None or last_event is None or first_arrival < last_event:
+        return
+    started = time.perf_counter()
+    scan = helpers.scan(store.client, index=store.events_pattern, query={"_source": ["event_time"]}, size=5_000)
+    updates = ({"_op_type": "update", "_index": hit["_index"], "_id": hit["_id"], "doc": {"ingest_time": document_time(
+        datetime.fromisoformat(hit["_source"]["event_time"].replace("Z", "")) +
+        timedelta(seconds=120 + zlib.crc32(hit["_id"].encode()) % 780))}} for hit in scan)
+    updated, _ = helpers.bulk(store.client, updates, chunk_size=5_000, request_timeout=600)
+    store.client.indices.refresh(index=store.events_pattern)
+    print(f"arrived {updated:,} OpenSearch events in {time.perf_counter() - started:,.0f}s", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,11 @@ from neighbours spreads evenly; median and the worst peak RSS), then `store.coun
 in-process (--runs times after a warm-up; p50 with and without opening the store file), then jq
 answering the same question over the gzipped log files once. The output is a markdown table. Run
 it by hand; tests/test_bench.py runs it tiny.
+
+With --opensearch http://HOST:PORT the same trail is also ingested there with the CLI (`setup`,
+then `ingest` under the prefix bench-EVENTS-DAYSd-seedSEED; files already in its ledger are
+skipped, so a second run reuses them) and every `count` is run on both stores, interleaved; the
+table gains OpenSearch's matches and CLI p50 beside DuckDB's.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from tattletrail.query.tree import All, Node
 from tattletrail.searches import load_searches
 from tattletrail.stores.duckdb.store import DuckDBStore
 from tattletrail.stores.duckdb.search import where
+from tattletrail.stores.opensearch.store import OpenSearchStore
 from common import run_header  # noqa: E402  (bench/common.py)
 
 # The same questions in jq, over one CloudTrail record (`.`); $p is the saved search's parameter.
@@ -83,7 +89,11 @@ def main() -> None:
     parser.add_argument("--no-jq", action="store_true", help="skip the jq comparison")
     parser.add_argument("--store", type=Path, help="measure this existing DuckDB file instead (e.g. the 10M "
                         "store bench/checks.py builds); implies --no-jq")
+    parser.add_argument("--opensearch", metavar="URL", help="also ingest the trail into this OpenSearch cluster "
+                        "(http://host:9200, or a store URL) and time the same `count` commands on it")
     options = parser.parse_args()
+    if options.store and options.opensearch:
+        parser.error("--opensearch ingests the generated trail: it can't be used with --store")
     print(run_header())
 
     if options.store:
@@ -98,10 +108,19 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f}\n")
     queries = {label: query for label, query in bench_queries(arguments).items()
                if not options.only or re.search(options.only, label)}
-    cli = cli_latencies(store, queries, options.cli_runs)
-    print("| query | matches | CLI p50 (ms) | CLI peak RSS (MB) | count p50 (ms) | count p95 (ms) | SQL p50 (ms) "
-          "| SQL p95 (ms) | jq (s) | jq matches | jq / CLI p50 |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    stores = [store.url]
+    if options.opensearch:
+        opensearch = opensearch_store(options.opensearch, logs, options)
+        stores.append(opensearch.url)
+        print(f"OpenSearch: {opensearch.url}, {opensearch.count(All()).total:,} events\n")
+    cli = cli_latencies(stores, queries, options.cli_runs)
+    print(f"commands: `tattletrail count ARGUMENTS --store URL` for URL in {', '.join(stores)}; "
+          f"load average {os.getloadavg()[0]:.1f} after them\n")
+    beside = " OpenSearch matches | OpenSearch CLI p50 (ms) | OpenSearch CLI peak RSS (MB) |" if options.opensearch \
+        else ""
+    print("| query | matches | CLI p50 (ms) | CLI peak RSS (MB) |" + beside + " count p50 (ms) | count p95 (ms) "
+          "| SQL p50 (ms) | SQL p95 (ms) | jq (s) | jq matches | jq / CLI p50 |")
+    print("|---|---:|---:|---:|" + "---:|" * beside.count("|") + "---:|---:|---:|---:|---:|---:|---:|")
     for label, (cli_arguments, text, jq_filter, jq_parameter) in queries.items():
         tree = parse_query(text)
         matches = store.count(tree).total  # warm-up
@@ -114,9 +133,14 @@ def main() -> None:
         query_only = query_latencies(store, tree, options.runs)
         jq_seconds, jq_matches = (None, None) if options.no_jq or not jq_filter else run_jq(logs, jq_filter,
                                                                                             jq_parameter)
-        cli_p50, cli_rss = statistics.median(cli[label][0]), max(cli[label][1])
+        cli_p50, cli_rss = statistics.median(cli[label][store.url][0]), max(cli[label][store.url][1])
         speedup = f"{jq_seconds * 1000 / cli_p50:,.0f}x" if jq_seconds else "-"
-        print(f"| {label} | {matches:,} | {cli_p50:,.0f} | {cli_rss:,.0f} | {p50:,.1f} | {p95:,.1f} | "
+        on_opensearch = ""
+        if options.opensearch:
+            wall, rss = cli[label][opensearch.url]
+            on_opensearch = (f" {opensearch.count(tree).total:,} | {statistics.median(wall):,.0f} | "
+                             f"{max(rss):,.0f} |")
+        print(f"| {label} | {matches:,} | {cli_p50:,.0f} | {cli_rss:,.0f} |{on_opensearch} {p50:,.1f} | {p95:,.1f} | "
               f"{statistics.median(query_only):,.1f} | "
               f"{percentile(query_only, 95):,.1f} | "
               f"{'-' if jq_seconds is None else f'{jq_seconds:,.1f}'} | "
@@ -150,22 +174,23 @@ def bench_queries(arguments: dict[str, str]) -> dict[str, tuple[list[str], str, 
     return queries
 
 
-def cli_latencies(store: DuckDBStore, queries: dict[str, tuple[list[str], str, str, str]],
-                  runs: int) -> dict[str, tuple[list[float], list[float]]]:
+def cli_latencies(stores: list[str], queries: dict[str, tuple[list[str], str, str, str]],
+                  runs: int) -> dict[str, dict[str, tuple[list[float], list[float]]]]:
     """`tattletrail count ... --store URL` in a fresh process: wall milliseconds and peak RSS (MB)
-    per run, the queries interleaved run after run."""
-    found: dict[str, tuple[list[float], list[float]]] = {label: ([], []) for label in queries}
+    per query, store and run, the queries (and stores) interleaved run after run."""
+    found = {label: {url: ([], []) for url in stores} for label in queries}
     for _ in range(runs):
         for label, (cli_arguments, _, _, _) in queries.items():
-            command = [sys.executable, "-m", "tattletrail", "count", *cli_arguments, "--store", store.url]
-            started = time.perf_counter()
-            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            _, status, usage = os.wait4(process.pid, 0)
-            found[label][0].append((time.perf_counter() - started) * 1000)
-            found[label][1].append(usage.ru_maxrss / 1024)
-            process.returncode = os.waitstatus_to_exitcode(status)
-            if process.returncode != 0:
-                sys.exit(f"{shlex_join(command)} failed with exit code {process.returncode}")
+            for url in stores:
+                command = [sys.executable, "-m", "tattletrail", "count", *cli_arguments, "--store", url]
+                started = time.perf_counter()
+                process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                _, status, usage = os.wait4(process.pid, 0)
+                found[label][url][0].append((time.perf_counter() - started) * 1000)
+                found[label][url][1].append(usage.ru_maxrss / 1024)
+                process.returncode = os.waitstatus_to_exitcode(status)
+                if process.returncode != 0:
+                    sys.exit(f"{shlex_join(command)} failed with exit code {process.returncode}")
     return found
 
 
@@ -206,6 +231,24 @@ def prepare(options: argparse.Namespace) -> tuple[Path, DuckDBStore]:
                         "--store", f"duckdb://{database.resolve()}"], check=True, stdout=subprocess.DEVNULL)
         print(f"ingested in {time.perf_counter() - started:,.0f}s", file=sys.stderr)
     return logs, DuckDBStore(database)
+
+
+def opensearch_store(cluster: str, logs: Path, options: argparse.Namespace) -> OpenSearchStore:
+    """The trail in OpenSearch as a user puts it there: `tattletrail setup`, then `tattletrail
+    ingest` (rules on), under a prefix of its own per (events, days, seed). Files already in the
+    prefix's ledger are skipped, so a second run reuses what the cluster holds."""
+    prefix = f"bench-{options.events}-{options.days}d-seed{options.seed}"
+    url = cluster if cluster.startswith("opensearch") else \
+        cluster.replace("https://", "opensearch+https://", 1).replace("http://", "opensearch://", 1)
+    if "prefix=" not in url:
+        url += ("&" if "?" in url else "?") + f"prefix={prefix}"
+    subprocess.run([sys.executable, "-m", "tattletrail", "setup", "--store", url], check=True, stdout=subprocess.DEVNULL)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "tattletrail", "ingest", str(logs), "--store", url], check=True,
+                   stdout=subprocess.DEVNULL)
+    print(f"ingested into OpenSearch (files not yet in its ledger) in {time.perf_counter() - started:,.0f}s",
+          file=sys.stderr)
+    return OpenSearchStore(url)
 
 
 def parameters_from(store: DuckDBStore) -> dict[str, str]:

@@ -58,3 +58,17 @@ def test_every_bench_script_says_what_it_ran_and_where():
     """The header (bench/common.py) goes first, so a pasted table carries its command and machine."""
     scripts = [path for path in BENCH.glob("*.py") if path.name != "common.py"]
     assert [path.name for path in scripts if "run_header()" not in path.read_text()] == []
+
+
+@pytest.mark.parametrize("script", ["query.py", "commands.py"])
+def test_bench_script_times_the_same_commands_on_opensearch(script: str, tmp_path: Path, opensearch_url: str):
+    """--opensearch: the trail ingested there with the CLI, and the commands timed on both stores."""
+    arguments = [*SMOKE_RUNS[script], "--workdir", str(tmp_path / "work"), "--opensearch", opensearch_url]
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH.parent),
+                                                                           os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, str(BENCH / script), *arguments], capture_output=True, text=True,
+                            timeout=600, cwd=tmp_path, env=environment)
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = [line for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert "OpenSearch" in table[0] and len(table) > 2, result.stdout[-2000:]
+    assert "?prefix=bench-2000-1d-seed1" in result.stdout

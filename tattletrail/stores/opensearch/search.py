@@ -79,12 +79,12 @@ def count(store: Cluster, query: Node, since: datetime | None = None, until: dat
     aggregations: dict[str, Any] = {}
     if by is not None:
         aggregations["groups"] = {"terms": {"field": by, "size": top, "order": BY_COUNT}}
-        aggregations["values"] = {"cardinality": {"field": by, "precision_threshold": EXACT_VALUES}}
     if interval is not None:
         aggregations["buckets"] = {"date_histogram": {"field": "event_time",
                                                       "fixed_interval": f"{int(interval.total_seconds())}s",
                                                       "min_doc_count": 1}}
-    body = {"query": query_of(query, since, until), "size": 0, "track_total_hits": True, "aggs": aggregations}
+    matching = query_of(query, since, until)
+    body = {"query": matching, "size": 0, "track_total_hits": True, "aggs": aggregations}
     answer = store.client.search(index=store.events_pattern, body=body, **_MISSING_INDEX_OK)
     found = answer.get("aggregations", {})
     groups = [(_key_text(bucket), bucket["doc_count"]) for bucket in found.get("groups", {}).get("buckets", [])]
@@ -92,8 +92,22 @@ def count(store: Cluster, query: Node, since: datetime | None = None, until: dat
     if interval is not None:
         counts = {_from_millis(bucket["key"]): bucket["doc_count"] for bucket in found["buckets"]["buckets"]}
         buckets, interval = fill_buckets(counts, interval, since, until)
+    values = 0
+    if by is not None:
+        # every value among the groups (or no events index yet: no aggregations): no need to ask
+        values = len(groups) if found.get("groups", {}).get("sum_other_doc_count", 0) == 0 else \
+            _distinct_values(store, matching, by)
     return Counted(total=answer["hits"]["total"]["value"], groups=groups, buckets=buckets, by=by, interval=interval,
-                   values=int(found.get("values", {}).get("value", 0)))
+                   values=values)
+
+
+def _distinct_values(store: Cluster, query: dict[str, Any], field: str) -> int:
+    """How many values `field` has, asked only when the top groups are not all of them: an
+    aggregation costs about as much again as the terms on some servers (osmem: 20–130% more)."""
+    body = {"query": query, "size": 0, "track_total_hits": False,
+            "aggs": {"values": {"cardinality": {"field": field, "precision_threshold": EXACT_VALUES}}}}
+    answer = store.client.search(index=store.events_pattern, body=body, **_MISSING_INDEX_OK)
+    return int(answer.get("aggregations", {}).get("values", {}).get("value", 0))
 
 
 def tally(store: Cluster, query: Node, since: datetime, until: datetime, by: Sequence[str],
