@@ -121,8 +121,11 @@ def test_ctrl_c_while_waiting_says_what_was_kept_and_how_to_resume(tmp_path: Pat
     assert run_cli("ingest", logs_in(tmp_path), "--store", url).returncode == 0
     holder = duckdb.connect(str(tmp_path / "e.duckdb"))
     try:
+        # As at a terminal: a job a non-interactive shell started in the background (`make test &`)
+        # ignores SIGINT, the child inherits that, and Python then never raises KeyboardInterrupt.
         process = subprocess.Popen([sys.executable, "-m", "tattletrail", "stats", "--store", url], text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         assert process.stderr is not None
         assert process.stderr.readline().startswith("waiting for")  # blocks until the wait is announced
         process.send_signal(signal.SIGINT)
