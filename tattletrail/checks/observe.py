@@ -49,9 +49,8 @@ def observe(check: Check, store: Store, window: Window, state: CheckState,
     tree = window_tree(check.tree, check.count_by, window)
     if check.kind is Kind.count:
         if check.distinct:
-            followed = {key for key, group in state.groups.items() if not group.is_quiet}
             return Observation(counts=count_distinct(store, tree, check.group_by, check.distinct,
-                                                     lowest_threshold(check), followed))
+                                                     lowest_threshold(check), followed_groups(state)))
         return Observation(counts=count_groups(store, tree, check.group_by))
     assert check.field is not None and check.baseline is not None
     fields = [*check.group_by, check.field]
@@ -60,6 +59,12 @@ def observe(check: Check, store: Store, window: Window, state: CheckState,
     if state.seen is None:
         baseline = baseline_before(check, store, window.start, baselines)
     return Observation(values=values, baseline=baseline)
+
+
+def followed_groups(state: CheckState) -> set[GroupKey]:
+    """The groups a distinct count keeps counting when no group can reach the threshold: those
+    the state has not let go of (in breach, so they can recover)."""
+    return {key for key, group in state.groups.items() if not group.is_quiet}
 
 
 def holds_events(store: Store) -> bool:

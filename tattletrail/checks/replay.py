@@ -22,7 +22,8 @@ from typing import Callable
 from tattletrail.alert import Status
 from tattletrail.checks.evaluate import Observation, Result, Window, evaluate
 from tattletrail.checks.model import Check, Direction, Kind, TimeField
-from tattletrail.checks.observe import count_groups, group_tree, lowest_threshold, observe, window_tree
+from tattletrail.checks.observe import (count_groups, followed_groups, group_tree, lowest_threshold, observe,
+                                        window_tree)
 from tattletrail.checks.state import CheckState, GroupKey
 from tattletrail.checks.tally import Tally
 from tattletrail.stores import Store
@@ -119,7 +120,7 @@ def _observer(check: Check, store: Store, grid: Grid,
     count), or by asking the store (distinct values and new values do not add up per bucket)."""
     if tally is not None and check.distinct:
         threshold, by = lowest_threshold(check), check.group_by
-        return lambda window, state: Observation(counts=tally.distinct_counts(window, by, threshold, _followed(state)))
+        return lambda window, state: Observation(counts=tally.distinct_counts(window, by, threshold, followed_groups(state)))
     if tally is not None:
         return lambda window, state: Observation(counts=tally.counts(window))
     if check.kind is Kind.count and not check.distinct:
@@ -135,11 +136,6 @@ def _quiet_step(check: Check, observed: Observation, state: CheckState) -> bool:
     if check.kind is not Kind.count or check.direction is not Direction.above or state.groups:
         return False
     return all(check.status_of(n) is Status.OK for n in [*observed.counts.values(), 0])
-
-
-def _followed(state: CheckState) -> set[GroupKey]:
-    """The groups the state has not let go of (as `observe` follows them)."""
-    return {key for key, group in state.groups.items() if not group.is_quiet}
 
 
 def _learn_without_history(observed: Observation, window: Window) -> Observation:

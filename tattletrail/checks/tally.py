@@ -27,6 +27,7 @@ from tattletrail.checks.model import Check, Kind
 from tattletrail.checks.observe import MAX_GROUPS
 from tattletrail.checks.state import GroupKey
 from tattletrail.stores import Store
+from tattletrail.stores.base import TallyRow
 
 # Rows of a tally held in memory at most (each a group, a bucket and maybe a value: ~200 bytes).
 MAX_TALLY_ROWS = 200_000
@@ -134,11 +135,14 @@ def read_tally(check: Check, store: Store, start: datetime, end: datetime, bucke
     are too many to hold or a field has more values than a count would keep (ask the store instead)."""
     assert check.kind is Kind.count
     rows = store.tally(check.tree, start, end, check.group_by, bucket, check.distinct, limit=MAX_TALLY_ROWS)
-    if len(rows) > MAX_TALLY_ROWS:
-        return None
-    for position in range(len(check.group_by)):
-        if len({key[position] for key, _, _, _ in rows}) > MAX_GROUPS:
-            return None
-    if len({value for _, value, _, _ in rows if value is not None}) > MAX_GROUPS:
+    if too_big(rows, len(check.group_by)) or len({value for _, value, _, _ in rows if value is not None}) > MAX_GROUPS:
         return None
     return Tally(start, end, bucket, rows)
+
+
+def too_big(rows: list[TallyRow], fields: int) -> bool:
+    """Whether a `Store.tally` answer can't be used as it is: over MAX_TALLY_ROWS rows (some were
+    left out), or one of its `fields` group fields has more values than a count keeps (MAX_GROUPS:
+    the store's count would leave the rarest out)."""
+    return len(rows) > MAX_TALLY_ROWS or any(len({key[position] for key, _, _, _ in rows}) > MAX_GROUPS
+                                             for position in range(fields))

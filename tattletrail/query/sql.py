@@ -225,12 +225,17 @@ def _match(match: Match, context: Context) -> Fragment:
     if listed and not match.wildcard:  # one value among a list's: found without a lambda per element
         return Fragment(f"({listed} IS NOT NULL AND coalesce(list_contains({listed}, ?), false))", [match.value])
     test = _test(field_name, lambda value: sql.format(value), parameters, columns)
-    if field_name in columns.scalar or field_name in columns.lists or field_name in columns.fast:
+    if _has_column(field_name, columns):
         return test
     # Read from the JSON only the rows whose text holds the value (or, for a pattern with no
     # literal, the field's key): most rows fail this cheap test.
     needle = _longest_literal(match) or _key_text(field_name)
     return Fragment(f"(contains(record::VARCHAR, ?) AND {test.sql})", [needle, *test.parameters]) if needle else test
+
+
+def _has_column(field_name: str, columns: Columns) -> bool:
+    """Whether the field is read from a column of its own (else from the record's JSON)."""
+    return field_name in columns.scalar or field_name in columns.lists or field_name in columns.fast
 
 
 def _key_text(field_name: str) -> str | None:
@@ -333,9 +338,7 @@ def _range(found: Range, context: Context) -> Fragment:
         return _exists(Exists(found.field), context)
     columns = context.columns
     test = _test(found.field, lambda value: " AND ".join(f"{value} {op} ?" for op in pieces), bounds, columns)
-    if found.field in columns.scalar or found.field in columns.lists or found.field in columns.fast:
-        return test
-    return _holding_key(found.field, test)
+    return test if _has_column(found.field, columns) else _holding_key(found.field, test)
 
 
 def _exists(found: Exists, context: Context) -> Fragment:

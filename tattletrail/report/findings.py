@@ -22,11 +22,11 @@ from tattletrail.alert import Status
 from tattletrail.checks.evaluate import Observation, Window, evaluate, window_for
 from tattletrail.checks.explore import explore
 from tattletrail.checks.model import Check, Direction, Kind, TimeField, duration_text
-from tattletrail.checks.observe import (MAX_GROUPS, count_distinct, count_groups, sample_tree,
+from tattletrail.checks.observe import (count_distinct, count_groups, sample_tree,
                                        values_by_group, window_tree)
 from tattletrail.checks.replay import Replay, grid_of, replay
 from tattletrail.checks.state import CheckState
-from tattletrail.checks.tally import MAX_TALLY_ROWS, Tally, count_order, read_tally
+from tattletrail.checks.tally import MAX_TALLY_ROWS, Tally, count_order, read_tally, too_big
 from tattletrail.errors import TattletrailError
 from tattletrail.event import THREAT_LEVELS
 from tattletrail.report.model import CheckFinding
@@ -209,11 +209,9 @@ def _values_seen(check: Check, store: Store, start: datetime, end: datetime) -> 
     query (a count per group and field otherwise: 1 + one per value of each field but the last)."""
     assert check.field is not None
     fields = [*check.group_by, check.field]
-    tree = window_tree(check.tree, TimeField.event_time, Window(start, end))
     tallied = store.tally(check.tree, start, end, fields, None, limit=MAX_TALLY_ROWS)
-    if len(tallied) > MAX_TALLY_ROWS or any(len({key[position] for key, _, _, _ in tallied}) > MAX_GROUPS
-                                            for position in range(len(fields))):
-        return count_groups(store, tree, fields)  # too many to hold, or more values than a count keeps
+    if too_big(tallied, len(fields)):  # too many to hold, or more values than a count keeps
+        return count_groups(store, window_tree(check.tree, TimeField.event_time, Window(start, end)), fields)
     counted = {key: n for key, _, _, n in tallied}
     return {key: counted[key] for key in count_order(counted)}  # the order the checker's results have
 
