@@ -41,7 +41,7 @@ EVENT_COLUMNS: dict[str, str] = {
     "source": "VARCHAR",
     "record": "VARCHAR USING COMPRESSION zstd",
     # Set by the rules at ingest (NULL: not scored), changed by `tattletrail rescore`. Last, so a
-    # file made before them gets the same layout from `_migrate`.
+    # file made before them gets the same layout from `_learn_columns`.
     "threat_level": "VARCHAR",
     "threat_score": "TINYINT",
     "threat_rules": "VARCHAR[]",
@@ -84,7 +84,9 @@ class EventsFile(Protocol):
     connection to the file, its fast field columns, the schema made sure of."""
 
     url: str
-    fast_columns: dict[str, str]
+
+    @property
+    def fast_columns(self) -> dict[str, str]: ...
 
     def connect(self, read_only: bool = True) -> AbstractContextManager[Any]: ...
 

@@ -74,8 +74,8 @@ def time_bounds(query: Node) -> Fragment:
 def search(store: EventsFile, query: Node, since: datetime | None = None, until: datetime | None = None,
            limit: int | None = 100) -> list[dict[str, Any]]:
     """Matching events, newest first, each as its document (record plus derived fields)."""
-    condition = where(query, since, until, store.fast_columns)
-    with store.connect() as connection:
+    with store.connect() as connection:  # opened first: the first connection learns the columns
+        condition = where(query, since, until, store.fast_columns)
         rows = connection.execute(
             f"SELECT {DOCUMENT_COLUMNS} FROM events WHERE {condition.sql} "
             "ORDER BY event_time DESC NULLS LAST, event_id LIMIT ?",
@@ -97,8 +97,8 @@ def count(store: EventsFile, query: Node, since: datetime | None = None, until: 
           by: str | None = None, interval: timedelta | None = None, top: int = 20) -> Counted:
     """How many events match; with `by`, per value of a field (an event with several values counts
     once under each, as in an OpenSearch terms aggregation); with `interval`, per time bucket."""
-    condition = where(query, since, until, store.fast_columns)
     with store.connect() as connection:
+        condition = where(query, since, until, store.fast_columns)
         total = connection.execute(f"SELECT count(*) FROM events WHERE {condition.sql}",
                                    condition.parameters).fetchall()[0][0]
         groups: list[tuple[str, int]] = []
@@ -128,8 +128,18 @@ def tally(store: EventsFile, query: Node, since: datetime, until: datetime, by: 
     """Store.tally in one statement: the matching rows' values of `by` and `distinct` are read once
     (as `count --by` reads them), then counted twice — events per group and bucket, and each
     distinct value's occurrences per group and bucket."""
-    condition = where(query, since, until, store.fast_columns)
-    columns = columns_of(store.fast_columns)
+    with store.connect() as connection:
+        statement, parameters = _tally_statement(query, since, until, by, interval, distinct, limit,
+                                                 store.fast_columns)
+        rows = connection.execute(statement, parameters).fetchall()
+    return [(tuple(str(value) for value in row[1:1 + len(by)]), row[-2],
+             _from_epoch(row[0]) if interval is not None else since, row[-1]) for row in rows]
+
+
+def _tally_statement(query: Node, since: datetime, until: datetime, by: Sequence[str], interval: timedelta | None,
+                     distinct: Sequence[str], limit: int | None, fast_columns: dict[str, str]) -> tuple[str, list[Any]]:
+    condition = where(query, since, until, fast_columns)
+    columns = columns_of(fast_columns)
     names = [f"by{index}" for index in range(len(by))]
     bucket = "floor(epoch(event_time) / ?) * ?" if interval is not None else "NULL"
     seconds = [interval.total_seconds()] * 2 if interval is not None else []
@@ -152,10 +162,7 @@ def tally(store: EventsFile, query: Node, since: datetime, until: datetime, by: 
                       f"FROM matched WHERE {present}) WHERE value IS NOT NULL GROUP BY ALL")
     if limit is not None:
         statement += f" LIMIT {int(limit) + 1}"
-    with store.connect() as connection:
-        rows = connection.execute(statement, [*seconds, *condition.parameters]).fetchall()
-    return [(tuple(str(value) for value in row[1:1 + len(by)]), row[-2],
-             _from_epoch(row[0]) if interval is not None else since, row[-1]) for row in rows]
+    return statement, [*seconds, *condition.parameters]
 
 
 def _as_texts(field_name: str, columns: Columns) -> str:
@@ -186,13 +193,13 @@ def group_events(store: EventsFile, query: Node, since: datetime | None, until: 
                  fields: Sequence[str], examples: int = 3) -> list[EventGroup]:
     """Store.group_events in one GROUP BY: DuckDB reads the record's fields in C (one parse of each
     record for all the paths), so Python sees a few hundred groups instead of every document."""
-    condition = where(query, since, until, store.fast_columns)
     columns = [name for name in fields if name in DERIVED_FIELDS]
     paths = [name for name in fields if name not in DERIVED_FIELDS]
     keys = [f"json_extract(record, [{', '.join(map(_json_path, paths))}])::VARCHAR[] AS extracted"] if paths else []
     keys += columns
     # min_by's key is search's order (newest first, untimed last, then by event_id) as one struct.
     with store.connect() as connection:
+        condition = where(query, since, until, store.fast_columns)
         rows = connection.execute(
             f"SELECT {', '.join([*keys, 'count(*)', 'min(event_time)', 'max(event_time)'])}, "
             "min_by({'time': event_time, 'id': event_id}, "

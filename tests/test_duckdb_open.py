@@ -1,0 +1,75 @@
+"""Opening the embedded store: a query opens the file once (opening costs tens of milliseconds of a
+command's start, README "Benchmarks"), and a file made by an older Tattletrail gets the columns it
+lacks on that first opening, before anything reads them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tattletrail.query import parse_query
+from tattletrail.stores.duckdb.schema import EVENT_COLUMNS
+from tattletrail.stores.duckdb.store import DuckDBStore
+from tests.checks_engine_events import api_call, put
+
+T = datetime(2026, 11, 20, 16, 0, 0)
+
+
+@pytest.fixture
+def store_file(tmp_path: Path) -> Path:
+    store = DuckDBStore(tmp_path / "events.duckdb")
+    put(store, [api_call("DeleteRoute", T), api_call("CreateRoute", T), api_call("DescribeRouteTables", T)])
+    return store.path
+
+
+@pytest.fixture
+def opens(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """The read_only flag of every connection DuckDB is asked for from now on."""
+    seen: list[bool] = []
+    real = duckdb.connect
+
+    def connect(database: str, read_only: bool = False, **options: object) -> duckdb.DuckDBPyConnection:
+        seen.append(read_only)
+        return real(database, read_only=read_only, **options)
+
+    monkeypatch.setattr(duckdb, "connect", connect)
+    return seen
+
+
+@pytest.mark.parametrize("call", [
+    lambda store: store.count(parse_query("eventName:DeleteRoute")),
+    lambda store: store.count(parse_query("eventName:*Route*"), by="eventName"),
+    lambda store: store.search(parse_query("eventName:DeleteRoute")),
+    lambda store: store.group_events(parse_query("*"), None, None, ["eventName"]),
+    lambda store: store.tally(parse_query("*"), T.replace(hour=0), T.replace(hour=23), ["eventName"], None),
+])
+def test_a_query_on_an_existing_file_opens_it_once_read_only(store_file: Path, opens: list[bool], call):
+    store = DuckDBStore(store_file)
+    assert call(store)
+    assert opens == [True]
+
+
+def test_a_second_query_learns_nothing_again_and_still_opens_once(store_file: Path, opens: list[bool]):
+    store = DuckDBStore(store_file)
+    assert store.count(parse_query("eventName:DeleteRoute")).total == 1
+    assert store.count(parse_query("eventName:CreateRoute")).total == 1
+    assert opens == [True, True]
+
+
+def test_a_file_from_an_older_tattletrail_gets_the_missing_columns_on_first_read(store_file: Path, opens: list[bool]):
+    added_later = ["threat_level", "threat_score", "threat_rules", "annotations"]
+    with duckdb.connect(str(store_file)) as connection:
+        for column in added_later:
+            connection.execute(f"ALTER TABLE events DROP COLUMN {column}")
+    opens.clear()
+    store = DuckDBStore(store_file)
+    assert opens == []  # nothing opened until asked
+    assert store.count(parse_query("eventName:DeleteRoute AND NOT threat_level:*")).total == 1
+    assert opens == [True, False, True]  # read, reopened to add the columns, read again
+    with duckdb.connect(str(store_file), read_only=True) as connection:
+        present = [row[0] for row in connection.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'events'").fetchall()]
+    assert set(EVENT_COLUMNS) <= set(present)
