@@ -1,6 +1,7 @@
 """Opening the embedded store: a query opens the file once (opening costs tens of milliseconds of a
-command's start, README "Benchmarks"), and a file made by an older Tattletrail gets the columns it
-lacks on that first opening, before anything reads them."""
+command's start, README "Benchmarks"), and a file made by an older Tattletrail is brought up to date
+on that first opening (the columns it lacks, fast field columns of an older layout), before anything
+reads them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ import duckdb
 import pytest
 
 from tattletrail.query import parse_query
+from tattletrail.query.sql import to_sql
+from tattletrail.stores.duckdb.fast import column_of
 from tattletrail.stores.duckdb.schema import EVENT_COLUMNS
+from tattletrail.stores.duckdb.search import columns_of
 from tattletrail.stores.duckdb.store import DuckDBStore
 from tests.checks_engine_events import api_call, put
 
@@ -73,3 +77,51 @@ def test_a_file_from_an_older_tattletrail_gets_the_missing_columns_on_first_read
         present = [row[0] for row in connection.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'events'").fetchall()]
     assert set(EVENT_COLUMNS) <= set(present)
+
+
+ODD = [api_call("PutParameter", T, "bob"), api_call("PutParameter", T, "carol")]
+ODD[0]["userIdentity"]["invokedBy"] = {"service": "ssm.amazonaws.com"}  # an object where a string belongs
+ODD[1]["userIdentity"]["invokedBy"] = "ssm.amazonaws.com"
+INVOKED = "userIdentity.invokedBy"
+
+
+def _answers(store: DuckDBStore) -> tuple[set[str], set[str]]:
+    def actors(text: str) -> set[str]:
+        return {document["actor"] for document in store.search(parse_query(text), limit=None)}
+
+    return actors(f"_exists_:{INVOKED}"), actors(f"{INVOKED}:ssm.amazonaws.com")
+
+
+def test_setup_fills_an_object_beneath_a_fast_field_as_ingest_does(tmp_path: Path):
+    store = DuckDBStore(tmp_path / "events.duckdb")
+    put(store, ODD)
+    assert _answers(store) == ({"bob", "carol"}, {"carol"})
+    with duckdb.connect(str(store.path)) as connection:
+        connection.execute(f"ALTER TABLE events DROP COLUMN {column_of(INVOKED)}")
+    reopened = DuckDBStore(store.path)
+    assert INVOKED not in reopened.fast_columns
+    assert _answers(reopened) == ({"bob", "carol"}, {"carol"})  # from the record
+    reopened.setup()
+    assert "json" not in to_sql(parse_query(f"_exists_:{INVOKED}"), columns_of(reopened.fast_columns)).sql
+    assert _answers(reopened) == ({"bob", "carol"}, {"carol"})  # from the column setup filled
+
+
+def test_columns_filled_by_an_older_version_are_refilled_once(tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    store = DuckDBStore(tmp_path / "events.duckdb")
+    put(store, ODD)
+    with duckdb.connect(str(store.path)) as connection:  # as an older version left it: NULL, no comment
+        connection.execute(f"UPDATE events SET {column_of(INVOKED)} = NULL WHERE len({column_of(INVOKED)}) = 0")
+        for field in store.fast_columns:
+            connection.execute(f"COMMENT ON COLUMN events.{column_of(field)} IS NULL")
+    assert _answers(DuckDBStore(store.path)) == ({"bob", "carol"}, {"carol"})
+    assert "updating" in caplog.text and "layout (once" in caplog.text
+    caplog.clear()
+    assert _answers(DuckDBStore(store.path)) == ({"bob", "carol"}, {"carol"})
+    assert caplog.text == ""
+
+
+def test_a_new_file_says_nothing_of_layouts(tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    store = DuckDBStore(tmp_path / "events.duckdb")
+    put(store, ODD)
+    assert _answers(DuckDBStore(store.path)) == ({"bob", "carol"}, {"carol"})
+    assert caplog.text == ""

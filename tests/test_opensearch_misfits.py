@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tattletrail.ingest import ingest
-from tattletrail.query import parse_query
+from tattletrail.query import parse_query, predicate
 from tattletrail.query.tree import All
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.duckdb.store import DuckDBStore
@@ -54,6 +54,13 @@ RECORDS = [
     a_record("resources-strings", resources=["arn:aws:s3:::mordor-bucket"]),
     a_record("resources-mixed", resources=[{"ARN": "arn:aws:s3:::mordor-bucket", "type": "AWS::S3::Bucket"},
                                            "arn:aws:s3:::mordor-bucket/data.csv"]),
+    # Strings in CloudTrail's own shape, an object in an odd producer's: a fast field's column on
+    # DuckDB tells `_exists_` (scalars beneath count) from a value query (none there) on its own.
+    with_identity("invoked-string", invokedBy="ssm.amazonaws.com"),
+    with_identity("invoked-object", invokedBy={"service": "ssm.amazonaws.com"}),
+    with_identity("invoked-empty", invokedBy={"service": None}),
+    a_record("error-string", errorMessage="Rate exceeded"),
+    a_record("error-object", errorMessage={"detail": "throttled", "retry": 2}),
     # Insights: insightDetails is an object; a list of several shapes conflicts with itself.
     a_record("insight-mixed", insightDetails=[{"state": "Start", "eventName": "RunInstances"}, "Start"]),
     # managementEvent is a boolean; a producer wrote a word.
@@ -95,6 +102,12 @@ QUERIES = [
     "requestParameters.tags.key:team",
     'requestParameters.tags:"team=red"',
     "_exists_:requestParameters.tags",
+    "_exists_:userIdentity.invokedBy",
+    "userIdentity.invokedBy:*",
+    "NOT _exists_:userIdentity.invokedBy",
+    "userIdentity.invokedBy:ssm.amazonaws.com",
+    "_exists_:errorMessage",
+    "errorMessage:throttled OR errorMessage:Rate*",
 ]
 
 
@@ -143,6 +156,9 @@ def test_a_query_finds_the_same_events_on_both_stores(stores: tuple[Any, DuckDBS
     expected = sorted(document["event_id"] for document in embedded.search(query, limit=None))
     assert found == expected, text
     assert opensearch.count(query).total == embedded.count(query).total == len(expected)
+    matches = predicate(query)  # the reference: the query language as documented
+    assert expected == sorted(document["event_id"] for document in embedded.search(All(), limit=None)
+                              if matches(document)), text
 
 
 def test_the_queries_each_find_something(stores: tuple[Any, DuckDBStore, Any]):

@@ -350,10 +350,24 @@ def _exists(found: Exists, context: Context) -> Fragment:
         return Fragment(f"(len({columns.lists[name]}) > 0)")
     if name in fast and flat_root(name):  # a payload leaf at the path: what the column holds
         return Fragment(f"({fast[name]} IS NOT NULL AND len({fast[name]}) > 0)")
+    if name in fast and fast_marks_beneath(name):  # [] where only an object with scalars is there
+        return Fragment(f"({fast[name]} IS NOT NULL)")
     if kind_of(name) is Kind.FLAT or flat_root(name):  # inside a payload only leaves at the path
         return _holding_key(name, Fragment(f"(len({leaf_texts(name)}) > 0)"))
-    return _holding_key(name, Fragment(f"EXISTS (SELECT 1 FROM unnest({json_values(name)}) found(value), "
-                                       f"json_tree(found.value) leaf WHERE leaf.type {_SCALAR})"))
+    return _holding_key(name, Fragment(scalars_beneath(name)))
+
+
+def fast_marks_beneath(name: str) -> bool:
+    """Whether a fast field's column tells `_exists_` on its own: outside a payload `_exists_`
+    counts scalars at or beneath the path, so the column holds an empty list where the path has
+    only an object with scalars inside (stores/duckdb/fast.py). A date counts only when it parses."""
+    return not flat_root(name) and kind_of(name) is not Kind.DATE
+
+
+def scalars_beneath(name: str) -> str:
+    """Whether a scalar lies at or beneath a path of the record (`_exists_` outside a payload)."""
+    return (f"EXISTS (SELECT 1 FROM unnest({json_values(name)}) found(value), "
+            f"json_tree(found.value) leaf WHERE leaf.type {_SCALAR})")
 
 
 def _join(operator: str, parts: list[Fragment]) -> Fragment:

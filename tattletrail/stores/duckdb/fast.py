@@ -3,7 +3,9 @@
 A query on `requestParameters.ipPermissions.items.ipRanges.items.cidrIp` would otherwise parse
 each candidate record's JSON. A fast field's column holds, per event, the field's scalars as text
 (arrays flattened, as the query language reads them; NULL when there are none), so the query reads
-the column and never the record. The shipped list (mappings/fast-fields.txt) is every field a
+the column and never the record. Outside a payload, where `_exists_` also counts scalars beneath
+the path, a path holding only an object with scalars inside gets an empty list: no value to match,
+but there (query/sql.py `fast_marks_beneath`). The shipped list (mappings/fast-fields.txt) is every field a
 shipped check, rule or saved search names; `fast_fields:` in config.yml adds more.
 
 A column is only ever complete: a new store is created with the shipped list, and `tattletrail
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Sequence
 
 import orjson
 
@@ -70,13 +72,15 @@ class FieldTree:
     holds few of the keys: each object is met by intersecting its keys with the tree's)."""
 
     def __init__(self, fields: Iterable[str]) -> None:
+        from tattletrail.query.sql import fast_marks_beneath
+
         self.fields = tuple(fields)
         nested: dict[str | None, Any] = {}  # None: the path so far is itself a field
         for field in self.fields:
             node = nested
             for key in field.split("."):
                 node = node.setdefault(key, {})
-            node[None] = field  # this path is itself a fast field
+            node[None] = Target(field, fast_marks_beneath(field))  # this path is itself a fast field
         self.root = _branches(nested)
 
     def values(self, record: dict[str, Any]) -> dict[str, list[str]]:
@@ -86,8 +90,15 @@ class FieldTree:
         return found
 
 
-# A branch: the keys below it, and for each key its field name (or None) and its own branch.
-Branch = tuple[frozenset[str], dict[str, tuple["str | None", "Branch"]]]
+class Target(NamedTuple):
+    """A fast field met on the walk, and whether an object there with scalars inside counts."""
+
+    field: str
+    marks_beneath: bool
+
+
+# A branch: the keys below it, and for each key its fast field (or None) and its own branch.
+Branch = tuple[frozenset[str], dict[str, tuple["Target | None", "Branch"]]]
 
 
 def _branches(nested: dict[Any, Any]) -> Branch:
@@ -116,15 +127,25 @@ def _walk(nodes: list[Any], branch: Branch, found: dict[str, list[str]]) -> None
         _take(values, below[key], found)
 
 
-def _take(values: list[Any], target: tuple[str | None, Branch], found: dict[str, list[str]]) -> None:
+def _take(values: list[Any], target: tuple[Target | None, Branch], found: dict[str, list[str]]) -> None:
     """The values at one key: its field's texts, and the walk further down."""
     field, deeper = target
     if field is not None:
         texts = [value if type(value) is str else _text(value) for value in values if type(value) is not dict]
         if texts:
-            found[field] = texts
+            found[field.field] = texts
+        elif field.marks_beneath and any(_holds_scalar(value) for value in values):
+            found[field.field] = []
     if deeper[0]:
         _walk(values, deeper, found)
+
+
+def _holds_scalar(value: Any) -> bool:
+    if type(value) is dict:
+        return any(_holds_scalar(item) for item in value.values())
+    if type(value) is list:
+        return any(_holds_scalar(item) for item in value)
+    return value is not None
 
 
 def _flatten(value: Any) -> list[Any]:
@@ -143,12 +164,40 @@ def _text(value: Any) -> str:
 def fill_expression(field: str) -> str:
     """SQL for a fast column's value from `record` (for events stored before the column existed):
     the same scalars the query language reads, NULL when there are none."""
-    from tattletrail.query.sql import leaf_texts
+    from tattletrail.query.sql import fast_marks_beneath, leaf_texts, scalars_beneath
 
     last_key = orjson.dumps(field.rsplit(".", 1)[-1]).decode()
+    texts = leaf_texts(field)
+    beneath = f"WHEN {scalars_beneath(field)} THEN []::VARCHAR[] " if fast_marks_beneath(field) else ""
     # Most records lack the key altogether: a text test skips parsing them.
     return (f"CASE WHEN contains(record, '{last_key}:') THEN "
-            f"nullif({leaf_texts(field)}, []::VARCHAR[]) END")
+            f"CASE WHEN len({texts}) > 0 THEN {texts} {beneath}END END")
+
+
+# A column filled as above carries this comment. Columns filled before empty lists marked objects
+# beneath the path lack it, and are brought up to date once (`refill_older`).
+LAYOUT = "tattletrail fast field, layout 2"
+
+
+def mark_filled(connection: Any, fields: Iterable[str]) -> None:
+    for field in fields:
+        connection.execute(f"COMMENT ON COLUMN events.{column_of(field)} IS '{LAYOUT}'")
+
+
+def refill_older(connection: Any, fields: Sequence[str]) -> None:
+    """Bring columns of an older layout up to date in one pass over the records: only their NULLs
+    can change (to an empty list), and only in records that hold the key."""
+    from tattletrail.query.sql import fast_marks_beneath
+
+    changing = [field for field in fields if fast_marks_beneath(field)]
+    if changing:
+        keys = {field: orjson.dumps(field.rsplit(".", 1)[-1]).decode() for field in changing}
+        connection.execute(
+            "UPDATE events SET " + ", ".join(f"{column_of(field)} = coalesce({column_of(field)}, "
+                                             f"{fill_expression(field)})" for field in changing)
+            + " WHERE " + " OR ".join(f"({column_of(field)} IS NULL AND contains(record, '{keys[field]}:'))"
+                                      for field in changing))
+    mark_filled(connection, fields)
 
 
 # `tattletrail setup`: a column for each wanted fast field the store lacks -----------------------
@@ -173,6 +222,7 @@ def add_fast_columns(store: EventsFile, fields: Sequence[str], dry_run: bool) ->
         connection.execute("UPDATE events SET " + ", ".join(
             f"{column_of(field)} = {fill_expression(field)}" for field in missing))
         filled = connection.execute("SELECT count(*) FROM events").fetchall()[0][0]
+        mark_filled(connection, missing)
         connection.commit()
     store.fast_columns.update({field: column_of(field) for field in missing})
     return steps + [SetupStep(f"fast field {field}", "create", f"filled for {filled:,} events") for field in missing]

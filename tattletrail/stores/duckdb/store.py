@@ -87,19 +87,26 @@ class DuckDBStore:
         return connection
 
     def _learn_columns(self, connection: duckdb.DuckDBPyConnection, read_only: bool) -> duckdb.DuckDBPyConnection:
-        """Read the columns of `events`, first adding those a file made by an older Tattletrail
-        lacks (the write lock is taken only when something is missing). Returns a connection of
-        the mode asked for."""
-        present = [row[0] for row in connection.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'events' "
-            "ORDER BY ordinal_position").fetchall()]
+        """Read the columns of `events`, first bringing a file made by an older Tattletrail up to
+        date: the columns it lacks added, its fast field columns refilled to this layout (once; the
+        write lock is taken only when something changes). Returns a connection of the mode asked for."""
+        found = connection.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND table_name = 'events' ORDER BY column_index").fetchall()
+        present = [name for name, _ in found]
         missing = [name for name in EVENT_COLUMNS if present and name not in present]
-        if missing:
+        older = [field for name, comment in found if (field := field_of(name)) is not None and comment != fast.LAYOUT]
+        if missing or older:
+            if older and present:
+                _log.warning("updating %s to this version's layout (once, %d fast field columns)", self.path, len(older))
             if read_only:  # one process can't hold both modes: reopen for the change, then as asked
                 connection.close()
                 connection = _open_when_free(self.path, False, self.lock_timeout)
+            connection.begin()
             for name in missing:
                 connection.execute(f"ALTER TABLE events ADD COLUMN IF NOT EXISTS {name} {EVENT_COLUMNS[name]}")
+            fast.refill_older(connection, older)
+            connection.commit()
             if read_only:
                 connection.close()
                 connection = _open_when_free(self.path, True, self.lock_timeout)
@@ -108,8 +115,13 @@ class DuckDBStore:
 
     def _ensure_schema(self, connection: duckdb.DuckDBPyConnection) -> None:
         if not self._schema_ready:
+            created = not connection.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                "AND schema_name = 'main' AND table_name = 'events'").fetchall()[0][0]
             for statement in SCHEMA:
                 connection.execute(statement)
+            if created:  # its fast field columns are empty, so filled as this version fills them
+                fast.mark_filled(connection, shipped_fast_fields())
             self._schema_ready = True
 
     @contextmanager
