@@ -18,6 +18,7 @@ import orjson
 import pytest
 
 from tattletrail.generate import INCIDENT_KINDS, GenerateResult, generate_trail
+from tattletrail.generate.incidents import route_moment
 from tattletrail.ingest import ingest
 from tattletrail.sources.local import local_objects
 from tattletrail.stores.duckdb.store import DuckDBStore
@@ -128,6 +129,25 @@ def test_default_route_is_deleted_once_by_doe1_at_1642(trail: Trail):
     assert record["sourceIPAddress"] == "203.0.113.7" and record["eventTime"] == "2026-11-23T16:42:07Z"
     assert record["requestParameters"]["routeTableId"].startswith("rtb-")
     assert record["responseElements"] == {"requestId": record["requestID"], "_return": True}
+
+
+@pytest.mark.parametrize("minutes", range(0, 24 * 60, 7))
+def test_the_deletion_stays_an_hour_inside_the_last_day_whenever_the_trail_ends(minutes: int):
+    end = datetime(2026, 11, 23, tzinfo=timezone.utc) + timedelta(minutes=minutes)
+    moment = route_moment(end)
+    assert end - timedelta(hours=23) <= moment < end
+    if (moment.hour, moment.minute) != (16, 42):  # only a trail ending 15:42-16:42 moves it
+        assert (15, 42) <= (end.hour, end.minute) < (16, 42) and moment == end.replace(second=7) - timedelta(hours=1)
+
+
+def test_a_trail_ending_just_before_1642_still_reports_its_deletion_and_every_incident(tmp_path: Path):
+    end = datetime(2026, 11, 23, 16, 30, tzinfo=timezone.utc)  # `make demo` started at 16:30 UTC
+    result = generate_trail(tmp_path, days=1, seed=7, accounts=3, events_per_day=2_000, end=end)
+    times = {incident.kind: datetime.fromisoformat(incident.eventTime.replace("Z", "+00:00"))
+             for incident in result.incidents}
+    assert set(times) == set(INCIDENT_KINDS)
+    assert times["default-route-deleted"] == datetime(2026, 11, 23, 15, 30, 7, tzinfo=timezone.utc)
+    assert all(end - timedelta(hours=23) <= moment < end for moment in times.values()), times
 
 
 def _opens_to_world(record: dict[str, Any]) -> bool:

@@ -57,10 +57,21 @@ class IncidentPlan:
     trail_gap: tuple[str, str]  # eventTimes between StopLogging and StartLogging: nothing is logged
 
 
+# `make demo` reports on the last 24 hours minutes after the trail ends: the deletion stays at least
+# this far inside them, so it is on the report whenever the demo runs.
+ROUTE_MARGIN = timedelta(hours=1)
+
+
 def route_moment(end: datetime) -> datetime:
-    """16:42:07 UTC on the last day if that is before `end`, else the day before."""
+    """16:42:07 UTC on the last day if that is before `end`, else the day before; but when that is
+    within ROUTE_MARGIN of leaving the last 24 hours (a trail ending 15:42–16:42), ROUTE_MARGIN
+    before the end."""
     moment = end.replace(hour=ROUTE_TIME[0], minute=ROUTE_TIME[1], second=ROUTE_TIME[2], microsecond=0)
-    return moment if moment < end else moment - timedelta(days=1)
+    if moment >= end:
+        moment -= timedelta(days=1)
+    if moment < end - timedelta(days=1) + ROUTE_MARGIN:
+        moment = (end - ROUTE_MARGIN).replace(second=ROUTE_TIME[2], microsecond=0)
+    return moment
 
 
 def plan_incidents(ids: Ids, accounts: list[Account], assets: list[Assets], end: datetime,
