@@ -2,24 +2,27 @@
 did-you-mean, every problem as `FILE:LINE: field: message`. One small leaf module that the config,
 checks, rules and searches all load through; it imports nothing of Tattletrail's, so reading a
 check or a saved search doesn't pull in the config file's models (destinations, templates).
+The YAML itself is read by config_yaml.py, which needs no pydantic (`count --saved` reads a saved
+search without it). A model is a pydantic model or a dataclass (validated through a TypeAdapter).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import types
 import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from tattletrail.config_yaml import load_yaml, strip_lines
 from tattletrail.errors import ConfigError
 
 __all__ = ["ConfigError", "Strict", "load_yaml", "validate", "strip_lines"]
 
-Model = TypeVar("Model", bound=BaseModel)
+Model = TypeVar("Model")
 
 
 class Strict(BaseModel):
@@ -28,60 +31,26 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A YAML loader that remembers the line of every mapping key, for error messages."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    lines = {str(key.value): key.start_mark.line + 1 for key, _ in node.value}
-    mapping["__lines__"] = lines
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def load_yaml(path: Path) -> Any:
-    """Parse a YAML file; mappings carry `__lines__` (key → line) until `strip_lines` removes them."""
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise ConfigError(f"{path}: can't read: {error.strerror}") from error
-    try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ConfigError(f"{where}: not valid YAML: {getattr(error, 'problem', error)}") from error
-
-
 def validate(model: type[Model], document: Any, path: Path) -> Model:
-    """Turn one parsed YAML mapping into `model`, or raise ConfigError naming file, line and field."""
+    """Turn one parsed YAML mapping into `model` (a pydantic model, or a dataclass whose
+    `__pydantic_config__` forbids extra keys), or raise ConfigError naming file, line and field."""
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: expected a mapping of keys to values, found {type(document).__name__}")
     try:
-        return model.model_validate(strip_lines(document))
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            return model.model_validate(strip_lines(document))
+        return TypeAdapter(model).validate_python(strip_lines(document))
     except ValidationError as error:
         raise ConfigError(_describe(error, model, document, path)) from None
 
 
-def strip_lines(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: strip_lines(item) for key, item in value.items() if key not in ("__lines__", "__line__")}
-    if isinstance(value, list):
-        return [strip_lines(item) for item in value]
-    return value
-
-
-def _describe(error: ValidationError, model: type[BaseModel], document: dict[str, Any], path: Path) -> str:
+def _describe(error: ValidationError, model: type[Any], document: dict[str, Any], path: Path) -> str:
     messages = []
     for problem in error.errors():
         location = _without_tags(document, [str(part) for part in problem["loc"]])
         line = _line_of(document, location)
         field = ".".join(location) or "(top level)"
-        if problem["type"] == "extra_forbidden":
+        if problem["type"] in ("extra_forbidden", "unexpected_keyword_argument"):  # a model, a dataclass
             message = f"unknown key {location[-1]!r}"
             known = _known_keys(model, location[:-1], document)
             close = difflib.get_close_matches(location[-1], known, n=1)
@@ -124,23 +93,30 @@ def _without_tags(document: Any, location: list[str]) -> list[str]:
     return kept
 
 
-def _known_keys(model: type[BaseModel], location: list[str], document: Any) -> list[str]:
+def _known_keys(model: type[Any], location: list[str], document: Any) -> list[str]:
     annotation: Any = model
     node = document
     for part in location:
         annotation = _field_type(_as_model(annotation, node), part)
         node = node.get(part) if isinstance(node, dict) else None
-    found = _as_model(annotation, node)
-    if not (isinstance(found, type) and issubclass(found, BaseModel)):
-        return []
-    return sorted(field.alias or name for name, field in found.model_fields.items())  # as written: `except`
+    fields = _fields_of(_as_model(annotation, node))
+    return sorted(fields) if fields is not None else []
+
+
+def _fields_of(annotation: Any) -> dict[str, Any] | None:
+    """A model's keys as written (a field's alias: `except`) and their types; None for anything else."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return {field.alias or name: field.annotation for name, field in annotation.model_fields.items()}
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+        return typing.get_type_hints(annotation)
+    return None
 
 
 def _field_type(annotation: Any, part: str) -> Any:
     """The type of `part` inside `annotation`: a model's field, a dict's values, a list's items."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        field = annotation.model_fields.get(part)
-        return field.annotation if field else None
+    fields = _fields_of(annotation)
+    if fields is not None:
+        return fields.get(part)
     origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
     if origin is dict:
         return arguments[1]

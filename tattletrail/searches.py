@@ -15,10 +15,13 @@ parameters and queries that don't parse are errors naming the file and line.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from tattletrail.config_files import ConfigError, Strict, load_yaml, validate
 from tattletrail.config_lookup import pack_folder
+from tattletrail.config_yaml import load_yaml
+from tattletrail.errors import ConfigError
 from tattletrail.packs import PACK_ENV, PackFolder, shipped
 from tattletrail.query import QueryError, parse_query
 
@@ -32,16 +35,27 @@ class SavedSearchError(ConfigError):
     """An unknown saved search, or arguments that don't fit it."""
 
 
-class Param(Strict):
+# Dataclasses, not pydantic models: a file in the usual shape is taken as it is (`_as_search`), and
+# pydantic, imported only for anything else, says what is wrong (`count --saved` starts ~90 ms sooner).
+_STRICT = {"extra": "forbid", "frozen": True}
+
+
+@dataclass(frozen=True)
+class Param:
+    __pydantic_config__ = _STRICT
+
     description: str
     default: str | None = None
 
 
-class SavedSearch(Strict):
+@dataclass(frozen=True)
+class SavedSearch:
+    __pydantic_config__ = _STRICT
+
     name: str
     description: str
     query: str
-    params: dict[str, Param] = {}
+    params: dict[str, Param] = field(default_factory=dict)
 
     def render(self, arguments: dict[str, str]) -> str:
         """The query with each `{param}` replaced by its value as one escaped literal."""
@@ -98,7 +112,11 @@ def load_searches(directories: list[Path] | None = None) -> dict[str, SavedSearc
 
 def load_search(path: Path) -> SavedSearch:
     document = load_yaml(path)
-    search = validate(SavedSearch, document, path)
+    search = _as_search(document)
+    if search is None:  # something unusual: pydantic accepts it as it would, or names the problem
+        from tattletrail.config_files import validate
+
+        search = validate(SavedSearch, document, path)
     line = (document.get("__lines__", {}) if isinstance(document, dict) else {}).get("query")
     where = f"{path}:{line}" if line else str(path)
     used = set(_PLACEHOLDER.findall(search.query))
@@ -111,6 +129,34 @@ def load_search(path: Path) -> SavedSearch:
     except QueryError as error:
         raise ConfigError(f"{where}: the query doesn't parse: {error}") from None
     return search
+
+
+_KEYS = {"name", "description", "query", "params"}
+_LINES = ("__lines__", "__line__")
+
+
+def _as_search(document: Any) -> SavedSearch | None:
+    """The search when the file has exactly the usual shape (every key known, each value of its
+    type as written, nothing to convert); None sends anything else to pydantic. It accepts only
+    what pydantic accepts unchanged, so the two can't disagree; a new key falls to pydantic."""
+    if not isinstance(document, dict) or not {"name", "description", "query"} <= document.keys() <= {*_KEYS, *_LINES}:
+        return None
+    texts = [document["name"], document["description"], document["query"]]
+    params = document.get("params", {})
+    if any(type(text) is not str for text in texts) or type(params) is not dict:
+        return None
+    found: dict[str, Param] = {}
+    for name, param in params.items():
+        if name in _LINES:
+            continue
+        if type(name) is not str or type(param) is not dict or not {"description"} <= param.keys() <= \
+                {"description", "default", *_LINES}:
+            return None
+        description, default = param["description"], param.get("default")
+        if type(description) is not str or (default is not None and type(default) is not str):
+            return None
+        found[name] = Param(description, default)
+    return SavedSearch(texts[0], texts[1], texts[2], found)
 
 
 def find_search(name: str, searches: dict[str, SavedSearch] | None = None) -> SavedSearch:

@@ -19,7 +19,7 @@ from tattletrail.query import parse_query
 from tattletrail.query.fields import mapped_kinds
 from tattletrail.query.tree import And, Not, Or
 from tattletrail.rules.model import THREAT_FIELDS
-from tattletrail.searches import PACK, SavedSearch, load_searches
+from tattletrail.searches import PACK, Param, SavedSearch, load_searches
 
 ROOT = Path(__file__).resolve().parents[1]
 KIBANA = ROOT / "kibana"
@@ -136,13 +136,13 @@ def test_one_saved_search_per_searches_file_with_the_same_query(objects: list[di
 ])
 def test_a_parameter_without_default_is_exported_as_any_value(query: str, exported: str):
     name = query.split("{")[1].split("}")[0]
-    search = SavedSearch(name="x", description="x", query=query, params={name: {"description": "d"}})
+    search = SavedSearch(name="x", description="x", query=query, params={name: Param(description="d")})
     assert exportable_query(search) == exported
 
 
 def test_a_parameter_with_a_default_is_exported_with_it_escaped():
     search = SavedSearch(name="x", description="x", query="actor:{actor}",
-                         params={"actor": {"description": "who", "default": "Admin/alice"}})
+                         params={"actor": Param(description="who", default="Admin/alice")})
     assert exportable_query(search) == "actor:Admin\\/alice"
 
 

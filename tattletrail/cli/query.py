@@ -6,6 +6,7 @@ import csv
 import io
 import sys
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
@@ -157,7 +158,7 @@ def searches_command(searches_dir: Optional[str] = option_searches(), as_json: b
         folder = searches_folder(searches_dir)
         searches = load_searches(search_directories(folder.path))
     if as_json:
-        print_json([search.model_dump() for search in searches.values()])
+        print_json([asdict(search) for search in searches.values()])
         return
     print_line(f"{len(searches)} {folder.describe()}")
     print_table(None, ["name", "parameters", "description"],
@@ -175,7 +176,7 @@ def query_of(words: list[str] | None, saved: str | None, store: Store, searches_
     """The query the command line asks for, parsed and checked; warns about never-seen fields."""
     words = words or []
     if saved:
-        # saved searches are pydantic models: `count QUERY` starts without pydantic, `--saved` loads it
+        # saved searches are YAML files: `count QUERY` starts without reading them
         from tattletrail.searches import find_search, load_searches, parse_arguments, search_directories
 
         searches = load_searches(search_directories(searches_dir))
