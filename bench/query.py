@@ -157,8 +157,8 @@ AD_HOC: dict[str, tuple[str, str]] = {
                          '[.requestParameters.ipPermissions.items[]?.ipRanges.items[]?.cidrIp == "0.0.0.0/0"] | any'),
     "responseElements.ConsoleLogin:Failure": ("responseElements.ConsoleLogin:Failure",
                                               '.responseElements.ConsoleLogin == "Failure"'),
-    "not fast: requestParameters.bucketName:*": ("requestParameters.bucketName:*",
-                                                 ".requestParameters.bucketName != null"),
+    "not fast: requestParameters.instanceType:c6i.8xlarge": (
+        "requestParameters.instanceType:c6i.8xlarge", '.requestParameters.instanceType == "c6i.8xlarge"'),
 }
 
 
