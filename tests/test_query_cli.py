@@ -186,3 +186,39 @@ def test_actors_cut_in_the_middle_stay_distinct_within_the_table() -> None:
         head, _, tail = text.partition("…")
         assert actor.startswith(head) and actor.endswith(tail)  # both ends kept
     assert short["AWSReservedSSO_ReadOnlyAccess_5e1d0b6c7a8f9e2d/nina@example.com"].endswith("/nina@example.com")
+
+
+@pytest.mark.parametrize("query, reads", [
+    ("DOE1", [None]),
+    ("requestParameters.instanceType:c6i.8xlarge AND eventName:RunInstances", ["requestParameters.instanceType"]),
+    ("requestParameters.instanceType:* OR requestParameters.instanceType:x OR DOE1", ["requestParameters.instanceType",
+                                                                                    None]),
+    ('requestParameters.ipPermissions.items.ipRanges.items.cidrIp:"0.0.0.0/0"', []),  # a fast field
+    ("_exists_:userIdentity.invokedBy AND actor:DOE1 AND event_time:[2024-05-01 TO *]", []),
+])
+def test_a_store_names_what_a_query_reads_from_every_record(store_url: str, query: str,
+                                                            reads: list[str | None]) -> None:
+    from tattletrail.query import parse_query
+    from tattletrail.stores import open_store
+
+    assert open_store(store_url).scans(parse_query(query)) == reads
+
+
+def test_a_slow_query_that_read_every_record_says_how_to_make_it_fast(store_url: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from tattletrail.cli import app, query
+
+    query_text = "requestParameters.instanceType:* OR DOE1"
+    quick = CliRunner().invoke(app, ["count", query_text, "--store", store_url])
+    assert quick.exit_code == 0 and "note:" not in quick.output  # under SLOW_SECONDS: nothing to say
+    monkeypatch.setattr(query, "SLOW_SECONDS", 0.0)
+    for command in (["count", query_text], ["count", query_text, "--json"], ["search", query_text]):
+        slow = CliRunner().invoke(app, [*command, "--store", store_url])
+        assert slow.exit_code == 0, slow.output
+        assert "requestParameters.instanceType has no column in this store" in slow.output
+        assert "`fast_fields:` in config.yml and run `tattletrail setup`" in slow.output
+        assert "a bare term reads every record in the window" in slow.output
+    fast = CliRunner().invoke(app, ["count", "eventName:RunInstances", "--store", store_url])
+    assert "note:" not in fast.output  # columns only: nothing was scanned

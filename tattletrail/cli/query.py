@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+import time
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
@@ -82,6 +83,7 @@ def search_command(
         window = time_window(since, until, tz)
         target = store_from(store)
         tree = query_of(words, saved, target, searches_dir)
+        started = time.monotonic()
         documents = target.search(tree, since=window[0], until=window[1], limit=limit)
         matched = (target.count(tree, since=window[0], until=window[1]).total if len(documents) >= limit
                    else len(documents))
@@ -89,6 +91,8 @@ def search_command(
     print_documents(documents, columns, output_format, zone_name=tz, full=not fields)
     if matched > len(documents):  # on stderr, so json/csv output stays what a script reads
         print_note(f"{len(documents):,} of {matched:,} shown (--limit)")
+    for note in scan_notes(target.scans(tree), time.monotonic() - started):
+        print_note(note)
 
 
 def count_command(
@@ -110,10 +114,14 @@ def count_command(
             window = (window[0], utc_now())
         target = store_from(store)
         tree = query_of(words, saved, target, searches_dir)
+        started = time.monotonic()
         counted = target.count(tree, since=window[0], until=window[1], by=by, interval=asked, top=limit)
+    notes = scan_notes(target.scans(tree), time.monotonic() - started)
     if as_json:
         print_json(counted.as_dict())
         print_values_shown(counted)
+        for note in notes:
+            print_note(note)
         return
     print_line(f"{bold(f'{counted.total:,}')} events")
     if by is not None:
@@ -123,6 +131,29 @@ def count_command(
     for note in bucket_notes(counted, asked):
         print_line(note)
     print_values_shown(counted)
+    for note in notes:
+        print_note(note)
+
+
+# A query that read every record for at least this long says how to make it fast.
+SLOW_SECONDS = 2.0
+
+
+def scan_notes(scanned: list[str | None], seconds: float) -> list[str]:
+    """What made a slow query read every record in its window, and what to do about it (stderr)."""
+    if seconds < SLOW_SECONDS or not scanned:
+        return []
+    fields = [name for name in scanned if name is not None]
+    notes = []
+    if fields:
+        notes.append(f"note: {seconds:.1f} s: {', '.join(fields)} {'has' if len(fields) == 1 else 'have'} no column "
+                     "in this store, so every record in the window was read.\n"
+                     "  To make it fast: list it under `fast_fields:` in config.yml and run `tattletrail setup` "
+                     "(docs/query.md, Fast fields).")
+    if None in scanned:
+        notes.append(f"note: {seconds:.1f} s: a bare term reads every record in the window; name its field "
+                     "(actor:DOE1) or narrow --since when you can.")
+    return notes
 
 
 def print_values_shown(counted: Counted) -> None:

@@ -20,7 +20,7 @@ import ipaddress
 import orjson
 
 from tattletrail.query.fields import Kind, fields_of_kind, flat_root, kind_of, parse_date, parse_network
-from tattletrail.query.tree import All, And, Exists, Match, Node, Not, Or, Range, wildcard_parts
+from tattletrail.query.tree import All, And, Exists, Match, Node, Not, Or, Range, leaves_of, wildcard_parts
 
 _IPV4_MAPPED = 0xFFFF_0000_0000
 _OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
@@ -231,6 +231,20 @@ def _match(match: Match, context: Context) -> Fragment:
     # literal, the field's key): most rows fail this cheap test.
     needle = _longest_literal(match) or _key_text(field_name)
     return Fragment(f"(contains(record::VARCHAR, ?) AND {test.sql})", [needle, *test.parameters]) if needle else test
+
+
+def record_reads(tree: Node, columns: Columns) -> list[str | None]:
+    """What of the query is answered by reading the records' text in its window, not a column:
+    each field without a column (in order, once) and None for bare terms. On a big store each
+    costs a scan of every record in the window (README, Benchmarks)."""
+    found: list[str | None] = []
+    for leaf in leaves_of(tree):
+        name = None if isinstance(leaf, Match) and leaf.field is None else leaf.field
+        if name is not None and (_has_column(name, columns) or name in ("event_time", "ingest_time")):
+            continue
+        if name not in found:
+            found.append(name)
+    return found
 
 
 def _has_column(field_name: str, columns: Columns) -> bool:

@@ -129,6 +129,10 @@ class Store(Protocol):
               by: str | None = None, interval: "timedelta | None" = None, top: int = 20) -> "Counted":
         """How many events match; optionally per value of a field and per time bucket."""
 
+    def scans(self, query: "Node") -> list[str | None]:
+        """What of the query this store answers by reading every record of the window rather than
+        an index or column: fields (None for a bare term). Empty where everything is indexed."""
+
     def field_names(self, sample: int = 20_000) -> set[str]:
         """Fields seen in the store (a sample of it), for "never seen" warnings."""
 

@@ -13,7 +13,7 @@ import orjson
 
 from tattletrail.event import DERIVED_FIELDS, Event, document_of
 from tattletrail.query.python import walk_leaves
-from tattletrail.query.sql import Columns, Fragment, to_sql, values_of
+from tattletrail.query.sql import Columns, Fragment, record_reads, to_sql, values_of
 from tattletrail.query.fields import parse_date
 from tattletrail.query.tree import And, Node, Range
 from tattletrail.stores.base import Counted, EventGroup, TallyRow, fill_buckets
@@ -171,6 +171,11 @@ def _as_texts(field_name: str, columns: Columns) -> str:
     if is_list:
         return f"coalesce({value}, [])::VARCHAR[]"
     return f"(CASE WHEN {value} IS NULL THEN [] ELSE [{value}::VARCHAR] END)::VARCHAR[]"
+
+
+def scans(store: EventsFile, query: Node) -> list[str | None]:
+    """The fields without a column the query reads from the record (None: a bare term)."""
+    return record_reads(query, columns_of(store.fast_columns))
 
 
 def field_names(store: EventsFile, sample: int = 20_000) -> set[str]:

@@ -229,6 +229,9 @@ class DuckDBStore:
               by: str | None = None, interval: timedelta | None = None, top: int = 20) -> Counted:
         return search.count(self, query, since, until, by, interval, top)
 
+    def scans(self, query: Node) -> list[str | None]:
+        return search.scans(self, query)
+
     def field_names(self, sample: int = 20_000) -> set[str]:
         return search.field_names(self, sample)
 

@@ -153,6 +153,10 @@ class OpenSearchStore:
     def field_names(self, sample: int = 20_000) -> set[str]:
         return search.field_names(self, sample)
 
+    def scans(self, query: Node) -> list[str | None]:
+        """Nothing: OpenSearch indexes every field, and bare terms search its index too."""
+        return []
+
     def group_events(self, query: Node, since: datetime | None, until: datetime | None,
                      fields: Sequence[str], examples: int = 3) -> list[EventGroup]:
         return search.group_events(self, query, since, until, fields, examples)
