@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -32,10 +33,17 @@ def test_queries_answer_while_another_process_ingests(trail: Path, tmp_path: Pat
     writer = subprocess.Popen(
         [sys.executable, "-m", "tattletrail", "ingest", str(trail), "--store", f"duckdb:///{path}",
          "--batch-events", str(PER_FILE), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    reader = DuckDBStore(path, lock_timeout=30)
+    # One try per read, as often as it can: the writer's transactions here are 40 events each, so
+    # the file is free only in short gaps between them, which a reader backing off (up to 0.5 s
+    # between tries) could sleep through for the whole ingest (the test failed ~1 run in 5 so).
+    reader = DuckDBStore(path, lock_timeout=0)
     seen = []
     while writer.poll() is None:
-        seen.append(reader.stats().events)
+        try:
+            seen.append(reader.stats().events)
+        except StoreLocked:
+            pass
+        time.sleep(0.05)  # and leaves the writer its turns
     cli_reader = subprocess.run([sys.executable, "-m", "tattletrail", "stats", "--store", f"duckdb:///{path}",
                                  "--json"], capture_output=True, text=True, timeout=60)
     out, err = writer.communicate(timeout=60)
