@@ -10,7 +10,8 @@ from typing import Any
 
 from tests.rule_pack_records import (ACCOUNT, ADMIN, BUCKET, DEPLOY_ROLE, DOE1, DOE2, OPEN_TO_ORG, OTHER_ACCOUNT,
                                      PRIVATE_ACL, PUBLIC_POLICY, PUBLIC_READ_ACL, READ_ONLY, ROLE, ROLE_POLICY,
-                                     TLS_ONLY_POLICY, TRUST_ANYONE, TRUST_EC2, TRUST_OTHER, call, iam, policy)
+                                     TLS_ONLY_POLICY, TRUST_ANYONE, TRUST_EC2, TRUST_OTHER, anonymous, call, denied, iam,
+                                     policy, without)
 
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 FOREIGN_KEY = f"arn:aws:kms:eu-west-1:{OTHER_ACCOUNT}:key/{KEY_ID}"
@@ -291,7 +292,25 @@ EXFILTRATION: list[tuple[str, bool, dict[str, Any]]] = [
     ("resource-policy-shared-with-account", False, call("PutKeyPolicy", "kms", {"keyId": KEY_ID, "policyName": "default",
                                                                                 "policy": resource_policy({"Service": "logs.amazonaws.com"})})),
     ("resource-policy-public", False, call("GetKeyPolicy", "kms", {"keyId": KEY_ID, "policyName": "default"}, readOnly=True)),
+    # Without credentials (S3 data events): scanning is context, an answer proves the bucket open.
+    ("s3-anonymous-request", True, denied(anonymous("ListObjects", {"bucketName": BUCKET, "prefix": ""}))),
+    ("s3-anonymous-request", True, anonymous("GetObject", {"bucketName": BUCKET, "key": "2026/q3.pdf"})),
+    ("s3-anonymous-request", False, call("ListObjects", "s3", {"bucketName": BUCKET}, identity=DOE1, readOnly=True,
+                                         eventCategory="Data", managementEvent=False)),
+    ("s3-anonymous-read", True, anonymous("GetObject", {"bucketName": BUCKET, "key": "2026/q3.pdf"})),
+    ("s3-anonymous-read", True, anonymous("ListObjects", {"bucketName": BUCKET, "prefix": ""})),
+    ("s3-anonymous-read", False, denied(anonymous("GetObject", {"bucketName": BUCKET, "key": "2026/q3.pdf"}))),
+    # an export that kept only some fields (no awsRegion): no errorCode there can't tell success
+    ("s3-anonymous-read", False, without(anonymous("ListObjects", {"bucketName": BUCKET}), "awsRegion")),
+    ("s3-anonymous-read", False, anonymous("PutObject", {"bucketName": BUCKET, "key": "drop/x.html"})),
+    ("s3-anonymous-write", True, anonymous("PutObject", {"bucketName": BUCKET, "key": "drop/x.html"})),
+    ("s3-anonymous-write", True, anonymous("DeleteObject", {"bucketName": BUCKET, "key": "2026/q3.pdf"})),
+    ("s3-anonymous-write", False, denied(anonymous("PutObject", {"bucketName": BUCKET, "key": "drop/x.html"}))),
+    ("s3-anonymous-write", False, anonymous("GetObject", {"bucketName": BUCKET, "key": "2026/q3.pdf"})),
+    ("s3-anonymous-write", False, call("PutObject", "s3", {"bucketName": BUCKET, "key": "2026/q4.pdf"}, identity=DOE1,
+                                       eventCategory="Data", managementEvent=False)),
 ]
+
 
 IMPACT: list[tuple[str, bool, dict[str, Any]]] = [
     ("s3-object-encrypted-with-foreign-key", True, call("CopyObject", "s3", {

@@ -27,6 +27,9 @@ DOE1 = {"type": "IAMUser", "principalId": "AIDAEXAMPLEDOE1", "arn": f"arn:aws:ia
 ROOT = {"type": "Root", "principalId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:root", "accountId": ACCOUNT,
         "accessKeyId": "ASIAEXAMPLEROOT"}
 
+# A request without credentials, as CloudTrail writes its identity (S3 data events).
+ANONYMOUS = {"type": "AWSAccount", "principalId": "", "accountId": "ANONYMOUS_PRINCIPAL"}
+
 _counter = 0
 
 
@@ -158,3 +161,15 @@ def iam(name: str, parameters: Any = None, response: Any = None, identity: dict[
         **fields: Any) -> dict[str, Any]:
     """An IAM call: IAM is global, CloudTrail records it in us-east-1."""
     return call(name, "iam", parameters, response, identity, awsRegion="us-east-1", **fields)
+
+
+def anonymous(name: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    """An S3 data event without credentials, as CloudTrail records one (from a host on the internet)."""
+    return call(name, "s3", parameters, identity=ANONYMOUS, sourceIPAddress="198.51.100.77",
+                userAgent="Mozilla/5.0 (X11; Linux x86_64)", readOnly=name.startswith(("Get", "List", "Head")),
+                eventCategory="Data", managementEvent=False,
+                resources=[{"type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{parameters['bucketName']}"}])
+
+
+def without(record: dict[str, Any], field: str) -> dict[str, Any]:
+    return {key: value for key, value in record.items() if key != field}

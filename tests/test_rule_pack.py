@@ -25,7 +25,7 @@ RULES = load_rules()
 ATTEMPTS = {rule.name.removesuffix("-attempt") for rule in RULES.rules if rule.loaded.rule.name.endswith("-attempt")}
 # Rules without an attempt variant whose query doesn't look at the outcome: any call at all is the signal.
 ANY_OUTCOME = {"root-activity", "instance-credentials-used-outside", "quarantine-policy-attached", "access-denied",
-               "console-login-without-mfa", "console-login-failed"}
+               "console-login-without-mfa", "console-login-failed", "s3-anonymous-request"}
 
 
 def failed_attempts(cases: list[tuple[str, bool, dict[str, Any]]]) -> list[tuple[str, bool, dict[str, Any]]]:
@@ -168,12 +168,18 @@ def test_ordinary_reads_are_never_rated_above_low(name: str):
 
 def test_the_real_ec2_proxy_recording_is_seen_and_nothing_else_in_the_corpora_rises():
     """OTRF's EC2-proxy capture: an instance's role credentials used from the attacker's Mac. The
-    honeybucket capture (internet scanners on a decoy bucket) and the parser samples are ordinary."""
+    honeybucket capture (internet scanners on a decoy bucket) is context, low: its export dropped
+    core fields, so whether S3 answered can't be told; the parser samples are ordinary."""
     raised: dict[str, set[str]] = {}
     for record in corpus_records():
         verdict = RULES.evaluate(document_of(normalize(record)))
         if verdict.score >= 2:
             raised.setdefault(verdict.rules[0], set()).add(record["eventName"])
+    scanning = [RULES.evaluate(document_of(normalize(record)))
+                for record in corpus_records("otrf-honeybucket-partial.jsonl")
+                if record["userIdentity"].get("accountId") == "ANONYMOUS_PRINCIPAL"]
+    assert len(scanning) > 250 and all(verdict.rules == ("s3-anonymous-request",) and verdict.score == 1
+                                       for verdict in scanning)
     assert raised.pop("instance-credentials-used-outside") == {"ListBuckets", "ListObjects", "GetObject"}
     assert raised == {"iam-user-created": {"CreateUser"}}  # a parser sample's CreateUser: medium, as any new user
 
@@ -183,7 +189,9 @@ def test_every_pack_rule_is_indexed_so_most_events_run_no_rule_at_all():
     assert len(fields) == len(RULES.rules)
     assert fields["access-denied"] == "errorCode" and fields["root-activity"] == "userIdentity.type"
     assert fields["instance-credentials-used-outside"] == "userIdentity.sessionContext.ec2RoleDelivery"
-    others = {"access-denied", "root-activity", "instance-credentials-used-outside"}
+    anonymous = {"s3-anonymous-request", "s3-anonymous-read", "s3-anonymous-write"}
+    assert {fields[name] for name in anonymous} == {"userIdentity.type"}
+    others = {"access-denied", "root-activity", "instance-credentials-used-outside", *anonymous}
     assert {field for name, field in fields.items() if name not in others} == {"eventName"}
     assert RULES.candidates({"eventName": "DescribeInstances", "userIdentity": {"type": "IAMUser"}}) == ()
 
