@@ -125,3 +125,26 @@ def test_a_new_file_says_nothing_of_layouts(tmp_path: Path, caplog: pytest.LogCa
     put(store, ODD)
     assert _answers(DuckDBStore(store.path)) == ({"bob", "carol"}, {"carol"})
     assert caplog.text == ""
+
+
+def test_a_failed_update_of_an_older_file_leaves_it_as_it_was_and_closes_its_connection(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    store = DuckDBStore(tmp_path / "events.duckdb")
+    put(store, ODD)
+    with duckdb.connect(str(store.path)) as connection:
+        connection.execute(f"COMMENT ON COLUMN events.{column_of(INVOKED)} IS NULL")
+        connection.execute("ALTER TABLE events DROP COLUMN annotations")
+
+    def interrupted(connection: duckdb.DuckDBPyConnection, older: list[str]) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("tattletrail.stores.duckdb.fast.refill_older", interrupted)
+    with pytest.raises(KeyboardInterrupt) as failed:
+        DuckDBStore(store.path).count(parse_query("*"))
+    # The traceback (held here) keeps the failed call's frames: a connection left open in one of
+    # them would hold the file, and DuckDB refuses a second one of another mode in this process.
+    assert failed.traceback
+    with duckdb.connect(str(store.path), read_only=True) as connection:
+        present = {row[0] for row in connection.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'events'").fetchall()}
+    assert "annotations" not in present  # rolled back: the column added before the failure is gone

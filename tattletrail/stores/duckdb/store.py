@@ -99,17 +99,16 @@ class DuckDBStore:
         if missing or older:
             if older and present:
                 _log.warning("updating %s to this version's layout (once, %d fast field columns)", self.path, len(older))
-            if read_only:  # one process can't hold both modes: reopen for the change, then as asked
+            if read_only:  # one process can't hold both modes: change it on a connection of its own
                 connection.close()
-                connection = _open_when_free(self.path, False, self.lock_timeout)
-            connection.begin()
-            for name in missing:
-                connection.execute(f"ALTER TABLE events ADD COLUMN IF NOT EXISTS {name} {EVENT_COLUMNS[name]}")
-            fast.refill_older(connection, older)
-            connection.commit()
-            if read_only:
-                connection.close()
+                writer = _open_when_free(self.path, False, self.lock_timeout)
+                try:
+                    _bring_up_to_date(writer, missing, older)
+                finally:
+                    writer.close()
                 connection = _open_when_free(self.path, True, self.lock_timeout)
+            else:
+                _bring_up_to_date(connection, missing, older)
         self._fast = {field: column_of(field) for field in map(field_of, present + missing) if field is not None}
         return connection
 
@@ -301,6 +300,20 @@ class DuckDBStore:
 # After this long waiting for the lock, say so (who holds it, how long we will wait).
 LOCK_NOTICE_SECONDS = 1.5
 _log = logging.getLogger(__name__)
+
+
+def _bring_up_to_date(connection: duckdb.DuckDBPyConnection, missing: list[str], older: list[str]) -> None:
+    """Add the columns an older file lacks and refill its older fast field columns, in one
+    transaction: a failure leaves the file as it was."""
+    connection.begin()
+    try:
+        for name in missing:
+            connection.execute(f"ALTER TABLE events ADD COLUMN IF NOT EXISTS {name} {EVENT_COLUMNS[name]}")
+        fast.refill_older(connection, older)
+    except BaseException:
+        connection.rollback()
+        raise
+    connection.commit()
 
 
 def _open_when_free(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
