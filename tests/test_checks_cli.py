@@ -86,7 +86,9 @@ def test_unreachable_store_is_unknown_exit_3(tmp_path: Path) -> None:
                      "opensearch://127.0.0.1:9", cwd=tmp_path)
     assert result.returncode == 3, result.stdout + result.stderr
     [line] = result.stdout.splitlines()
-    assert line.startswith("ingress-open-to-world UNKNOWN: the store could not answer: ")
+    assert line.startswith("ingress-open-to-world UNKNOWN: the store could not answer: can't reach the cluster at "
+                           "127.0.0.1:9 (connection refused): is it running")  # the fix, not the client's repr
+    assert "HTTPConnection" not in line
     assert line.endswith("|count=U;;1")
 
 

@@ -28,7 +28,7 @@ from tattletrail.checks.observe import holds_events, observe, sample_tree, sampl
 from tattletrail.checks.silence import SilenceBook
 from tattletrail.checks.state import CheckState, StateFile
 from tattletrail.destinations import Dispatcher
-from tattletrail.stores import Store
+from tattletrail.stores import Store, unavailable_reason
 from tattletrail.timespec import utc_now
 
 log = logging.getLogger("tattletrail.checker")
@@ -116,7 +116,8 @@ class Runner:
             return observed
         except Exception as error:  # noqa: BLE001 - any store or query failure is UNKNOWN, never OK
             log.debug("check %s: the store failed", check.name, exc_info=True)
-            return Failure(f"the store could not answer: {type(error).__name__}: {error}".rstrip(": "))
+            reason = unavailable_reason(error) or f"{type(error).__name__}: {error}".rstrip(": ")
+            return Failure(f"the store could not answer: {reason}")
 
     def evaluate_only(self, check: Check, now: datetime, state: CheckState) -> Evaluation:
         """Observe and evaluate at `now` with a given state, delivering nothing (replays)."""
