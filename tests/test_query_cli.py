@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,40 @@ def test_a_slow_query_that_read_every_record_says_how_to_make_it_fast(store_url:
         assert "a bare term reads every record in the window" in slow.output
     fast = CliRunner().invoke(app, ["count", "eventName:RunInstances", "--store", store_url])
     assert "note:" not in fast.output  # columns only: nothing was scanned
+
+
+ROWS = [[datetime(2026, 12, 5, 2, 37, 47), "AWSReservedSSO_AdministratorAccess_95e761d17731af10/ken@example.com",
+         "AuthorizeSecurityGroupIngress", "ken opened sg-0b77570a4bf168da7 to 0.0.0.0/0, ::/0 on all traffic from "
+         "198.51.100.23, and this sentence goes on long enough to need wrapping on any terminal"],
+        [datetime(2026, 12, 4, 16, 42, 7), "DOE1", "DeleteRoute", "DOE1 deleted the default route 0.0.0.0/0"]]
+
+
+@pytest.mark.parametrize("width", [80, 100, 140, 200])
+def test_a_table_keeps_every_column_and_whole_times_on_any_terminal(width: int) -> None:
+    from rich.console import Console
+
+    from tattletrail.cli.output import table
+
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(table(None, ["event_time", "actor", "eventName", "annotations"], ROWS, width=width))
+    lines = console.export_text().splitlines()
+    assert lines[0].split() == ["event_time", "actor", "eventName", "annotations"]  # none cut off the right
+    assert all(len(line.rstrip()) <= width for line in lines)
+    assert "2026-12-05 02:37:47" in lines[1] and "2026-12-04 16:42:07" in "\n".join(lines)
+    if width >= 100:
+        assert "ken@example.com" in lines[1]  # the actor is cut in the role, the person kept
+    prose = lines[0].index("annotations")
+    text = "".join(line[prose:].strip() for line in lines[1:])
+    assert "198.51.100.23,andthissentence" in text.replace(" ", "")  # prose wraps, nothing of it lost
+
+
+def test_a_table_cuts_the_widest_values_first_and_leaves_short_ones_whole() -> None:
+    from tattletrail.cli.output import _fitted
+
+    columns = ["time", "actor", "eventName", "resource", "region", "source IP", "error"]
+    natural = [19, 34, 11, 21, 9, 14, 5]
+    widths = _fitted(columns, natural, 100 - 12)
+    assert sum(widths) <= 88 and widths[0] == 19
+    assert widths[2] == 11 and widths[4] == 9 and widths[6] == 5  # eventName, region and error whole
+    assert widths[1] < 34 and widths[3] < 21
+    assert _fitted(columns, natural, 200) == natural  # room enough: nothing cut

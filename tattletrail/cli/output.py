@@ -131,32 +131,68 @@ def _jsonable(value: Any) -> Any:
 
 # Columns of prose that may wrap; every other column stays on one line (cut with … if need be),
 # so a row of a who-did-what table is one line of the terminal.
-WRAPPING_COLUMNS = ("description", "detail")
+WRAPPING_COLUMNS = ("description", "detail", "annotations", "errorMessage")
+PROSE_WIDTH = 24  # the least a wrapping column is given: the others are cut with … before it goes narrower
 # Long values that would push everything else off a terminal line: shortened in the middle (both
 # ends kept, distinct values kept distinct), to a width that grows with the terminal. Time is never cut.
 SHORTENED_COLUMNS = {"actor": (34, 4), "resource": (26, 6)}  # (least width, share of the terminal: 1/n)
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-          numeric: Sequence[str] = ()) -> Table:
+          numeric: Sequence[str] = (), width: int | None = None) -> Table:
+    """Rows as a table that fits `width` (the terminal's): every column stays on screen, times
+    whole, prose wrapped, and other values cut with … only as far as they must be."""
     from rich.table import Table
 
+    width = width or stdout_console().width
     view = Table(title=title, title_justify="left", box=None, header_style="bold", pad_edge=False)
     texts = [[_cell(value) for value in row] for row in rows]
-    for at, column in enumerate(columns):
-        wraps = column in WRAPPING_COLUMNS
-        whole = max([len(column)] + [len(cells[at]) for cells in texts]) if column == "time" else len(column)
-        view.add_column(column, justify="right" if column in numeric else "left", no_wrap=not wraps,
-                        overflow="fold" if wraps else "ellipsis", min_width=whole)
+    natural = [max([len(column)] + [len(cells[at]) for cells in texts]) for at, column in enumerate(columns)]
     for at, column in enumerate(columns):
         if column in SHORTENED_COLUMNS:
             least, share = SHORTENED_COLUMNS[column]
-            short = shorten_distinct({cells[at] for cells in texts}, max(least, stdout_console().width // share))
+            natural[at] = min(natural[at], max(least, width // share))
+    fitted = _fitted(columns, natural, width - 2 * (len(columns) - 1))
+    for at, column in enumerate(columns):
+        if column in SHORTENED_COLUMNS:  # cut in the middle, to the width it is given
+            short = shorten_distinct({cells[at] for cells in texts}, fitted[at])
             for cells in texts:
                 cells[at] = short[cells[at]]
+    for column, room in zip(columns, fitted):
+        wraps = column in WRAPPING_COLUMNS
+        view.add_column(column, justify="right" if column in numeric else "left", no_wrap=not wraps,
+                        overflow="fold" if wraps else "ellipsis", min_width=room, max_width=room)
     for cells in texts:
         view.add_row(*cells)
     return view
+
+
+def _fitted(columns: Sequence[str], natural: list[int], room: int) -> list[int]:
+    """Each column's width when together they must fit `room`: prose gives way first (down to
+    PROSE_WIDTH: it wraps), then the widest of the other columns are cut to a common width, so
+    short values (a region, an error code) stay whole; times are never cut, and no column goes
+    below its header (or 8). On a terminal too narrow even for that, the line runs over."""
+    prose = [at for at, column in enumerate(columns) if column in WRAPPING_COLUMNS]
+    flexible = [at for at, column in enumerate(columns) if column not in WRAPPING_COLUMNS and not is_time_column(column)]
+    widths = list(natural)
+    for at in prose:
+        others = sum(widths) - widths[at]
+        widths[at] = max(min(natural[at], PROSE_WIDTH), min(widths[at], room - others))
+    excess = sum(widths) - room
+    if excess > 0 and flexible:
+        floors = {at: min(natural[at], max(len(columns[at]), 8)) for at in flexible}
+        cap = max(natural[at] for at in flexible)
+        while cap > 0 and sum(max(floors[at], min(natural[at], cap)) for at in flexible) > \
+                sum(natural[at] for at in flexible) - excess:
+            cap -= 1
+        for at in flexible:
+            widths[at] = max(floors[at], min(natural[at], cap))
+    return widths
+
+
+def is_time_column(column: str) -> bool:
+    """`time`, `event_time`, `ingest_time`, `eventTime`: shown whole, whatever else must give way."""
+    return column == "time" or column.endswith("_time") or column == "eventTime"
 
 
 def shorten_distinct(values: set[str], width: int) -> dict[str, str]:

@@ -123,7 +123,7 @@ def count_command(
         for note in notes:
             print_note(note)
         return
-    print_line(f"{bold(f'{counted.total:,}')} events")
+    print_line(f"{bold(f'{counted.total:,}')} {'event' if counted.total == 1 else 'events'}")
     if by is not None:
         print_table(None, [by, "events"], counted.groups, numeric=["events"])
     if counted.buckets:
