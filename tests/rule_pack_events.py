@@ -132,6 +132,18 @@ DEFENSE_EVASION: list[tuple[str, bool, dict[str, Any]]] = [
     ("log-group-deleted", True, call("DeleteLogGroup", "logs", {"logGroupName": "/aws/lambda/payments"})),
     ("log-group-deleted", False, call("DeleteLogStream", "logs", {"logGroupName": "/aws/lambda/payments",
                                                                   "logStreamName": "2026/11/22/[$LATEST]abc"})),
+    # Stratus' bedrock-guardrail-delete and Sigma's rule of the same name.
+    ("bedrock-guardrail-deleted", True, call("DeleteGuardrail", "bedrock", {"guardrailIdentifier": "gr-0a1b2c3d4e5f"})),
+    ("bedrock-guardrail-deleted", False, call("UpdateGuardrail", "bedrock", {"guardrailIdentifier": "gr-0a1b2c3d4e5f",
+                                                                            "name": "support-bot"})),
+    ("bedrock-guardrail-deleted", False, call("GetGuardrail", "bedrock", {"guardrailIdentifier": "gr-0a1b2c3d4e5f"},
+                                              readOnly=True)),
+    ("ebs-default-encryption-disabled", True, call("DisableEbsEncryptionByDefault", "ec2", {
+        "DisableEbsEncryptionByDefaultRequest": ""}, {"DisableEbsEncryptionByDefaultResponse": {
+            "ebsEncryptionByDefault": False}})),
+    ("ebs-default-encryption-disabled", False, call("EnableEbsEncryptionByDefault", "ec2", {
+        "EnableEbsEncryptionByDefaultRequest": ""}, {"EnableEbsEncryptionByDefaultResponse": {
+            "ebsEncryptionByDefault": True}})),
 ]
 
 IDENTITY: list[tuple[str, bool, dict[str, Any]]] = [
