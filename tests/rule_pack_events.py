@@ -214,6 +214,12 @@ CREDENTIAL_ACCESS: list[tuple[str, bool, dict[str, Any]]] = [
     ("instance-credentials-used-outside", True, call("DescribeInstances", "ec2", {"instancesSet": {}, "filterSet": {}},
                                                      identity=INSTANCE_ROLE, readOnly=True, sourceIPAddress="203.0.113.66",
                                                      userAgent="Boto3/1.35.54 md/Botocore#1.35.54 os/linux#6.1.0-26-amd64")),
+    # the shape of Stratus' recorded (anonymized) detonation logs: an instance id in mixed case, an address
+    # that is no address; the workstation's agent still tells
+    ("instance-credentials-used-outside", True, call("GetCallerIdentity", "sts", None, readOnly=True, identity={
+        **INSTANCE_ROLE, "principalId": "AROAEXAMPLEWEBROLE:i-DDd6c7B0e18F0E35f",
+        "arn": f"arn:aws:sts::{INSTANCE_ROLE['accountId']}:assumed-role/web-server/i-DDd6c7B0e18F0E35f"},
+        sourceIPAddress="211.9.016.253", userAgent="aws-cli/2.15.0 Python/3.11.6 Darwin/23.1.0 exe/x86_64")),
     # the same role from the instance itself: through a NAT (an Amazon address, Linux agent) or a VPC endpoint
     ("instance-credentials-used-outside", False, call("ListBuckets", "s3", None, identity=INSTANCE_ROLE, readOnly=True,
                                                       sourceIPAddress="3.250.14.9",
