@@ -336,6 +336,20 @@ EXFILTRATION: list[tuple[str, bool, dict[str, Any]]] = [
         {"CreateTrafficMirrorSessionResponse": {"trafficMirrorSession": {"trafficMirrorSessionId": "tms-0d1e2f3a4b5c60718"}}})),
     ("traffic-mirroring-created", False, call("DeleteTrafficMirrorSession", "ec2", {"DeleteTrafficMirrorSessionRequest": {
         "TrafficMirrorSessionId": "tms-0d1e2f3a4b5c60718"}})),
+    # AWS's service events for a shared snapshot taken by the account it was shared with (Stratus' ec2-share-ebs-snapshot
+    # documents them): the other account in userIdentity, the owner's in recipientAccountId.
+    ("shared-snapshot-used-by-other-account", True, call(
+        "SharedSnapshotCopyInitiated", "ec2", None, None,
+        {"type": "AWSAccount", "accountId": OTHER_ACCOUNT, "invokedBy": "ec2.amazonaws.com"},
+        eventType="AwsServiceEvent", serviceEventDetails={"snapshotId": "snap-0a1b2c3d4e5f60718"},
+        sourceIPAddress="ec2.amazonaws.com", userAgent="ec2.amazonaws.com")),
+    ("shared-snapshot-used-by-other-account", True, call(
+        "SharedSnapshotVolumeCreated", "ec2", None, None,
+        {"type": "AWSAccount", "accountId": OTHER_ACCOUNT, "invokedBy": "ec2.amazonaws.com"},
+        eventType="AwsServiceEvent", serviceEventDetails={"snapshotId": "snap-0a1b2c3d4e5f60718"},
+        sourceIPAddress="ec2.amazonaws.com", userAgent="ec2.amazonaws.com")),
+    ("shared-snapshot-used-by-other-account", False, call("CopySnapshot", "ec2", {
+        "sourceSnapshotId": "snap-0a1b2c3d4e5f60718", "sourceRegion": "eu-west-1"}, {"snapshotId": "snap-0b1c2d3e4f5a60718"})),
 ]
 
 
