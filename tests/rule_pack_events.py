@@ -158,6 +158,11 @@ IDENTITY: list[tuple[str, bool, dict[str, Any]]] = [
     ("console-login-without-mfa", False, console_login(DOE1, success=False, mfa="No")),
     ("console-login-without-mfa", False, console_login(ROLE, success=True, mfa="No")),  # SSO: MFA happens at the IdP
     ("console-login-failed", True, console_login(DOE1, success=False, mfa="No")),
+    # AWS's documented root sign-in failure: someone trying root's password, not root at work
+    ("root-console-login-failed", True, console_login(ROOT, success=False, mfa="No")),
+    ("root-console-login-failed", False, console_login(ROOT, success=True, mfa="Yes")),
+    ("root-console-login-failed", False, console_login(DOE1, success=False, mfa="No")),
+    ("root-activity", False, console_login(ROOT, success=False, mfa="No")),
     ("console-login-failed", False, console_login(DOE1, success=True, mfa="Yes")),
     ("access-denied", True, denied(call("ListBuckets", "s3", None, identity=DOE1, readOnly=True))),
     ("access-denied", True, denied(call("RunInstances", "ec2", {"instanceType": "t3.micro"}, identity=DOE1))),
