@@ -152,6 +152,13 @@ PERSISTENCE: list[tuple[str, bool, dict[str, Any]]] = [
         "arn": f"arn:aws:sts::{ACCOUNT}:federated-user/persist", "accessKeyId": "ASIAEXAMPLEFED"},
         awsRegion="us-east-1", eventType="AwsConsoleSignIn", userAgent="python-requests/2.32.3")),
     ("console-signin-token-issued", False, call("GetSessionToken", "sts", {"durationSeconds": 3600}, identity=DOE1)),
+    # Stratus' ec2-create-suspicious-keypair plants a key pair; context only, engineers do it every day.
+    ("ec2-key-pair-created", True, call("CreateKeyPair", "ec2", {"keyName": "ops-temp", "keyType": "rsa", "keyFormat": "pem"},
+                                        {"keyName": "ops-temp", "keyFingerprint": "1f:51:ae:28", "keyPairId": "key-0a1b2c3d4e5f60718"})),
+    ("ec2-key-pair-created", True, call("ImportKeyPair", "ec2", {"keyName": "laptop", "publicKeyMaterial": "<sensitiveDataRemoved>"},
+                                        {"keyName": "laptop", "keyPairId": "key-0b1c2d3e4f5a60718"})),
+    ("ec2-key-pair-created", False, call("DescribeKeyPairs", "ec2", {"keySet": {}}, readOnly=True)),
+    ("ec2-key-pair-created", False, call("DeleteKeyPair", "ec2", {"keyName": "ops-temp"}, {"_return": True})),
 ]
 
 PRIVILEGE_ESCALATION: list[tuple[str, bool, dict[str, Any]]] = [
@@ -187,6 +194,15 @@ PRIVILEGE_ESCALATION: list[tuple[str, bool, dict[str, Any]]] = [
         "userName": "DOE1", "policyArn": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2"})),
     ("quarantine-policy-attached", False, iam("AttachUserPolicy", {
         "userName": "DOE1", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"})),
+    ("managed-policy-version-grants-everything", True, iam("CreatePolicyVersion", {
+        "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/deploy", "policyDocument": ADMIN, "setAsDefault": True},
+        {"policyVersion": {"versionId": "v3", "isDefaultVersion": True}})),
+    ("managed-policy-version-grants-everything", False, iam("CreatePolicyVersion", {
+        "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/deploy", "policyDocument": ADMIN, "setAsDefault": False},
+        {"policyVersion": {"versionId": "v5", "isDefaultVersion": False}})),
+    ("managed-policy-version-grants-everything", False, iam("CreatePolicyVersion", {
+        "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/deploy", "policyDocument": READ_ONLY, "setAsDefault": True},
+        {"policyVersion": {"versionId": "v6", "isDefaultVersion": True}})),
 ]
 
 EXFILTRATION: list[tuple[str, bool, dict[str, Any]]] = [
@@ -309,6 +325,31 @@ EXFILTRATION: list[tuple[str, bool, dict[str, Any]]] = [
     ("s3-anonymous-write", False, anonymous("GetObject", {"bucketName": BUCKET, "key": "2026/q3.pdf"})),
     ("s3-anonymous-write", False, call("PutObject", "s3", {"bucketName": BUCKET, "key": "2026/q4.pdf"}, identity=DOE1,
                                        eventCategory="Data", managementEvent=False)),
+    ("instance-export-started", True, call("CreateInstanceExportTask", "ec2", {
+        "instanceId": "i-0abc123def4567890", "targetEnvironment": "vmware",
+        "exportToS3": {"diskImageFormat": "VMDK", "containerFormat": "ova", "s3Bucket": "vm-exports", "s3Prefix": "exports/"}},
+        {"exportTask": {"exportTaskId": "export-i-0a1b2c3d4e5f60718", "state": "active"}})),
+    ("instance-export-started", False, call("DescribeExportTasks", "ec2", {"exportTaskIdSet": {}}, readOnly=True)),
+    ("traffic-mirroring-created", True, call("CreateTrafficMirrorSession", "ec2", {"CreateTrafficMirrorSessionRequest": {
+        "NetworkInterfaceId": "eni-0a1b2c3d4e5f60718", "TrafficMirrorTargetId": "tmt-0b1c2d3e4f5a60718",
+        "TrafficMirrorFilterId": "tmf-0c1d2e3f4a5b60718", "SessionNumber": 1}},
+        {"CreateTrafficMirrorSessionResponse": {"trafficMirrorSession": {"trafficMirrorSessionId": "tms-0d1e2f3a4b5c60718"}}})),
+    ("traffic-mirroring-created", False, call("DeleteTrafficMirrorSession", "ec2", {"DeleteTrafficMirrorSessionRequest": {
+        "TrafficMirrorSessionId": "tms-0d1e2f3a4b5c60718"}})),
+    # AWS's service events for a shared snapshot taken by the account it was shared with (Stratus' ec2-share-ebs-snapshot
+    # documents them): the other account in userIdentity, the owner's in recipientAccountId.
+    ("shared-snapshot-used-by-other-account", True, call(
+        "SharedSnapshotCopyInitiated", "ec2", None, None,
+        {"type": "AWSAccount", "accountId": OTHER_ACCOUNT, "invokedBy": "ec2.amazonaws.com"},
+        eventType="AwsServiceEvent", serviceEventDetails={"snapshotId": "snap-0a1b2c3d4e5f60718"},
+        sourceIPAddress="ec2.amazonaws.com", userAgent="ec2.amazonaws.com")),
+    ("shared-snapshot-used-by-other-account", True, call(
+        "SharedSnapshotVolumeCreated", "ec2", None, None,
+        {"type": "AWSAccount", "accountId": OTHER_ACCOUNT, "invokedBy": "ec2.amazonaws.com"},
+        eventType="AwsServiceEvent", serviceEventDetails={"snapshotId": "snap-0a1b2c3d4e5f60718"},
+        sourceIPAddress="ec2.amazonaws.com", userAgent="ec2.amazonaws.com")),
+    ("shared-snapshot-used-by-other-account", False, call("CopySnapshot", "ec2", {
+        "sourceSnapshotId": "snap-0a1b2c3d4e5f60718", "sourceRegion": "eu-west-1"}, {"snapshotId": "snap-0b1c2d3e4f5a60718"})),
 ]
 
 
@@ -373,6 +414,26 @@ IMPACT: list[tuple[str, bool, dict[str, Any]]] = [
     ("kms-key-disabled-or-deleted", True, call("ScheduleKeyDeletion", "kms", {"keyId": KEY_ID, "pendingWindowInDays": 7})),
     ("kms-key-disabled-or-deleted", True, call("DisableKey", "kms", {"keyId": KEY_ID})),
     ("kms-key-disabled-or-deleted", False, call("CancelKeyDeletion", "kms", {"keyId": KEY_ID})),
+    # Stratus' ec2-deregister-ami (AWS's threat technique catalog, T1485.A002), as its recording shows the request.
+    ("ami-deregistered", True, call("DeregisterImage", "ec2", {"imageId": "ami-0abc123def4567890",
+                                                               "deleteAssociatedSnapshots": False}, {"_return": True})),
+    ("ami-deregistered", False, call("DescribeImages", "ec2", {"imagesSet": {"items": [{"imageId": "ami-0abc123def4567890"}]}},
+                                     readOnly=True)),
+    ("backup-deleted", True, call("DeleteRecoveryPoint", "backup", {
+        "backupVaultName": "prod-vault", "recoveryPointArn": f"arn:aws:ec2:eu-west-1::snapshot/snap-0a1b2c3d4e5f60718"})),
+    ("backup-deleted", True, call("DeleteBackupVault", "backup", {"backupVaultName": "prod-vault"})),
+    ("backup-deleted", False, call("StartBackupJob", "backup", {"backupVaultName": "prod-vault",
+                                                                "resourceArn": f"arn:aws:ec2:eu-west-1:{ACCOUNT}:volume/vol-1"})),
+    ("domain-transferred-to-other-account", True, call("TransferDomainToAnotherAwsAccount", "route53domains", {
+        "domainName": "example.com", "accountId": OTHER_ACCOUNT},
+        {"operationId": "0a1b2c3d-1111-4222-8333-444455556666", "password": "HIDDEN_DUE_TO_SECURITY_REASONS"},
+        awsRegion="us-east-1")),
+    ("domain-transferred-to-other-account", False, call("AcceptDomainTransferFromAnotherAwsAccount", "route53domains", {
+        "domainName": "example.org", "password": "HIDDEN_DUE_TO_SECURITY_REASONS"}, awsRegion="us-east-1")),
+    ("domain-transfer-lock-disabled", True, call("DisableDomainTransferLock", "route53domains", {"domainName": "example.com"},
+                                                 {"operationId": "1a2b3c4d-1111-4222-8333-444455556666"}, awsRegion="us-east-1")),
+    ("domain-transfer-lock-disabled", False, call("EnableDomainTransferLock", "route53domains", {"domainName": "example.com"},
+                                                  {"operationId": "2a2b3c4d-1111-4222-8333-444455556666"}, awsRegion="us-east-1")),
 ]
 
 EXECUTION: list[tuple[str, bool, dict[str, Any]]] = [
@@ -400,6 +461,13 @@ EXECUTION: list[tuple[str, bool, dict[str, Any]]] = [
         "notebookInstanceName": "research-nb", "instanceType": "ml.t3.large"})),
     ("sagemaker-lifecycle-script-set", False, call("DescribeNotebookInstanceLifecycleConfig", "sagemaker", {
         "notebookInstanceLifecycleConfigName": "nb-start"}, readOnly=True)),
+    # The `{"value": …}` form and Sigma's `attribute: userData` form of the same call.
+    ("ec2-user-data-modified", True, call("ModifyInstanceAttribute", "ec2", {
+        "instanceId": "i-0abc123def4567890", "userData": {"value": "<sensitiveDataRemoved>"}})),
+    ("ec2-user-data-modified", True, call("ModifyInstanceAttribute", "ec2", {
+        "instanceId": "i-0abc123def4567890", "attribute": "userData", "value": "<sensitiveDataRemoved>"})),
+    ("ec2-user-data-modified", False, call("ModifyInstanceAttribute", "ec2", {
+        "instanceId": "i-0abc123def4567890", "attribute": "instanceType", "value": "m5.large"})),
 ]
 
 CHANGES: list[tuple[str, bool, dict[str, Any]]] = [*PERSISTENCE, *PRIVILEGE_ESCALATION, *EXFILTRATION, *IMPACT, *EXECUTION]

@@ -132,6 +132,18 @@ DEFENSE_EVASION: list[tuple[str, bool, dict[str, Any]]] = [
     ("log-group-deleted", True, call("DeleteLogGroup", "logs", {"logGroupName": "/aws/lambda/payments"})),
     ("log-group-deleted", False, call("DeleteLogStream", "logs", {"logGroupName": "/aws/lambda/payments",
                                                                   "logStreamName": "2026/11/22/[$LATEST]abc"})),
+    # Stratus' bedrock-guardrail-delete and Sigma's rule of the same name.
+    ("bedrock-guardrail-deleted", True, call("DeleteGuardrail", "bedrock", {"guardrailIdentifier": "gr-0a1b2c3d4e5f"})),
+    ("bedrock-guardrail-deleted", False, call("UpdateGuardrail", "bedrock", {"guardrailIdentifier": "gr-0a1b2c3d4e5f",
+                                                                            "name": "support-bot"})),
+    ("bedrock-guardrail-deleted", False, call("GetGuardrail", "bedrock", {"guardrailIdentifier": "gr-0a1b2c3d4e5f"},
+                                              readOnly=True)),
+    ("ebs-default-encryption-disabled", True, call("DisableEbsEncryptionByDefault", "ec2", {
+        "DisableEbsEncryptionByDefaultRequest": ""}, {"DisableEbsEncryptionByDefaultResponse": {
+            "ebsEncryptionByDefault": False}})),
+    ("ebs-default-encryption-disabled", False, call("EnableEbsEncryptionByDefault", "ec2", {
+        "EnableEbsEncryptionByDefaultRequest": ""}, {"EnableEbsEncryptionByDefaultResponse": {
+            "ebsEncryptionByDefault": True}})),
 ]
 
 IDENTITY: list[tuple[str, bool, dict[str, Any]]] = [
@@ -146,6 +158,11 @@ IDENTITY: list[tuple[str, bool, dict[str, Any]]] = [
     ("console-login-without-mfa", False, console_login(DOE1, success=False, mfa="No")),
     ("console-login-without-mfa", False, console_login(ROLE, success=True, mfa="No")),  # SSO: MFA happens at the IdP
     ("console-login-failed", True, console_login(DOE1, success=False, mfa="No")),
+    # AWS's documented root sign-in failure: someone trying root's password, not root at work
+    ("root-console-login-failed", True, console_login(ROOT, success=False, mfa="No")),
+    ("root-console-login-failed", False, console_login(ROOT, success=True, mfa="Yes")),
+    ("root-console-login-failed", False, console_login(DOE1, success=False, mfa="No")),
+    ("root-activity", False, console_login(ROOT, success=False, mfa="No")),
     ("console-login-failed", False, console_login(DOE1, success=True, mfa="Yes")),
     ("access-denied", True, denied(call("ListBuckets", "s3", None, identity=DOE1, readOnly=True))),
     ("access-denied", True, denied(call("RunInstances", "ec2", {"instanceType": "t3.micro"}, identity=DOE1))),
@@ -202,6 +219,12 @@ CREDENTIAL_ACCESS: list[tuple[str, bool, dict[str, Any]]] = [
     ("instance-credentials-used-outside", True, call("DescribeInstances", "ec2", {"instancesSet": {}, "filterSet": {}},
                                                      identity=INSTANCE_ROLE, readOnly=True, sourceIPAddress="203.0.113.66",
                                                      userAgent="Boto3/1.35.54 md/Botocore#1.35.54 os/linux#6.1.0-26-amd64")),
+    # the shape of Stratus' recorded (anonymized) detonation logs: an instance id in mixed case, an address
+    # that is no address; the workstation's agent still tells
+    ("instance-credentials-used-outside", True, call("GetCallerIdentity", "sts", None, readOnly=True, identity={
+        **INSTANCE_ROLE, "principalId": "AROAEXAMPLEWEBROLE:i-DDd6c7B0e18F0E35f",
+        "arn": f"arn:aws:sts::{INSTANCE_ROLE['accountId']}:assumed-role/web-server/i-DDd6c7B0e18F0E35f"},
+        sourceIPAddress="211.9.016.253", userAgent="aws-cli/2.15.0 Python/3.11.6 Darwin/23.1.0 exe/x86_64")),
     # the same role from the instance itself: through a NAT (an Amazon address, Linux agent) or a VPC endpoint
     ("instance-credentials-used-outside", False, call("ListBuckets", "s3", None, identity=INSTANCE_ROLE, readOnly=True,
                                                       sourceIPAddress="3.250.14.9",

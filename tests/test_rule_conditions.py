@@ -205,6 +205,14 @@ def _instance_call(address: str, agent: str = "Boto3/1.35.54 md/Botocore#1.35.54
             "sourceIPAddress": address, "userAgent": agent}
 
 
+def test_instance_credentials_outside_reads_an_instance_id_in_any_case() -> None:
+    """Anonymized recordings (Stratus' detonation logs) write instance ids like i-7C5CBC1114349DB57."""
+    from tattletrail.rules.conditions import instance_credentials_outside
+
+    facts = instance_credentials_outside(_instance_call("203.0.113.66", session="i-7C5CBC1114349DB57"), "")
+    assert facts is not None and facts["instance"] == "i-7C5CBC1114349DB57"
+
+
 @pytest.mark.parametrize("document, evidence", [
     (_instance_call("203.0.113.66"), "an address outside AWS's ranges"),  # Stratus' stolen credentials
     (_instance_call("52.17.201.44", agent="aws-cli/2.22.4 os/macos#24.1.0"), "a workstation's user agent"),
@@ -212,6 +220,10 @@ def _instance_call(address: str, agent: str = "Boto3/1.35.54 md/Botocore#1.35.54
     (_instance_call("10.0.12.34"), None),  # through a VPC endpoint
     (_instance_call("ssm.amazonaws.com"), None),  # a service on the role's behalf
     (_instance_call("203.0.113.66", session="botocore-session-1733238000"), None),  # not an instance's session
+    # an anonymized recording's address (LogLicker writes octets like 016): no address, so only the agent tells
+    (_instance_call("211.9.016.253", agent="aws-cli/2.15.0 Python/3.11.6 Darwin/23.1.0"), "a workstation's user agent"),
+    (_instance_call("211.9.016.253"), None),
+    (_instance_call("AWS Internal", agent="aws-cli/2.15.0 Python/3.11.6 Darwin/23.1.0"), None),  # AWS acting itself
 ])
 def test_instance_credentials_outside_names_its_evidence(document: dict, evidence: str | None) -> None:
     from tattletrail.rules.conditions import instance_credentials_outside

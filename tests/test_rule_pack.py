@@ -25,7 +25,7 @@ RULES = load_rules()
 ATTEMPTS = {rule.name.removesuffix("-attempt") for rule in RULES.rules if rule.loaded.rule.name.endswith("-attempt")}
 # Rules without an attempt variant whose query doesn't look at the outcome: any call at all is the signal.
 ANY_OUTCOME = {"root-activity", "instance-credentials-used-outside", "quarantine-policy-attached", "access-denied",
-               "console-login-without-mfa", "console-login-failed", "s3-anonymous-request"}
+               "console-login-without-mfa", "console-login-failed", "root-console-login-failed", "s3-anonymous-request"}
 
 
 def failed_attempts(cases: list[tuple[str, bool, dict[str, Any]]]) -> list[tuple[str, bool, dict[str, Any]]]:

@@ -93,7 +93,9 @@ def own_user(document: dict[str, Any], path: str) -> Facts | None:
     return {"target": actor}
 
 
-INSTANCE_SESSION = re.compile(r"^i-[0-9a-f]{8,17}$")
+# Case-insensitive: anonymized public recordings (Stratus' detonation logs, passed through LogLicker)
+# write instance ids in mixed case; the query already requires instance credentials (ec2RoleDelivery).
+INSTANCE_SESSION = re.compile(r"^i-[0-9a-f]{8,17}$", re.IGNORECASE)
 # What a workstation or an attack distribution writes in an SDK's or the CLI's user agent and an
 # EC2 instance seldom does (GuardDuty's PenTest findings key on the same distributions).
 WORKSTATION_AGENT = ("darwin", "macos", "windows", "kali", "parrot", "pentoo")
@@ -110,13 +112,14 @@ def instance_credentials_outside(document: dict[str, Any], _: str) -> Facts | No
         return None
     session = str(identity.get("principalId", "")).partition(":")[2]
     source = document.get("sourceIPAddress")
-    if not INSTANCE_SESSION.match(session) or not _public_address(source):
+    where = _address_kind(source)
+    if not INSTANCE_SESSION.match(session) or where in ("private", "service"):
         return None
     agent = document.get("userAgent")
     if isinstance(agent, str) and _any_in(agent.lower(), WORKSTATION_AGENT):
         return {"instance": session, "address": str(source), "evidence": "a workstation's user agent"}
     ranges = aws_ranges()
-    if ranges is not None and outside_aws(str(source)):
+    if where == "internet" and ranges is not None and outside_aws(str(source)):
         return {"instance": session, "address": str(source),
                 "evidence": f"an address outside AWS's ranges (as published on {ranges.version})"}
     return None
@@ -132,13 +135,18 @@ NON_INTERNET = tuple(ipaddress.ip_network(network) for network in (
     "fc00::/7", "fe80::/10", "::1/128"))
 
 
-def _public_address(value: Any) -> bool:
-    """An internet address: not a service name (`ec2.amazonaws.com`), not a private or VPC address."""
+def _address_kind(value: Any) -> str:
+    """Where a call came from: `internet`, `private` (a VPC's own or link-local address), `service`
+    (an AWS service calling for the principal: `ec2.amazonaws.com`, `AWS Internal`) or `unknown`
+    (missing, or text that is no address, as anonymized recordings write `211.9.016.253`): then
+    only the user agent can tell, never the ranges."""
+    text = str(value or "").strip()
     try:
-        address = ipaddress.ip_address(str(value))
+        address = ipaddress.ip_address(text)
     except ValueError:
-        return False
-    return not any(address in network for network in NON_INTERNET if network.version == address.version)
+        return "service" if text.lower().endswith(".amazonaws.com") or text == "AWS Internal" else "unknown"
+    private = any(address in network for network in NON_INTERNET if network.version == address.version)
+    return "private" if private else "internet"
 
 
 ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):")
