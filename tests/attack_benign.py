@@ -195,6 +195,36 @@ def _engineer_runs_script_on_one_instance() -> list[Record]:
         {"command": {"commandId": "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d", "documentName": "AWS-RunShellScript",
                      "instanceIds": target, "status": "Pending", "targetCount": 1}})]
 
+def _onboarding_group() -> list[Record]:
+    # An administrator puts a new analyst in the team's (non-admin) group.
+    return [_s("benign-onboarding-group").call("AddUserToGroup", "iam", {"groupName": "data-analysts", "userName": "dana"})]
+
+
+def _deploy_replaces_event_rule() -> list[Record]:
+    # A stack update replaces a scheduled rule: the old one goes, the new one comes.
+    s = _s("benign-deploy-event-rule", DEPLOY, ip="20.57.41.133", agent=BOTO)
+    return [s.call("DeleteRule", "events", {"name": "nightly-report-v1", "eventBusName": "default"}),
+            s.call("PutRule", "events", {"name": "nightly-report-v2", "scheduleExpression": "cron(0 2 * * ? *)",
+                                         "state": "ENABLED"},
+                   {"ruleArn": f"arn:aws:events:eu-west-1:{ACCOUNT}:rule/nightly-report-v2"})]
+
+
+def _password_policy_tightened() -> list[Record]:
+    return [_s("benign-password-policy").call("UpdateAccountPasswordPolicy", "iam", {
+        "minimumPasswordLength": 16, "requireSymbols": True, "requireNumbers": True, "passwordReusePrevention": 24})]
+
+
+def _replication_within_account() -> list[Record]:
+    # Cross-region replication to a bucket of the same account (the request names its own account).
+    bucket = "acme-invoices"
+    rule = {"ID": "dr-copy", "Status": "Enabled", "Priority": 1, "Filter": {},
+            "DeleteMarkerReplication": {"Status": "Disabled"},
+            "Destination": {"Bucket": "arn:aws:s3:::acme-invoices-dr", "Account": ACCOUNT}}
+    return [_s("benign-replication-same-account").call("PutBucketReplication", "s3", {
+        "bucketName": bucket, "replication": "", "Host": f"{bucket}.s3.eu-west-1.amazonaws.com",
+        "ReplicationConfiguration": {"Role": f"arn:aws:iam::{ACCOUNT}:role/s3-replication", "Rule": rule}})]
+
+
 BENIGN: list[Benign] = [
     Benign("deploy-role-updates-lambda", "The GitHub deploy role publishes new code and a layer of this account.",
            tuple(_deploy_updates_lambda())),
@@ -230,6 +260,14 @@ BENIGN: list[Benign] = [
            tuple(_app_reads_its_config())),
     Benign("shell-command-one-instance", "An engineer runs a shell script on one instance.",
            tuple(_engineer_runs_script_on_one_instance())),
+    Benign("user-added-to-team-group", "An administrator adds a new analyst to the team's group.",
+           tuple(_onboarding_group())),
+    Benign("deploy-replaces-event-rule", "A stack update deletes a scheduled EventBridge rule and creates its successor.",
+           tuple(_deploy_replaces_event_rule())),
+    Benign("password-policy-tightened", "An administrator makes the account password policy stricter.",
+           tuple(_password_policy_tightened()), "info"),
+    Benign("replication-within-account", "A bucket replicates to a disaster-recovery bucket of the same account.",
+           tuple(_replication_within_account()), "info"),
 ]
 
 

@@ -240,3 +240,24 @@ def individual_deletion() -> list[Record]:
     s = session("s3-ransomware-individual-deletion", ATTACKER_ROLE, agent=BOTO)
     return [s.s3_object("DeleteObject", BUCKET, f"statements/2026/{index:04d}.pdf", extra={"versionId": f"v{index}"})
             for index in range(25)]
+
+
+def guardrail_deleted() -> list[Record]:
+    # The API is DeleteGuardrail; Stratus's page calls the event DeleteModelGuardrail. The pack reads both.
+    return [session("bedrock-guardrail-delete", ATTACKER_ROLE, agent=GO_SDK).call(
+        "DeleteGuardrail", "bedrock", {"guardrailIdentifier": "k3v9q2m7x1ab"}, None)]
+
+
+def ami_deregistered() -> list[Record]:
+    return [session("ec2-deregister-ami", ATTACKER_ROLE, agent=GO_SDK).call(
+        "DeregisterImage", "ec2", {"imageId": "ami-0d4c3b2a19f8e7d6c", "deleteAssociatedSnapshots": False},
+        {"requestId": "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "_return": True})]
+
+
+def key_pair_after_looking_for_it() -> list[Record]:
+    s = session("ec2-create-suspicious-keypair", LEAKED_USER, agent=GO_SDK)
+    return [s.call("DescribeInstances", "ec2", {"instancesSet": {}, "filterSet": {"items": [
+                {"name": "key-name", "valueSet": items("value", ["ops-tmp"])}]}}, None, read_only=True),
+            s.call("CreateKeyPair", "ec2", {"keyName": "ops-tmp", "keyType": "rsa", "keyFormat": "pem"},
+                   {"keyName": "ops-tmp", "keyFingerprint": "1f:51:ae:28:bf:89:e9:d8:1f:25:5d:37:2d:7d:b8:ca:9f:f5:f1:6f",
+                    "keyPairId": "key-0a1b2c3d4e5f60718", "keyMaterial": "<sensitiveDataRemoved>"})]

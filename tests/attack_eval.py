@@ -175,7 +175,7 @@ def table(outcomes: list[Outcome]) -> str:
     lines += [f"| {outcome.name} | {outcome.expected} | {'yes' if outcome.passed else '**NO**'} | {outcome.got} |"
               for outcome in outcomes]
     summary = totals(outcomes)
-    lines += ["", f"techniques at medium+ (or their check): {summary.detected} of {summary.techniques} "
+    lines += ["", f"techniques at their level, medium+ unless named (or their check): {summary.detected} of {summary.techniques} "
                   f"(target {summary.target}, i.e. 30 of 35)",
               f"issue 13 behaviours at their level (or their check): {summary.behaviours_detected} of {summary.behaviours}",
               f"refused attempts at the right level: {summary.attempts_right} of {summary.attempts}",

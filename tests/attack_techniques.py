@@ -4,7 +4,7 @@ visible in aggregate (many secrets read, many instances reached), a check that f
 
 The list follows the public catalogue of AWS attack techniques of Stratus Red Team
 (DataDog/stratus-red-team, docs/attack-techniques/AWS: 43 techniques in its index at the time of
-writing, plus two added since), each described here in our own words and written as our own
+writing, plus five added since), each described here in our own words and written as our own
 records from the AWS API and CloudTrail documentation; ids are the catalogue's, so a result can
 be looked up there. The look-alikes an expert calls ordinary (info or low) are in
 tests/attack_benign.py.
@@ -81,6 +81,11 @@ TECHNIQUES: list[Technique] = [
     _t("aws.persistence.rolesanywhere-create-trust-anchor", "T1098.003",
        "Creates an IAM Roles Anywhere trust anchor (the attacker's CA) and a profile for an admin role.",
        foothold.roles_anywhere(), ("CreateTrustAnchor", "CreateProfile"), "high"),
+    # One key pair is context by the rubric (low): the catalogue's only tell beyond the call is a key name from a
+    # list of names seen reused in the wild, which is threat intelligence, not a rule the pack can state in general.
+    _t("aws.persistence.ec2-create-suspicious-keypair", "T1098.001",
+       "Looks for instances launched with a key name, then creates a key pair of that name.",
+       impact.key_pair_after_looking_for_it(), "CreateKeyPair", "low"),
     _t("aws.persistence.sts-federation-token", "T1550.001",
        "Turns a leaked user key into federation credentials that outlive the key.", foothold.federation_token(),
        "GetFederationToken"),
@@ -109,6 +114,9 @@ TECHNIQUES: list[Technique] = [
     _t("aws.defense-evasion.bedrock-model-invocation-logging-delete", "T1562.008",
        "Deletes Bedrock's model invocation logging (what prompts were sent, by whom).",
        impact.model_invocation_logging_deleted(), "DeleteModelInvocationLoggingConfiguration", "high"),
+    _t("aws.defense-evasion.bedrock-guardrail-delete", "T1562.001",
+       "Deletes a Bedrock guardrail, the filter on what a model is asked and answers.", impact.guardrail_deleted(),
+       "DeleteGuardrail"),
     # Credential access
     _t("aws.credential-access.ec2-get-password-data", "T1552.005",
        "Asks for the Windows password data of a dozen instances; every call is refused.",
@@ -163,6 +171,8 @@ TECHNIQUES: list[Technique] = [
     _t("aws.impact.bedrock-invoke-model", "T1496",
        "A leaked user key invokes a foundation model in three regions (LLM-jacking).", impact.bedrock_invocations(),
        "InvokeModel", check="bedrock-first-use"),
+    _t("aws.impact.ec2-deregister-ami", "T1485",
+       "Deregisters an AMI of the account (its snapshot is kept).", impact.ami_deregistered(), "DeregisterImage"),
     _t("aws.impact.s3-ransomware-batch-deletion", "T1485",
        "Lists a bucket's object versions and deletes them in DeleteObjects batches.", impact.batch_deletion(),
        "DeleteObjects", check="s3-batch-deletion"),

@@ -42,6 +42,19 @@ def layers(*arns: str) -> dict[str, Any]:
     return {"functionName": "payments", "layers": list(arns)}
 
 
+def replication(owner: str | None) -> dict[str, Any]:
+    """PutBucketReplication as CloudTrail writes the XML body; Account only when the request names the owner."""
+    destination: dict[str, Any] = {"Bucket": "arn:aws:s3:::dr-copies-eu", "StorageClass": "STANDARD"}
+    if owner:
+        destination.update({"Account": owner, "AccessControlTranslation": {"Owner": "Destination"}})
+    return {"bucketName": BUCKET, "replication": [""], "Host": f"{BUCKET}.s3.eu-west-1.amazonaws.com",
+            "ReplicationConfiguration": {"xmlns": "http://s3.amazonaws.com/doc/2006-03-01/",
+                                         "Role": f"arn:aws:iam::{ACCOUNT}:role/s3-replication",
+                                         "Rule": {"ID": "copy-all", "Priority": 1, "Status": "Enabled", "Filter": {},
+                                                  "DeleteMarkerReplication": {"Status": "Disabled"},
+                                                  "Destination": destination}}}
+
+
 PERSISTENCE: list[tuple[str, bool, dict[str, Any]]] = [
     ("iam-user-created", True, iam("CreateUser", {"userName": "backup-admin"}, {"user": {
         "path": "/", "userName": "backup-admin", "userId": "AIDAEXAMPLEBACKUP", "arn": f"arn:aws:iam::{ACCOUNT}:user/backup-admin",
@@ -203,6 +216,26 @@ PRIVILEGE_ESCALATION: list[tuple[str, bool, dict[str, Any]]] = [
     ("managed-policy-version-grants-everything", False, iam("CreatePolicyVersion", {
         "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/deploy", "policyDocument": READ_ONLY, "setAsDefault": True},
         {"policyVersion": {"versionId": "v6", "isDefaultVersion": True}})),
+    # iam:AddUserToGroup: the group's name is all the record says about its rights.
+    ("user-added-to-group", True, iam("AddUserToGroup", {"groupName": "data-analysts", "userName": "DOE2"})),
+    ("user-added-to-group", False, iam("RemoveUserFromGroup", {"groupName": "data-analysts", "userName": "DOE2"})),
+    ("user-added-to-admin-group", True, iam("AddUserToGroup", {"groupName": "Administrators", "userName": "backup-admin"})),
+    ("user-added-to-admin-group", True, iam("AddUserToGroup", {"groupName": "platform-admins", "userName": "DOE2"})),
+    ("user-added-to-admin-group", False, iam("AddUserToGroup", {"groupName": "data-analysts", "userName": "DOE2"})),
+    ("user-added-self-to-group", True, iam("AddUserToGroup", {"groupName": "data-analysts", "userName": "DOE1"}, identity=DOE1)),
+    ("user-added-self-to-group", False, iam("AddUserToGroup", {"groupName": "data-analysts", "userName": "DOE2"}, identity=DOE1)),
+    ("user-added-self-to-group", False, iam("AddUserToGroup", {"groupName": "data-analysts", "userName": "DOE1"})),
+    ("glue-dev-endpoint-role-passed", True, call("CreateDevEndpoint", "glue", {
+        "endpointName": "etl-dev", "roleArn": f"arn:aws:iam::{ACCOUNT}:role/glue-etl", "publicKey": "ssh-rsa AAAAB3NzaC1yc2EExample",
+        "numberOfNodes": 2}, {"endpointName": "etl-dev", "status": "PROVISIONING",
+                              "roleArn": f"arn:aws:iam::{ACCOUNT}:role/glue-etl"})),
+    ("glue-dev-endpoint-role-passed", True, call("UpdateDevEndpoint", "glue", {
+        "endpointName": "etl-dev", "publicKey": "ssh-rsa AAAAB3NzaC1yc2EOther"})),
+    ("glue-dev-endpoint-role-passed", False, call("UpdateDevEndpoint", "glue", {
+        "endpointName": "etl-dev", "customLibraries": {"extraPythonLibsS3Path": "s3://libs/etl.zip"}})),
+    ("glue-dev-endpoint-role-passed", False, call("CreateJob", "glue", {
+        "name": "nightly-etl", "role": f"arn:aws:iam::{ACCOUNT}:role/glue-etl",
+        "command": {"name": "glueetl", "scriptLocation": "s3://scripts/etl.py"}})),
 ]
 
 EXFILTRATION: list[tuple[str, bool, dict[str, Any]]] = [
@@ -350,6 +383,23 @@ EXFILTRATION: list[tuple[str, bool, dict[str, Any]]] = [
         sourceIPAddress="ec2.amazonaws.com", userAgent="ec2.amazonaws.com")),
     ("shared-snapshot-used-by-other-account", False, call("CopySnapshot", "ec2", {
         "sourceSnapshotId": "snap-0a1b2c3d4e5f60718", "sourceRegion": "eu-west-1"}, {"snapshotId": "snap-0b1c2d3e4f5a60718"})),
+    # ssm:ModifyDocumentPermission: "all" makes the document public; account ids share it.
+    ("ssm-document-shared-publicly", True, call("ModifyDocumentPermission", "ssm", {
+        "name": "patch-runbook", "permissionType": "Share", "accountIdsToAdd": ["all"], "accountIdsToRemove": []})),
+    ("ssm-document-shared-publicly", False, call("ModifyDocumentPermission", "ssm", {
+        "name": "patch-runbook", "permissionType": "Share", "accountIdsToAdd": [], "accountIdsToRemove": ["all"]})),
+    ("ssm-document-shared-publicly", False, call("ModifyDocumentPermission", "ssm", {
+        "name": "patch-runbook", "permissionType": "Share", "accountIdsToAdd": [OTHER_ACCOUNT]})),
+    ("ssm-document-shared-with-account", True, call("ModifyDocumentPermission", "ssm", {
+        "name": "patch-runbook", "permissionType": "Share", "accountIdsToAdd": [OTHER_ACCOUNT]})),
+    ("ssm-document-shared-with-account", False, call("ModifyDocumentPermission", "ssm", {
+        "name": "patch-runbook", "permissionType": "Share", "accountIdsToAdd": ["all"]})),
+    ("ssm-document-shared-with-account", False, call("ModifyDocumentPermission", "ssm", {
+        "name": "patch-runbook", "permissionType": "Share", "accountIdsToRemove": [OTHER_ACCOUNT]})),
+    # S3 replication: the destination's owner shows only in Destination.Account (bucket ARNs carry no account).
+    ("s3-replication-to-other-account", True, call("PutBucketReplication", "s3", replication(OTHER_ACCOUNT))),
+    ("s3-replication-to-other-account", False, call("PutBucketReplication", "s3", replication(ACCOUNT))),
+    ("s3-replication-to-other-account", False, call("PutBucketReplication", "s3", replication(None))),
 ]
 
 
@@ -434,6 +484,8 @@ IMPACT: list[tuple[str, bool, dict[str, Any]]] = [
                                                  {"operationId": "1a2b3c4d-1111-4222-8333-444455556666"}, awsRegion="us-east-1")),
     ("domain-transfer-lock-disabled", False, call("EnableDomainTransferLock", "route53domains", {"domainName": "example.com"},
                                                   {"operationId": "2a2b3c4d-1111-4222-8333-444455556666"}, awsRegion="us-east-1")),
+    ("efs-file-system-deleted", True, call("DeleteFileSystem", "elasticfilesystem", {"fileSystemId": "fs-0a1b2c3d4e5f60718"})),
+    ("efs-file-system-deleted", False, call("DeleteMountTarget", "elasticfilesystem", {"mountTargetId": "fsmt-0a1b2c3d"})),
 ]
 
 EXECUTION: list[tuple[str, bool, dict[str, Any]]] = [

@@ -144,6 +144,27 @@ DEFENSE_EVASION: list[tuple[str, bool, dict[str, Any]]] = [
     ("ebs-default-encryption-disabled", False, call("EnableEbsEncryptionByDefault", "ec2", {
         "EnableEbsEncryptionByDefaultRequest": ""}, {"EnableEbsEncryptionByDefaultResponse": {
             "ebsEncryptionByDefault": True}})),
+    ("bedrock-guardrail-deleted", True, call("DeleteModelGuardrail", "bedrock", {"guardrailIdentifier": "gr-0a1b2c3d4e5f"})),
+    ("log-stream-deleted", True, call("DeleteLogStream", "logs", {"logGroupName": "/aws/lambda/payments",
+                                                                  "logStreamName": "2026/11/22/[$LATEST]0a1b2c3d"})),
+    ("log-stream-deleted", False, call("DeleteRetentionPolicy", "logs", {"logGroupName": "/aws/lambda/payments"})),
+    ("cloudwatch-alarms-silenced", True, call("DeleteAlarms", "monitoring", {"alarmNames": ["root-login", "guardduty-high"]})),
+    ("cloudwatch-alarms-silenced", True, call("DisableAlarmActions", "monitoring", {"alarmNames": ["root-login"]})),
+    ("cloudwatch-alarms-silenced", False, call("EnableAlarmActions", "monitoring", {"alarmNames": ["root-login"]})),
+    ("eventbridge-rule-disabled", True, call("DisableRule", "events", {"name": "guardduty-findings-to-slack"})),
+    ("eventbridge-rule-disabled", False, call("EnableRule", "events", {"name": "guardduty-findings-to-slack"})),
+    ("eventbridge-rule-deleted", True, call("DeleteRule", "events", {"name": "guardduty-findings-to-slack",
+                                                                   "eventBusName": "default"})),
+    ("eventbridge-rule-deleted", False, call("PutRule", "events", {"name": "guardduty-findings-to-slack",
+                                                                 "eventPattern": "{\"source\":[\"aws.guardduty\"]}"})),
+    ("inspector-disabled", True, call("Disable", "inspector2", {"accountIds": ["111122223333"],
+                                                               "resourceTypes": ["EC2", "ECR", "LAMBDA"]})),
+    ("inspector-disabled", True, call("DisableDelegatedAdminAccount", "inspector2", {
+        "delegatedAdminAccountId": OTHER_ACCOUNT})),
+    ("inspector-disabled", False, call("Enable", "inspector2", {"accountIds": ["111122223333"], "resourceTypes": ["EC2"]})),
+    ("access-analyzer-deleted", True, call("DeleteAnalyzer", "access-analyzer", {"analyzerName": "account-analyzer"})),
+    ("access-analyzer-deleted", False, call("CreateAnalyzer", "access-analyzer", {"analyzerName": "account-analyzer",
+                                                                                "type": "ACCOUNT"})),
 ]
 
 IDENTITY: list[tuple[str, bool, dict[str, Any]]] = [
@@ -174,6 +195,17 @@ IDENTITY: list[tuple[str, bool, dict[str, Any]]] = [
                                                      {"accountId": OTHER_ACCOUNT}, awsRegion="us-east-1")),
     ("account-removed-from-organization", False, call("ListAccounts", "organizations", None, awsRegion="us-east-1",
                                                       readOnly=True)),
+    # sts:AssumeRoot (centralized root access): a task policy scopes the member account's root session.
+    ("root-session-assumed", True, call("AssumeRoot", "sts", {
+        "targetPrincipal": OTHER_ACCOUNT, "taskPolicyArn": {"arn": "arn:aws:iam::aws:policy/root-task/S3UnlockBucketPolicy"},
+        "durationSeconds": 900}, {"credentials": {"accessKeyId": "ASIAEXAMPLEROOTSESS", "sessionToken": "IQoJb3JpZ2luX2Vj",
+                                                  "expiration": "Nov 22, 2026, 4:15:00 PM"}}, awsRegion="us-east-1")),
+    ("root-session-assumed", False, call("AssumeRole", "sts", {
+        "roleArn": f"arn:aws:iam::{OTHER_ACCOUNT}:role/OrganizationAccountAccessRole", "roleSessionName": "alice"},
+        awsRegion="us-east-1")),
+    ("password-policy-deleted", True, call("DeletePasswordPolicy", "iam", None, awsRegion="us-east-1")),
+    ("password-policy-deleted", False, call("UpdateAccountPasswordPolicy", "iam", {
+        "minimumPasswordLength": 14, "requireSymbols": True, "passwordReusePrevention": 24}, awsRegion="us-east-1")),
 ]
 
 LATERAL_MOVEMENT: list[tuple[str, bool, dict[str, Any]]] = [

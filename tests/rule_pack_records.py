@@ -57,7 +57,10 @@ DENIED_CODES = {"ec2.amazonaws.com": "Client.UnauthorizedOperation", "lambda.ama
                 "kms.amazonaws.com": "AccessDeniedException", "guardduty.amazonaws.com": "AccessDeniedException",
                 "securityhub.amazonaws.com": "AccessDeniedException", "bedrock.amazonaws.com": "AccessDeniedException",
                 "macie2.amazonaws.com": "AccessDeniedException", "secretsmanager.amazonaws.com": "AccessDeniedException",
-                "organizations.amazonaws.com": "AccessDeniedException", "ecr.amazonaws.com": "AccessDeniedException"}
+                "organizations.amazonaws.com": "AccessDeniedException", "ecr.amazonaws.com": "AccessDeniedException",
+                "events.amazonaws.com": "AccessDeniedException", "inspector2.amazonaws.com": "AccessDeniedException",
+                "access-analyzer.amazonaws.com": "AccessDeniedException", "ssm.amazonaws.com": "AccessDeniedException",
+                "glue.amazonaws.com": "AccessDeniedException"}
 
 
 def denied(record: dict[str, Any]) -> dict[str, Any]:

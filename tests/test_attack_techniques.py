@@ -79,7 +79,7 @@ def test_look_alike_stays_at_most_its_level(benign, outcomes):
     assert_judged_as_expected(outcomes[benign.name])
 
 
-# Reached on this catalogue: 45 of 45 techniques, no look-alike over its level, 100% agreement.
+# Reached on this catalogue: 48 of 48 techniques, no look-alike over its level, 100% agreement.
 # A floor, so the packs never slide back; TARGET_AGREEMENT (95%) is the bar.
 AGREEMENT_FLOOR = 1.0
 

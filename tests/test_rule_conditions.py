@@ -10,7 +10,8 @@ import pytest
 
 from tattletrail.config import ConfigError
 from tattletrail.rules import load_rules
-from tattletrail.rules.conditions import arn_of_other_account, lifecycle_expires_everything, other_user, own_user
+from tattletrail.rules.conditions import (arn_of_other_account, lifecycle_expires_everything, other_account_id, other_user,
+                                          own_user)
 from tattletrail.rules.ingress import world_openings
 from tattletrail.rules.model import load_rule_file
 from tattletrail.rules.policy import foreign_accounts, public_statements
@@ -125,6 +126,20 @@ def test_an_arn_of_another_account_is_found_among_several():
         "arns": "arn:aws:lambda:eu-west-1:444455556666:layer:theirs:2", "accounts": "444455556666"}
     document["requestParameters"]["layers"] = document["requestParameters"]["layers"][:1]
     assert arn_of_other_account(document, "requestParameters.layers") is None
+
+
+def test_an_account_id_of_another_account_is_found_in_each_replication_rule():
+    """S3 replication rules come one (an object) or several (a list); only a 12-digit id that isn't
+    the event's account counts: not the bucket ARN, not the owner override's word."""
+    destination = {"Bucket": "arn:aws:s3:::copies", "Account": "444455556666", "AccessControlTranslation": {"Owner": "Destination"}}
+    path = "requestParameters.ReplicationConfiguration.Rule.Destination.Account"
+    document = {"recipientAccountId": "111122223333", "requestParameters": {"ReplicationConfiguration": {"Rule": [
+        {"Destination": {"Bucket": "arn:aws:s3:::mine", "Account": "111122223333"}}, {"Destination": destination}]}}}
+    assert other_account_id(document, path) == {"accounts": "444455556666"}
+    document["requestParameters"]["ReplicationConfiguration"]["Rule"] = {"Destination": {"Bucket": "arn:aws:s3:::mine"}}
+    assert other_account_id(document, path) is None
+    document["requestParameters"]["ReplicationConfiguration"]["Rule"] = {"Destination": {"Account": "Destination"}}
+    assert other_account_id(document, path) is None
 
 
 @pytest.mark.parametrize("rule, expires", [

@@ -166,6 +166,19 @@ def arn_of_other_account(document: dict[str, Any], paths: str) -> Facts | None:
     return {"arns": _joined(foreign), "accounts": _joined(ARN_ACCOUNT.match(arn).group(1) for arn in foreign)}  # type: ignore[union-attr]
 
 
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def other_account_id(document: dict[str, Any], paths: str) -> Facts | None:
+    """An account id at these paths (the owner of an S3 replication destination) is not the event's
+    account. S3 bucket ARNs carry no account, so the request's own account field is the only tell."""
+    own = str(document.get("recipientAccountId") or document.get("account") or "")
+    foreign = [str(value) for path in paths.split("|")
+               for value in values_at_path(document, tuple(path.strip().split(".")))
+               if ACCOUNT_ID.match(str(value)) and str(value) != own]
+    return {"accounts": _joined(foreign)} if foreign else None
+
+
 SHORT_EXPIRY_DAYS = 7
 
 
@@ -217,6 +230,8 @@ CONDITIONS: dict[str, Condition] = {
                                               "an instance's role session calls from outside AWS or from a workstation"),
     "arn-of-other-account": Condition(arn_of_other_account, "path",
                                       "an ARN at the path belongs to another AWS account"),
+    "other-account-id": Condition(other_account_id, "path",
+                                  "an account id at the path is another AWS account's"),
     "lifecycle-expires-everything": Condition(lifecycle_expires_everything, "",
                                               "a lifecycle rule expires every object of the bucket within a week"),
 }
