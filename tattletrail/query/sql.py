@@ -240,7 +240,7 @@ def record_reads(tree: Node, columns: Columns) -> list[str | None]:
     found: list[str | None] = []
     for leaf in leaves_of(tree):
         name = None if isinstance(leaf, Match) and leaf.field is None else leaf.field
-        if name is not None and (_has_column(name, columns) or name in ("event_time", "ingest_time")):
+        if name is not None and _has_column(name, columns):
             continue
         if name not in found:
             found.append(name)
