@@ -26,6 +26,9 @@ IN_MEMORY_LIMIT = 64 * 1024 * 1024
 WHOLE_GZIP_LIMIT = 16 * 1024 * 1024
 # Keys that only CloudTrail records have (at least one of them is in every real record).
 CLOUDTRAIL_KEYS = ("eventVersion", "eventID", "eventName", "eventTime", "eventSource", "userIdentity")
+# Athena's CloudTrail table, and records exported from it, spell the same keys in lower case
+# (`eventname`, `useridentity`): still CloudTrail, so they land, marked as missing core fields.
+CLOUDTRAIL_KEYS_LOWER = frozenset(key.lower() for key in CLOUDTRAIL_KEYS)
 SAMPLE_BYTES = 300
 READ_CHUNK = 1024 * 1024
 
@@ -193,10 +196,10 @@ def _record_of(item: Any, unit: str, index: int) -> Item:
             return Problem(location, "not-json", f"CloudTrailEvent is not JSON: {error}", embedded[:SAMPLE_BYTES])
         if not isinstance(item, dict):
             return Problem(location, "not-an-object", "CloudTrailEvent is not a JSON object", _sample(item))
-    if not any(key in item for key in CLOUDTRAIL_KEYS):
+    if not any(key in item for key in CLOUDTRAIL_KEYS) and CLOUDTRAIL_KEYS_LOWER.isdisjoint(item):
         reason = "no-records" if location == "file" else "not-cloudtrail"
         detail = ("JSON object without Records" if location == "file"
-                  else "object has none of " + ", ".join(CLOUDTRAIL_KEYS))
+                  else "object has none of " + ", ".join(CLOUDTRAIL_KEYS) + " (in any case)")
         return Problem(location, reason, detail, _sample(item))
     return item
 

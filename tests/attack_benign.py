@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from tests.attack_records import (ACCOUNT, ALICE, BOB, BOTO, DEPLOY, INSTANCE_ROLE, LEAKED_USER, OFFICE_IP, START, Record,
-                                  Session, items, policy_text)
+                                  Session, assumed_role, items, policy_text)
 
 
 @dataclass(frozen=True)
@@ -225,6 +225,16 @@ def _replication_within_account() -> list[Record]:
         "ReplicationConfiguration": {"Role": f"arn:aws:iam::{ACCOUNT}:role/s3-replication", "Rule": rule}})]
 
 
+def _identity_center_plants_its_provider() -> list[Record]:
+    # IAM Identity Center, through its service-linked role, creates the SAML provider of an account it manages.
+    identity = {**assumed_role("AWSServiceRoleForSSO", "AWS-SSO", "ASIAQ3EGQKJ5SSOSLR01",
+                               path="aws-service-role/sso.amazonaws.com/"), "invokedBy": "sso.amazonaws.com"}
+    s = Session("benign-identity-center-provider", identity, ip="sso.amazonaws.com", agent="sso.amazonaws.com")
+    name = "AWSSSO_7c6d5e4f3a2b1c0d_DO_NOT_DELETE"
+    return [s.call("CreateSAMLProvider", "iam", {"name": name, "sAMLMetadataDocument": "<EntityDescriptor/>"},
+                   {"sAMLProviderArn": f"arn:aws:iam::{ACCOUNT}:saml-provider/{name}"})]
+
+
 BENIGN: list[Benign] = [
     Benign("deploy-role-updates-lambda", "The GitHub deploy role publishes new code and a layer of this account.",
            tuple(_deploy_updates_lambda())),
@@ -268,6 +278,8 @@ BENIGN: list[Benign] = [
            tuple(_password_policy_tightened()), "info"),
     Benign("replication-within-account", "A bucket replicates to a disaster-recovery bucket of the same account.",
            tuple(_replication_within_account()), "info"),
+    Benign("identity-center-plants-its-provider", "IAM Identity Center creates its own SAML provider in an account it manages.",
+           tuple(_identity_center_plants_its_provider()), "info"),
 ]
 
 

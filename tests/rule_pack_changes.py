@@ -1,4 +1,5 @@
-"""Rule pack cases for changes: persistence, privilege escalation, exfiltration, impact, execution.
+"""Rule pack cases for changes: persistence, privilege escalation, exfiltration, impact, execution,
+defense evasion.
 
 (rule name, whether it matches, record), like rule_pack_events.py, which adds these to CASES.
 """
@@ -10,7 +11,7 @@ from typing import Any
 
 from tests.rule_pack_records import (ACCOUNT, ADMIN, BUCKET, DEPLOY_ROLE, DOE1, DOE2, OPEN_TO_ORG, OTHER_ACCOUNT,
                                      PRIVATE_ACL, PUBLIC_POLICY, PUBLIC_READ_ACL, READ_ONLY, ROLE, ROLE_POLICY,
-                                     TLS_ONLY_POLICY, TRUST_ANYONE, TRUST_EC2, TRUST_OTHER, anonymous, call, denied, iam,
+                                     SSO_SERVICE_ROLE, TLS_ONLY_POLICY, TRUST_ANYONE, TRUST_EC2, TRUST_OTHER, anonymous, call, denied, iam,
                                      policy, without)
 
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -122,6 +123,11 @@ PERSISTENCE: list[tuple[str, bool, dict[str, Any]]] = [
         "name": "lab-ca", "source": {"sourceType": "CERTIFICATE_BUNDLE", "sourceData": {"x509CertificateData": "MIIB"}},
         "enabled": True})),
     ("identity-provider-changed", False, iam("ListOpenIDConnectProviders", None, readOnly=True)),
+    # IAM Identity Center planting its own provider in an account it manages, through its service-linked role.
+    ("identity-provider-changed", False, iam("CreateSAMLProvider", {
+        "name": "AWSSSO_0f1e2d3c4b5a6978_DO_NOT_DELETE", "sAMLMetadataDocument": "<EntityDescriptor/>"},
+        {"sAMLProviderArn": f"arn:aws:iam::{ACCOUNT}:saml-provider/AWSSSO_0f1e2d3c4b5a6978_DO_NOT_DELETE"},
+        identity=SSO_SERVICE_ROLE, sourceIPAddress="sso.amazonaws.com", userAgent="sso.amazonaws.com")),
     ("identity-provider-changed", False, call("ListTrustAnchors", "rolesanywhere", None, readOnly=True)),
     ("lambda-permission-added", True, call("AddPermission20150331v2", "lambda", {
         "functionName": "payments", "statementId": "x-account", "action": "lambda:InvokeFunction", "principal": OTHER_ACCOUNT})),
@@ -369,6 +375,13 @@ EXFILTRATION: list[tuple[str, bool, dict[str, Any]]] = [
         {"CreateTrafficMirrorSessionResponse": {"trafficMirrorSession": {"trafficMirrorSessionId": "tms-0d1e2f3a4b5c60718"}}})),
     ("traffic-mirroring-created", False, call("DeleteTrafficMirrorSession", "ec2", {"DeleteTrafficMirrorSessionRequest": {
         "TrafficMirrorSessionId": "tms-0d1e2f3a4b5c60718"}})),
+    # An existing session pointed at another target: the packets now go there.
+    ("traffic-mirroring-created", True, call("ModifyTrafficMirrorSession", "ec2", {"ModifyTrafficMirrorSessionRequest": {
+        "TrafficMirrorSessionId": "tms-0d1e2f3a4b5c60718", "TrafficMirrorTargetId": "tmt-0e1f2a3b4c5d60718"}})),
+    # Only its description or packet length changed: the traffic goes where it went.
+    ("traffic-mirroring-created", False, call("ModifyTrafficMirrorSession", "ec2", {"ModifyTrafficMirrorSessionRequest": {
+        "TrafficMirrorSessionId": "tms-0d1e2f3a4b5c60718", "PacketLength": 128,
+        "RemoveField": [{"tag": 1, "content": "description"}]}})),
     # AWS's service events for a shared snapshot taken by the account it was shared with (Stratus' ec2-share-ebs-snapshot
     # documents them): the other account in userIdentity, the owner's in recipientAccountId.
     ("shared-snapshot-used-by-other-account", True, call(
@@ -404,6 +417,14 @@ EXFILTRATION: list[tuple[str, bool, dict[str, Any]]] = [
 
 
 IMPACT: list[tuple[str, bool, dict[str, Any]]] = [
+    ("identity-provider-deleted", True, iam("DeleteSAMLProvider", {
+        "sAMLProviderArn": f"arn:aws:iam::{ACCOUNT}:saml-provider/okta"})),
+    ("identity-provider-deleted", True, iam("DeleteOpenIDConnectProvider", {
+        "openIDConnectProviderArn": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"})),
+    ("identity-provider-deleted", False, iam("DeleteSAMLProvider", {
+        "sAMLProviderArn": f"arn:aws:iam::{ACCOUNT}:saml-provider/AWSSSO_0f1e2d3c4b5a6978_DO_NOT_DELETE"},
+        identity=SSO_SERVICE_ROLE, sourceIPAddress="sso.amazonaws.com", userAgent="sso.amazonaws.com")),
+    ("identity-provider-deleted", False, iam("ListSAMLProviders", None, readOnly=True)),
     ("s3-object-encrypted-with-foreign-key", True, call("CopyObject", "s3", {
         "bucketName": BUCKET, "key": "q3/ledger.xlsx", "x-amz-copy-source": f"{BUCKET}/q3/ledger.xlsx",
         "x-amz-server-side-encryption": "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id": FOREIGN_KEY},
@@ -522,4 +543,15 @@ EXECUTION: list[tuple[str, bool, dict[str, Any]]] = [
         "instanceId": "i-0abc123def4567890", "attribute": "instanceType", "value": "m5.large"})),
 ]
 
-CHANGES: list[tuple[str, bool, dict[str, Any]]] = [*PERSISTENCE, *PRIVILEGE_ESCALATION, *EXFILTRATION, *IMPACT, *EXECUTION]
+DEFENSE_EVASION: list[tuple[str, bool, dict[str, Any]]] = [
+    ("rds-activity-stream-stopped", True, call("StopActivityStream", "rds", {
+        "resourceArn": f"arn:aws:rds:eu-west-1:{ACCOUNT}:cluster:ledger-aurora", "applyImmediately": True},
+        {"status": "stopping", "kmsKeyId": OWN_KEY})),
+    ("rds-activity-stream-stopped", False, call("StartActivityStream", "rds", {
+        "resourceArn": f"arn:aws:rds:eu-west-1:{ACCOUNT}:cluster:ledger-aurora", "mode": "async", "kmsKeyId": OWN_KEY})),
+    ("rds-activity-stream-stopped", False, call("DescribeDBClusters", "rds", {
+        "dBClusterIdentifier": "ledger-aurora"}, readOnly=True)),
+]
+
+CHANGES: list[tuple[str, bool, dict[str, Any]]] = [*PERSISTENCE, *PRIVILEGE_ESCALATION, *EXFILTRATION, *IMPACT, *EXECUTION,
+                                                   *DEFENSE_EVASION]

@@ -22,6 +22,16 @@ ROLE = {
                                          "userName": "AWSReservedSSO_AdministratorAccess_1a2b3c"},
                        "attributes": {"creationDate": "2026-11-22T16:00:00Z", "mfaAuthenticated": "false"}},
 }
+# IAM Identity Center acting in an account it manages, through its service-linked role.
+SSO_SERVICE_ROLE = {
+    "type": "AssumedRole", "principalId": "AROAEXAMPLESSOSLR:AWS-SSO", "accountId": ACCOUNT,
+    "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/AWSServiceRoleForSSO/AWS-SSO", "accessKeyId": "ASIAEXAMPLESSOSLR",
+    "invokedBy": "sso.amazonaws.com",
+    "sessionContext": {"sessionIssuer": {"type": "Role", "principalId": "AROAEXAMPLESSOSLR", "accountId": ACCOUNT,
+                                         "arn": f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/sso.amazonaws.com/"
+                                                "AWSServiceRoleForSSO", "userName": "AWSServiceRoleForSSO"},
+                       "attributes": {"creationDate": "2026-11-22T16:00:00Z", "mfaAuthenticated": "false"}},
+}
 DOE1 = {"type": "IAMUser", "principalId": "AIDAEXAMPLEDOE1", "arn": f"arn:aws:iam::{ACCOUNT}:user/DOE1",
         "accountId": ACCOUNT, "accessKeyId": "AKIAEXAMPLEDOE1", "userName": "DOE1"}
 ROOT = {"type": "Root", "principalId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:root", "accountId": ACCOUNT,

@@ -129,6 +129,19 @@ def test_objects_that_are_not_cloudtrail_records_are_named_in_json_lines():
     assert (items[1].location, items[1].reason) == ("line 2", "not-cloudtrail")
 
 
+def test_a_record_with_lower_case_keys_lands_marked_as_missing_its_core_fields():
+    # Athena's CloudTrail table spells the keys in lower case; a record exported from it is still
+    # CloudTrail: it is stored, and its derived fields say what couldn't be read.
+    from tattletrail.event import normalize
+
+    athena = {"eventversion": "1.08", "eventid": "5e0a7d52-lower", "eventname": "CreateIPSet",
+              "eventsource": "guardduty.amazonaws.com", "eventtime": "2026-11-23 10:00:00", "awsregion": "eu-west-1",
+              "recipientAccountId": "210987654321"}
+    items = read(orjson.dumps({"Records": [athena]}))
+    assert records_only(items) == [athena]
+    assert normalize(items[0]).missing == ["eventID", "eventTime", "eventName", "eventSource", "awsRegion"]
+
+
 @pytest.fixture
 def small_memory_limit(monkeypatch):
     """Make every file 'big' so the streaming path (bounded memory) is the one exercised."""
