@@ -185,6 +185,11 @@ PRIVILEGE_ESCALATION: list[tuple[str, bool, dict[str, Any]]] = [
     ("inline-admin-policy", True, iam("PutRolePolicy", {"roleName": "ci", "policyName": "all", "policyDocument": json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})})),
     ("inline-admin-policy", False, iam("PutRolePolicy", {"roleName": "ci", "policyName": "read", "policyDocument": READ_ONLY})),
+    # Locking a user out (a Deny of every action) grants nothing; a pretty-printed grant is still one.
+    ("inline-admin-policy", False, iam("PutUserPolicy", {"userName": "contractor-7", "policyName": "offboarded", "policyDocument": json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Sid": "LockOut", "Effect": "Deny", "Action": ["*"], "Resource": ["*"]}]}, indent="\t")})),
+    ("inline-admin-policy", True, iam("PutGroupPolicy", {"groupName": "ops", "policyName": "everything", "policyDocument": json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["*"], "Resource": "*"}]}, indent=2)})),
     ("login-profile-updated", True, iam("UpdateLoginProfile", {"userName": "carol", "passwordResetRequired": False})),
     ("login-profile-updated", False, iam("UpdateLoginProfile", {"userName": "DOE1", "passwordResetRequired": False},
                                          identity=DOE1)),

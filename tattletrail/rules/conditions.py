@@ -20,7 +20,7 @@ from typing import Any, Callable
 from tattletrail.rules.annotation import values_at_path
 from tattletrail.rules.aws_ranges import aws_ranges, outside_aws
 from tattletrail.rules.ingress import CLASSES, group_of, world_openings
-from tattletrail.rules.policy import actions_of, foreign_accounts, public_statements
+from tattletrail.rules.policy import actions_of, every_action_statements, foreign_accounts, public_statements
 
 Facts = dict[str, str]
 
@@ -49,6 +49,16 @@ def policy_allows_anyone(document: dict[str, Any], paths: str) -> Facts | None:
             statements = public_statements(value)
             if statements:
                 return {"actions": actions_of(statements), "statements": str(len(statements))}
+    return None
+
+
+def policy_allows_every_action(document: dict[str, Any], paths: str) -> Facts | None:
+    """The policy at the first of these paths has an Allow statement for every action (policy.py)."""
+    for path in paths.split("|"):
+        for value in values_at_path(document, tuple(path.strip().split("."))):
+            statements = every_action_statements(value)
+            if statements:
+                return {"statements": str(len(statements))}
     return None
 
 
@@ -222,6 +232,8 @@ CONDITIONS: dict[str, Condition] = {
                                        "a security group permission lets the whole internet in; its worst port class"),
     "policy-allows-anyone": Condition(policy_allows_anyone, "path",
                                       "the policy document at the path lets anyone in, no condition pinning the caller"),
+    "policy-allows-every-action": Condition(policy_allows_every_action, "path",
+                                            "the policy document at the path allows every action (a Deny doesn't count)"),
     "policy-allows-other-account": Condition(policy_allows_other_account, "path",
                                              "the policy document at the path lets principals of another account in"),
     "other-user": Condition(other_user, "path", "the call acts on an IAM user other than the caller"),
