@@ -225,6 +225,25 @@ def _replication_within_account() -> list[Record]:
         "ReplicationConfiguration": {"Role": f"arn:aws:iam::{ACCOUNT}:role/s3-replication", "Rule": rule}})]
 
 
+def _trail_data_events_added() -> list[Record]:
+    selectors = [{"readWriteType": "All", "includeManagementEvents": True, "excludeManagementEventSources": [],
+                  "dataResources": [{"type": "AWS::S3::Object", "values": ["arn:aws:s3:::payroll-exports/"]}]}]
+    return [_s("benign-trail-data-events").call("PutEventSelectors", "cloudtrail",
+                                                {"trailName": "org-audit-trail", "eventSelectors": selectors},
+                                                {"eventSelectors": selectors})]
+
+
+def _portal_opens_console() -> list[Record]:
+    s = _s("benign-portal-console", agent="Go-http-client/2.0", region="us-east-1")
+    return [s.call("GetSigninToken", "signin", None, {"GetSigninToken": "Success"})]
+
+
+def _user_locked_out() -> list[Record]:
+    deny_all = policy_text([{"Sid": "Offboarded", "Effect": "Deny", "Action": ["*"], "Resource": ["*"]}])
+    return [_s("benign-user-locked-out").call("PutUserPolicy", "iam", {
+        "userName": "contractor-7", "policyName": "offboarded", "policyDocument": deny_all})]
+
+
 BENIGN: list[Benign] = [
     Benign("deploy-role-updates-lambda", "The GitHub deploy role publishes new code and a layer of this account.",
            tuple(_deploy_updates_lambda())),
@@ -268,6 +287,12 @@ BENIGN: list[Benign] = [
            tuple(_password_policy_tightened()), "info"),
     Benign("replication-within-account", "A bucket replicates to a disaster-recovery bucket of the same account.",
            tuple(_replication_within_account()), "info"),
+    Benign("trail-data-events-added", "An administrator adds S3 data events to the trail; every management event stays.",
+           tuple(_trail_data_events_added()), "info"),
+    Benign("portal-opens-console", "Alice opens the console from the AWS access portal (her Identity Center session).",
+           tuple(_portal_opens_console()), "info"),
+    Benign("user-locked-out", "An administrator locks an offboarded contractor out with a Deny-everything policy.",
+           tuple(_user_locked_out()), "info"),
 ]
 
 

@@ -165,6 +165,14 @@ PERSISTENCE: list[tuple[str, bool, dict[str, Any]]] = [
         "arn": f"arn:aws:sts::{ACCOUNT}:federated-user/persist", "accessKeyId": "ASIAEXAMPLEFED"},
         awsRegion="us-east-1", eventType="AwsConsoleSignIn", userAgent="python-requests/2.32.3")),
     ("console-signin-token-issued", False, call("GetSessionToken", "sts", {"durationSeconds": 3600}, identity=DOE1)),
+    ("console-signin-token-issued", True, call("GetSigninToken", "signin", None, {"GetSigninToken": "Success"}, identity={
+        "type": "AssumedRole", "principalId": "AROAEXAMPLEOPS:laptop", "accountId": ACCOUNT, "accessKeyId": "ASIAEXAMPLEOPS",
+        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/ops-admin/laptop"}, awsRegion="us-east-1", userAgent="curl/8.5.0")),
+    # The AWS access portal opening the console for an Identity Center session: every click does it.
+    ("console-signin-token-issued", False, call("GetSigninToken", "signin", None, {"GetSigninToken": "Success"}, identity={
+        "type": "AssumedRole", "principalId": "AROAEXAMPLESSO:dana@example.com", "accountId": ACCOUNT,
+        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/AWSReservedSSO_ReadOnly_0f1e2d3c4b5a6978/dana@example.com"},
+        awsRegion="us-east-1", userAgent="Go-http-client/2.0")),
     # Stratus' ec2-create-suspicious-keypair plants a key pair; context only, engineers do it every day.
     ("ec2-key-pair-created", True, call("CreateKeyPair", "ec2", {"keyName": "ops-temp", "keyType": "rsa", "keyFormat": "pem"},
                                         {"keyName": "ops-temp", "keyFingerprint": "1f:51:ae:28", "keyPairId": "key-0a1b2c3d4e5f60718"})),
