@@ -244,6 +244,12 @@ def _user_locked_out() -> list[Record]:
         "userName": "contractor-7", "policyName": "offboarded", "policyDocument": deny_all})]
 
 
+def _guardrail_tuned() -> list[Record]:
+    s = _s("benign-guardrail-tuned")
+    return [s.call("UpdateGuardrail", "bedrock", {"guardrailIdentifier": "gr-7k2m9q4x1w3e", "name": "HIDDEN_DUE_TO_SECURITY_REASONS"},
+                   {"guardrailId": "gr-7k2m9q4x1w3e", "version": "DRAFT"})]
+
+
 BENIGN: list[Benign] = [
     Benign("deploy-role-updates-lambda", "The GitHub deploy role publishes new code and a layer of this account.",
            tuple(_deploy_updates_lambda())),
@@ -291,6 +297,7 @@ BENIGN: list[Benign] = [
            tuple(_trail_data_events_added()), "info"),
     Benign("portal-opens-console", "Alice opens the console from the AWS access portal (her Identity Center session).",
            tuple(_portal_opens_console()), "info"),
+    Benign("guardrail-tuned", "The AI team adds a denied topic to the support bot's guardrail.", tuple(_guardrail_tuned())),
     Benign("user-locked-out", "An administrator locks an offboarded contractor out with a Deny-everything policy.",
            tuple(_user_locked_out()), "info"),
 ]

@@ -396,6 +396,14 @@ EXFILTRATION: list[tuple[str, bool, dict[str, Any]]] = [
         sourceIPAddress="ec2.amazonaws.com", userAgent="ec2.amazonaws.com")),
     ("shared-snapshot-used-by-other-account", False, call("CopySnapshot", "ec2", {
         "sourceSnapshotId": "snap-0a1b2c3d4e5f60718", "sourceRegion": "eu-west-1"}, {"snapshotId": "snap-0b1c2d3e4f5a60718"})),
+    # codebuild:UpdateProjectVisibility: PUBLIC_READ lets anyone read build logs and artifacts.
+    ("codebuild-project-public", True, call("UpdateProjectVisibility", "codebuild", {
+        "projectArn": f"arn:aws:codebuild:eu-west-1:{ACCOUNT}:project/billing-api-ci", "projectVisibility": "PUBLIC_READ",
+        "resourceAccessRole": f"arn:aws:iam::{ACCOUNT}:role/service-role/codebuild-public-logs"})),
+    ("codebuild-project-public", False, call("UpdateProjectVisibility", "codebuild", {
+        "projectArn": f"arn:aws:codebuild:eu-west-1:{ACCOUNT}:project/billing-api-ci", "projectVisibility": "PRIVATE"})),
+    ("codebuild-project-public", False, call("CreateProject", "codebuild", {"name": "billing-api-ci",
+                                                                          "source": {"type": "CODECOMMIT"}})),
     # ssm:ModifyDocumentPermission: "all" makes the document public; account ids share it.
     ("ssm-document-shared-publicly", True, call("ModifyDocumentPermission", "ssm", {
         "name": "patch-runbook", "permissionType": "Share", "accountIdsToAdd": ["all"], "accountIdsToRemove": []})),

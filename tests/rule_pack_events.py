@@ -160,6 +160,14 @@ DEFENSE_EVASION: list[tuple[str, bool, dict[str, Any]]] = [
         "EnableEbsEncryptionByDefaultRequest": ""}, {"EnableEbsEncryptionByDefaultResponse": {
             "ebsEncryptionByDefault": True}})),
     ("bedrock-guardrail-deleted", True, call("DeleteModelGuardrail", "bedrock", {"guardrailIdentifier": "gr-0a1b2c3d4e5f"})),
+    ("bedrock-guardrail-updated", True, call("UpdateGuardrail", "bedrock", {"guardrailIdentifier": "gr-0a1b2c3d4e5f",
+                                                                           "name": "HIDDEN_DUE_TO_SECURITY_REASONS"},
+                                             {"guardrailId": "gr-0a1b2c3d4e5f", "version": "DRAFT"})),
+    ("bedrock-guardrail-updated", False, call("CreateGuardrailVersion", "bedrock", {"guardrailIdentifier": "gr-0a1b2c3d4e5f"})),
+    # Account Management's EnableRegion: an opt-in region switched on.
+    ("region-enabled", True, call("EnableRegion", "account", {"RegionName": "me-central-1"}, awsRegion="us-east-1")),
+    ("region-enabled", False, call("ListRegions", "account", {"regionOptStatusContains": ["ENABLED"]}, readOnly=True)),
+    ("region-enabled", False, call("DisableRegion", "account", {"RegionName": "af-south-1"}, awsRegion="us-east-1")),
     ("log-stream-deleted", True, call("DeleteLogStream", "logs", {"logGroupName": "/aws/lambda/payments",
                                                                   "logStreamName": "2026/11/22/[$LATEST]0a1b2c3d"})),
     ("log-stream-deleted", False, call("DeleteRetentionPolicy", "logs", {"logGroupName": "/aws/lambda/payments"})),
