@@ -526,6 +526,16 @@ EXECUTION: list[tuple[str, bool, dict[str, Any]]] = [
     ("unusual-instance-launched", False, call("RunInstances", "ec2", {
         "instancesSet": {"items": [{"imageId": "ami-0abc123def4567890", "minCount": 1, "maxCount": 2}]},
         "instanceType": "t3.medium"})),
+    ("unusual-instance-launched", True, call("RunInstances", "ec2", {
+        "instancesSet": {"items": [{"minCount": 1, "maxCount": 1}]}, "instanceType": {"value": "g5.12xlarge"}})),
+    ("unusual-instance-launched", True, call("RunInstances", "ec2", {
+        "instancesSet": {"items": [{"minCount": 1, "maxCount": 4}]},
+        "launchTemplate": {"launchTemplateId": "lt-0a1b2c3d4e5f60718", "version": "3"}}, {"instancesSet": {"items": [
+            {"instanceId": "i-0c1d2e3f4a5b60718", "instanceType": "p5.48xlarge", "imageId": "ami-0abc123def4567890"}]}})),
+    ("unusual-instance-launched", False, call("RunInstances", "ec2", {
+        "instancesSet": {"items": [{"minCount": 1, "maxCount": 1}]},
+        "launchTemplate": {"launchTemplateId": "lt-0a1b2c3d4e5f60718", "version": "4"}}, {"instancesSet": {"items": [
+            {"instanceId": "i-0d1e2f3a4b5c60718", "instanceType": "m7g.large", "imageId": "ami-0abc123def4567890"}]}})),
     ("sagemaker-lifecycle-script-set", True, call("CreateNotebookInstanceLifecycleConfig", "sagemaker", {
         "notebookInstanceLifecycleConfigName": "nb-start", "onStart": [{"content": "HIDDEN_DUE_TO_SECURITY_REASONS"}]})),
     ("sagemaker-lifecycle-script-set", True, call("UpdateNotebookInstance", "sagemaker", {
