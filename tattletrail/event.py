@@ -38,7 +38,8 @@ LIST_FIELDS = ("missing", "threat_rules", "annotations")
 
 @dataclass(slots=True)
 class Event:
-    """One CloudTrail event as stored: `record` is exactly what was read."""
+    """One CloudTrail event as stored: `record` is what was read (with CloudTrail's field names
+    back if an export wrote them in lower case: reader.with_cloudtrail_names)."""
 
     event_id: str
     event_time: datetime | None  # UTC, naive; None only when the record has no usable eventTime

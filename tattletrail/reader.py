@@ -3,7 +3,8 @@
 Reads every form CloudTrail records come in: delivered log files (`{"Records": [...]}`, usually
 gzipped; gzip is detected by its magic bytes, not by the name), JSON Lines of single events, a JSON
 array of events, and LookupEvents output (whose events carry the record as a JSON *string* in
-`CloudTrailEvent`). Digest files are skipped; Insight events are ordinary records.
+`CloudTrailEvent`). Digest files are skipped; Insight events are ordinary records. A record a data
+lake exported with lower-case field names gets CloudTrail's names back (`with_cloudtrail_names`).
 
 Nothing here raises for bad input: a file or record that can't be read becomes a `Problem` that
 the ingest run quarantines with its reason, and reading goes on.
@@ -26,11 +27,22 @@ IN_MEMORY_LIMIT = 64 * 1024 * 1024
 WHOLE_GZIP_LIMIT = 16 * 1024 * 1024
 # Keys that only CloudTrail records have (at least one of them is in every real record).
 CLOUDTRAIL_KEYS = ("eventVersion", "eventID", "eventName", "eventTime", "eventSource", "userIdentity")
-# Athena's CloudTrail table, and records exported from it, spell the same keys in lower case
-# (`eventname`, `useridentity`): still CloudTrail, so they land, marked as missing core fields.
-CLOUDTRAIL_KEYS_LOWER = frozenset(key.lower() for key in CLOUDTRAIL_KEYS)
 SAMPLE_BYTES = 300
 READ_CHUNK = 1024 * 1024
+# CloudTrail's field names (AWS's "CloudTrail record contents"), by where they sit. Data-lake exports
+# (Athena and Glue tables, Snowflake, SIEM data lakes) often write every column name in lower case.
+RECORD_NAMES = (
+    "eventTime", "eventVersion", "userIdentity", "eventSource", "eventName", "awsRegion", "sourceIPAddress",
+    "userAgent", "errorCode", "errorMessage", "requestParameters", "responseElements", "additionalEventData",
+    "requestID", "eventID", "eventType", "apiVersion", "managementEvent", "readOnly", "resources",
+    "recipientAccountId", "serviceEventDetails", "sharedEventID", "vpcEndpointId", "vpcEndpointAccountId",
+    "eventCategory", "addendum", "sessionCredentialFromConsole", "edgeDeviceDetails", "tlsDetails", "insightDetails")
+IDENTITY_NAMES = ("type", "principalId", "arn", "accountId", "accessKeyId", "userName", "sessionContext", "invokedBy",
+                  "identityProvider", "credentialId", "onBehalfOf", "inScopeOf")
+SESSION_NAMES = ("attributes", "sessionIssuer", "webIdFederationData", "sourceIdentity", "ec2RoleDelivery", "ec2Issuer",
+                 "assumedRoot")
+ATTRIBUTE_NAMES = ("creationDate", "mfaAuthenticated")
+ISSUER_NAMES = ("type", "principalId", "arn", "accountId", "userName")
 
 
 @dataclass(slots=True)
@@ -196,12 +208,41 @@ def _record_of(item: Any, unit: str, index: int) -> Item:
             return Problem(location, "not-json", f"CloudTrailEvent is not JSON: {error}", embedded[:SAMPLE_BYTES])
         if not isinstance(item, dict):
             return Problem(location, "not-an-object", "CloudTrailEvent is not a JSON object", _sample(item))
-    if not any(key in item for key in CLOUDTRAIL_KEYS) and CLOUDTRAIL_KEYS_LOWER.isdisjoint(item):
+    if not any(key in item for key in CLOUDTRAIL_KEYS):
+        item = with_cloudtrail_names(item)
+    if not any(key in item for key in CLOUDTRAIL_KEYS):
         reason = "no-records" if location == "file" else "not-cloudtrail"
         detail = ("JSON object without Records" if location == "file"
                   else "object has none of " + ", ".join(CLOUDTRAIL_KEYS) + " (in any case)")
         return Problem(location, reason, detail, _sample(item))
     return item
+
+
+def with_cloudtrail_names(item: dict[str, Any]) -> dict[str, Any]:
+    """A record whose CloudTrail keys were written in lower case (`eventname`, `useridentity`), as
+    data-lake exports write columns, with CloudTrail's spelling back: at the top level and in the
+    identity, so it reads like the record CloudTrail delivered. What a service logged inside
+    `requestParameters` and `responseElements` is left as it is. Any other object comes back as is."""
+    if not any(name.lower() in item for name in CLOUDTRAIL_KEYS):
+        return item
+    restored = _renamed(item, RECORD_NAMES)
+    identity = restored.get("userIdentity")
+    if isinstance(identity, dict):
+        identity = _renamed(identity, IDENTITY_NAMES)
+        session = identity.get("sessionContext")
+        if isinstance(session, dict):
+            session = _renamed(session, SESSION_NAMES)
+            for key, names in (("attributes", ATTRIBUTE_NAMES), ("sessionIssuer", ISSUER_NAMES)):
+                if isinstance(session.get(key), dict):
+                    session[key] = _renamed(session[key], names)
+            identity["sessionContext"] = session
+        restored["userIdentity"] = identity
+    return restored
+
+
+def _renamed(mapping: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    spelling = {name.lower(): name for name in names}
+    return {spelling.get(key, key) if key not in names else key: value for key, value in mapping.items()}
 
 
 def _json_lines(stream: BinaryIO) -> Iterator[Item]:

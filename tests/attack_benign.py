@@ -233,6 +233,29 @@ def _identity_center_plants_its_provider() -> list[Record]:
     name = "AWSSSO_7c6d5e4f3a2b1c0d_DO_NOT_DELETE"
     return [s.call("CreateSAMLProvider", "iam", {"name": name, "sAMLMetadataDocument": "<EntityDescriptor/>"},
                    {"sAMLProviderArn": f"arn:aws:iam::{ACCOUNT}:saml-provider/{name}"})]
+def _trail_data_events_added() -> list[Record]:
+    selectors = [{"readWriteType": "All", "includeManagementEvents": True, "excludeManagementEventSources": [],
+                  "dataResources": [{"type": "AWS::S3::Object", "values": ["arn:aws:s3:::payroll-exports/"]}]}]
+    return [_s("benign-trail-data-events").call("PutEventSelectors", "cloudtrail",
+                                                {"trailName": "org-audit-trail", "eventSelectors": selectors},
+                                                {"eventSelectors": selectors})]
+
+
+def _portal_opens_console() -> list[Record]:
+    s = _s("benign-portal-console", agent="Go-http-client/2.0", region="us-east-1")
+    return [s.call("GetSigninToken", "signin", None, {"GetSigninToken": "Success"})]
+
+
+def _user_locked_out() -> list[Record]:
+    deny_all = policy_text([{"Sid": "Offboarded", "Effect": "Deny", "Action": ["*"], "Resource": ["*"]}])
+    return [_s("benign-user-locked-out").call("PutUserPolicy", "iam", {
+        "userName": "contractor-7", "policyName": "offboarded", "policyDocument": deny_all})]
+
+
+def _guardrail_tuned() -> list[Record]:
+    s = _s("benign-guardrail-tuned")
+    return [s.call("UpdateGuardrail", "bedrock", {"guardrailIdentifier": "gr-7k2m9q4x1w3e", "name": "HIDDEN_DUE_TO_SECURITY_REASONS"},
+                   {"guardrailId": "gr-7k2m9q4x1w3e", "version": "DRAFT"})]
 
 
 BENIGN: list[Benign] = [
@@ -280,6 +303,13 @@ BENIGN: list[Benign] = [
            tuple(_replication_within_account()), "info"),
     Benign("identity-center-plants-its-provider", "IAM Identity Center creates its own SAML provider in an account it manages.",
            tuple(_identity_center_plants_its_provider()), "info"),
+    Benign("trail-data-events-added", "An administrator adds S3 data events to the trail; every management event stays.",
+           tuple(_trail_data_events_added()), "info"),
+    Benign("portal-opens-console", "Alice opens the console from the AWS access portal (her Identity Center session).",
+           tuple(_portal_opens_console()), "info"),
+    Benign("guardrail-tuned", "The AI team adds a denied topic to the support bot's guardrail.", tuple(_guardrail_tuned())),
+    Benign("user-locked-out", "An administrator locks an offboarded contractor out with a Deny-everything policy.",
+           tuple(_user_locked_out()), "info"),
 ]
 
 

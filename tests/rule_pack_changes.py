@@ -171,6 +171,14 @@ PERSISTENCE: list[tuple[str, bool, dict[str, Any]]] = [
         "arn": f"arn:aws:sts::{ACCOUNT}:federated-user/persist", "accessKeyId": "ASIAEXAMPLEFED"},
         awsRegion="us-east-1", eventType="AwsConsoleSignIn", userAgent="python-requests/2.32.3")),
     ("console-signin-token-issued", False, call("GetSessionToken", "sts", {"durationSeconds": 3600}, identity=DOE1)),
+    ("console-signin-token-issued", True, call("GetSigninToken", "signin", None, {"GetSigninToken": "Success"}, identity={
+        "type": "AssumedRole", "principalId": "AROAEXAMPLEOPS:laptop", "accountId": ACCOUNT, "accessKeyId": "ASIAEXAMPLEOPS",
+        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/ops-admin/laptop"}, awsRegion="us-east-1", userAgent="curl/8.5.0")),
+    # The AWS access portal opening the console for an Identity Center session: every click does it.
+    ("console-signin-token-issued", False, call("GetSigninToken", "signin", None, {"GetSigninToken": "Success"}, identity={
+        "type": "AssumedRole", "principalId": "AROAEXAMPLESSO:dana@example.com", "accountId": ACCOUNT,
+        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/AWSReservedSSO_ReadOnly_0f1e2d3c4b5a6978/dana@example.com"},
+        awsRegion="us-east-1", userAgent="Go-http-client/2.0")),
     # Stratus' ec2-create-suspicious-keypair plants a key pair; context only, engineers do it every day.
     ("ec2-key-pair-created", True, call("CreateKeyPair", "ec2", {"keyName": "ops-temp", "keyType": "rsa", "keyFormat": "pem"},
                                         {"keyName": "ops-temp", "keyFingerprint": "1f:51:ae:28", "keyPairId": "key-0a1b2c3d4e5f60718"})),
@@ -191,6 +199,11 @@ PRIVILEGE_ESCALATION: list[tuple[str, bool, dict[str, Any]]] = [
     ("inline-admin-policy", True, iam("PutRolePolicy", {"roleName": "ci", "policyName": "all", "policyDocument": json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})})),
     ("inline-admin-policy", False, iam("PutRolePolicy", {"roleName": "ci", "policyName": "read", "policyDocument": READ_ONLY})),
+    # Locking a user out (a Deny of every action) grants nothing; a pretty-printed grant is still one.
+    ("inline-admin-policy", False, iam("PutUserPolicy", {"userName": "contractor-7", "policyName": "offboarded", "policyDocument": json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Sid": "LockOut", "Effect": "Deny", "Action": ["*"], "Resource": ["*"]}]}, indent="\t")})),
+    ("inline-admin-policy", True, iam("PutGroupPolicy", {"groupName": "ops", "policyName": "everything", "policyDocument": json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["*"], "Resource": "*"}]}, indent=2)})),
     ("login-profile-updated", True, iam("UpdateLoginProfile", {"userName": "carol", "passwordResetRequired": False})),
     ("login-profile-updated", False, iam("UpdateLoginProfile", {"userName": "DOE1", "passwordResetRequired": False},
                                          identity=DOE1)),
@@ -396,6 +409,14 @@ EXFILTRATION: list[tuple[str, bool, dict[str, Any]]] = [
         sourceIPAddress="ec2.amazonaws.com", userAgent="ec2.amazonaws.com")),
     ("shared-snapshot-used-by-other-account", False, call("CopySnapshot", "ec2", {
         "sourceSnapshotId": "snap-0a1b2c3d4e5f60718", "sourceRegion": "eu-west-1"}, {"snapshotId": "snap-0b1c2d3e4f5a60718"})),
+    # codebuild:UpdateProjectVisibility: PUBLIC_READ lets anyone read build logs and artifacts.
+    ("codebuild-project-public", True, call("UpdateProjectVisibility", "codebuild", {
+        "projectArn": f"arn:aws:codebuild:eu-west-1:{ACCOUNT}:project/billing-api-ci", "projectVisibility": "PUBLIC_READ",
+        "resourceAccessRole": f"arn:aws:iam::{ACCOUNT}:role/service-role/codebuild-public-logs"})),
+    ("codebuild-project-public", False, call("UpdateProjectVisibility", "codebuild", {
+        "projectArn": f"arn:aws:codebuild:eu-west-1:{ACCOUNT}:project/billing-api-ci", "projectVisibility": "PRIVATE"})),
+    ("codebuild-project-public", False, call("CreateProject", "codebuild", {"name": "billing-api-ci",
+                                                                          "source": {"type": "CODECOMMIT"}})),
     # ssm:ModifyDocumentPermission: "all" makes the document public; account ids share it.
     ("ssm-document-shared-publicly", True, call("ModifyDocumentPermission", "ssm", {
         "name": "patch-runbook", "permissionType": "Share", "accountIdsToAdd": ["all"], "accountIdsToRemove": []})),
@@ -526,6 +547,16 @@ EXECUTION: list[tuple[str, bool, dict[str, Any]]] = [
     ("unusual-instance-launched", False, call("RunInstances", "ec2", {
         "instancesSet": {"items": [{"imageId": "ami-0abc123def4567890", "minCount": 1, "maxCount": 2}]},
         "instanceType": "t3.medium"})),
+    ("unusual-instance-launched", True, call("RunInstances", "ec2", {
+        "instancesSet": {"items": [{"minCount": 1, "maxCount": 1}]}, "instanceType": {"value": "g5.12xlarge"}})),
+    ("unusual-instance-launched", True, call("RunInstances", "ec2", {
+        "instancesSet": {"items": [{"minCount": 1, "maxCount": 4}]},
+        "launchTemplate": {"launchTemplateId": "lt-0a1b2c3d4e5f60718", "version": "3"}}, {"instancesSet": {"items": [
+            {"instanceId": "i-0c1d2e3f4a5b60718", "instanceType": "p5.48xlarge", "imageId": "ami-0abc123def4567890"}]}})),
+    ("unusual-instance-launched", False, call("RunInstances", "ec2", {
+        "instancesSet": {"items": [{"minCount": 1, "maxCount": 1}]},
+        "launchTemplate": {"launchTemplateId": "lt-0a1b2c3d4e5f60718", "version": "4"}}, {"instancesSet": {"items": [
+            {"instanceId": "i-0d1e2f3a4b5c60718", "instanceType": "m7g.large", "imageId": "ami-0abc123def4567890"}]}})),
     ("sagemaker-lifecycle-script-set", True, call("CreateNotebookInstanceLifecycleConfig", "sagemaker", {
         "notebookInstanceLifecycleConfigName": "nb-start", "onStart": [{"content": "HIDDEN_DUE_TO_SECURITY_REASONS"}]})),
     ("sagemaker-lifecycle-script-set", True, call("UpdateNotebookInstance", "sagemaker", {

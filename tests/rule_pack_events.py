@@ -77,7 +77,22 @@ DEFENSE_EVASION: list[tuple[str, bool, dict[str, Any]]] = [
     ("cloudtrail-stopped", True, call("DeleteTrail", "cloudtrail", {"name": "org-trail"})),
     ("cloudtrail-stopped", False, call("StartLogging", "cloudtrail", {"name": "org-trail"})),
     ("cloudtrail-stopped", False, call("GetTrailStatus", "cloudtrail", {"name": "org-trail"}, readOnly=True)),
-    ("cloudtrail-modified", True, call("PutEventSelectors", "cloudtrail", {"trailName": "org-trail", "eventSelectors": [
+    ("cloudtrail-selectors-narrowed", True, call("PutEventSelectors", "cloudtrail", {"trailName": "org-trail", "eventSelectors": [
+        {"readWriteType": "ReadOnly", "includeManagementEvents": True, "dataResources": []}]})),
+    ("cloudtrail-selectors-narrowed", True, call("PutEventSelectors", "cloudtrail", {"trailName": "org-trail", "eventSelectors": [
+        {"readWriteType": "All", "includeManagementEvents": True, "excludeManagementEventSources": ["kms.amazonaws.com"]}]})),
+    ("cloudtrail-selectors-narrowed", True, call("PutEventSelectors", "cloudtrail", {"trailName": "org-trail", "advancedEventSelectors": [
+        {"name": "writes only", "fieldSelectors": [{"field": "eventCategory", "equals": ["Management"]},
+                                                   {"field": "readOnly", "equals": ["false"]}]}]})),
+    # Adding S3 data events to a trail that keeps every management event weakens nothing.
+    ("cloudtrail-selectors-narrowed", False, call("PutEventSelectors", "cloudtrail", {"trailName": "org-trail", "eventSelectors": [
+        {"readWriteType": "All", "includeManagementEvents": True, "excludeManagementEventSources": [],
+         "dataResources": [{"type": "AWS::S3::Object", "values": ["arn:aws:s3:::payroll-exports/"]}]}]})),
+    ("cloudtrail-selectors-narrowed", False, call("PutEventSelectors", "cloudtrail", {"trailName": "org-trail", "advancedEventSelectors": [
+        {"name": "management", "fieldSelectors": [{"field": "eventCategory", "equals": ["Management"]}]},
+        {"name": "lambda data", "fieldSelectors": [{"field": "eventCategory", "equals": ["Data"]},
+                                                   {"field": "resources.type", "equals": ["AWS::Lambda::Function"]}]}]})),
+    ("cloudtrail-modified", False, call("PutEventSelectors", "cloudtrail", {"trailName": "org-trail", "eventSelectors": [
         {"readWriteType": "ReadOnly", "includeManagementEvents": True, "dataResources": []}]})),
     ("cloudtrail-modified", True, call("UpdateTrail", "cloudtrail", {"name": "org-trail", "s3BucketName": "attacker-bucket"})),
     ("cloudtrail-modified", False, call("GetEventSelectors", "cloudtrail", {"trailName": "org-trail"}, readOnly=True)),
@@ -145,6 +160,14 @@ DEFENSE_EVASION: list[tuple[str, bool, dict[str, Any]]] = [
         "EnableEbsEncryptionByDefaultRequest": ""}, {"EnableEbsEncryptionByDefaultResponse": {
             "ebsEncryptionByDefault": True}})),
     ("bedrock-guardrail-deleted", True, call("DeleteModelGuardrail", "bedrock", {"guardrailIdentifier": "gr-0a1b2c3d4e5f"})),
+    ("bedrock-guardrail-updated", True, call("UpdateGuardrail", "bedrock", {"guardrailIdentifier": "gr-0a1b2c3d4e5f",
+                                                                           "name": "HIDDEN_DUE_TO_SECURITY_REASONS"},
+                                             {"guardrailId": "gr-0a1b2c3d4e5f", "version": "DRAFT"})),
+    ("bedrock-guardrail-updated", False, call("CreateGuardrailVersion", "bedrock", {"guardrailIdentifier": "gr-0a1b2c3d4e5f"})),
+    # Account Management's EnableRegion: an opt-in region switched on.
+    ("region-enabled", True, call("EnableRegion", "account", {"RegionName": "me-central-1"}, awsRegion="us-east-1")),
+    ("region-enabled", False, call("ListRegions", "account", {"regionOptStatusContains": ["ENABLED"]}, readOnly=True)),
+    ("region-enabled", False, call("DisableRegion", "account", {"RegionName": "af-south-1"}, awsRegion="us-east-1")),
     ("log-stream-deleted", True, call("DeleteLogStream", "logs", {"logGroupName": "/aws/lambda/payments",
                                                                   "logStreamName": "2026/11/22/[$LATEST]0a1b2c3d"})),
     ("log-stream-deleted", False, call("DeleteRetentionPolicy", "logs", {"logGroupName": "/aws/lambda/payments"})),
@@ -178,6 +201,9 @@ IDENTITY: list[tuple[str, bool, dict[str, Any]]] = [
     ("console-login-without-mfa", False, console_login(DOE1, success=True, mfa="Yes")),
     ("console-login-without-mfa", False, console_login(DOE1, success=False, mfa="No")),
     ("console-login-without-mfa", False, console_login(ROLE, success=True, mfa="No")),  # SSO: MFA happens at the IdP
+    ("console-login-without-mfa", False, {**console_login(DOE1, success=True, mfa="No"), "additionalEventData": {
+        "LoginTo": "https://console.aws.amazon.com/console/home", "MobileVersion": "No", "MFAUsed": "No",
+        "SamlProviderArn": "arn:aws:iam::111122223333:saml-provider/entra-id"}}),  # SAML: MFA happens at the IdP
     ("console-login-failed", True, console_login(DOE1, success=False, mfa="No")),
     # AWS's documented root sign-in failure: someone trying root's password, not root at work
     ("root-console-login-failed", True, console_login(ROOT, success=False, mfa="No")),

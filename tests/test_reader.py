@@ -129,17 +129,18 @@ def test_objects_that_are_not_cloudtrail_records_are_named_in_json_lines():
     assert (items[1].location, items[1].reason) == ("line 2", "not-cloudtrail")
 
 
-def test_a_record_with_lower_case_keys_lands_marked_as_missing_its_core_fields():
-    # Athena's CloudTrail table spells the keys in lower case; a record exported from it is still
-    # CloudTrail: it is stored, and its derived fields say what couldn't be read.
+def test_an_athena_row_with_lower_case_keys_and_its_time_format_is_read_whole():
+    # Athena's CloudTrail table spells the keys in lower case and writes times without the T and Z;
+    # a record exported from it is still CloudTrail: it gets CloudTrail's names back and nothing is missing.
     from tattletrail.event import normalize
 
     athena = {"eventversion": "1.08", "eventid": "5e0a7d52-lower", "eventname": "CreateIPSet",
               "eventsource": "guardduty.amazonaws.com", "eventtime": "2026-11-23 10:00:00", "awsregion": "eu-west-1",
               "recipientAccountId": "210987654321"}
-    items = read(orjson.dumps({"Records": [athena]}))
-    assert records_only(items) == [athena]
-    assert normalize(items[0]).missing == ["eventID", "eventTime", "eventName", "eventSource", "awsRegion"]
+    [record] = records_only(read(orjson.dumps({"Records": [athena]})))
+    assert (record["eventName"], record["eventSource"], record["awsRegion"]) == \
+        ("CreateIPSet", "guardduty.amazonaws.com", "eu-west-1")
+    assert normalize(record).missing == []
 
 
 @pytest.fixture
@@ -173,3 +174,26 @@ def test_a_file_read_in_many_chunks_is_read_whole(monkeypatch):
     for content in (gzip.compress(orjson.dumps({"Records": records})), orjson.dumps({"Records": records})):
         assert len(content) > 300
         assert records_only(read(content)) == records
+
+
+def test_a_record_with_lower_case_names_gets_cloudtrails_names_back():
+    """Data-lake exports write column names in lower case; the record is read, not quarantined."""
+    lowered = {"eventversion": "1.08", "eventid": "5e1f0c2a-lower", "eventname": "DescribeInstances",
+               "eventsource": "ec2.amazonaws.com", "eventtime": "2026-11-23 10:00:00", "awsregion": "eu-west-1",
+               "requestparameters": {"instancesSet": {}, "filterSet": {}},
+               "useridentity": {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/ops/kim",
+                                "accountid": "111122223333",
+                                "sessioncontext": {"sessionissuer": {"username": "ops", "type": "Role"},
+                                                   "attributes": {"mfaauthenticated": "false"}}}}
+    [record] = records_only(read(orjson.dumps({"Records": [lowered]}), "export.json"))
+    assert record["eventName"] == "DescribeInstances" and record["eventTime"] == "2026-11-23 10:00:00"
+    assert record["requestParameters"] == {"instancesSet": {}, "filterSet": {}}  # a service's own names stay
+    identity = record["userIdentity"]
+    assert identity["accountId"] == "111122223333"
+    assert identity["sessionContext"] == {"sessionIssuer": {"userName": "ops", "type": "Role"},
+                                          "attributes": {"mfaAuthenticated": "false"}}
+
+
+def test_an_object_with_no_cloudtrail_name_in_any_case_is_still_not_cloudtrail():
+    [problem] = read(orjson.dumps({"Records": [{"num_logs": 5, "log_type": "counts"}]}), "counts.json")
+    assert isinstance(problem, Problem) and problem.reason == "not-cloudtrail"

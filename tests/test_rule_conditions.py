@@ -14,7 +14,7 @@ from tattletrail.rules.conditions import (arn_of_other_account, lifecycle_expire
                                           own_user)
 from tattletrail.rules.ingress import world_openings
 from tattletrail.rules.model import load_rule_file
-from tattletrail.rules.policy import foreign_accounts, public_statements
+from tattletrail.rules.policy import every_action_statements, foreign_accounts, public_statements
 
 
 def statement(principal, condition=None, effect="Allow") -> dict:
@@ -249,3 +249,15 @@ def test_instance_credentials_outside_names_its_evidence(document: dict, evidenc
     else:
         assert facts is not None and facts["evidence"].startswith(evidence)
         assert facts["instance"] == "i-0a12b34c56d78e90f" and facts["address"] == document["sourceIPAddress"]
+
+
+@pytest.mark.parametrize("statements, grants", [
+    ([{"Effect": "Allow", "Action": "*", "Resource": "*"}], True),
+    ([{"Effect": "Allow", "Action": ["s3:GetObject", "*"], "Resource": "*"}], True),
+    ([{"Effect": "Deny", "Action": ["*"], "Resource": ["*"]}], False),  # locking a user out
+    ([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}], False),
+    ([{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}], False),
+])
+def test_every_action_statements_are_allows_of_star_only(statements, grants):
+    text = json.dumps({"Version": "2012-10-17", "Statement": statements}, indent="\t")
+    assert bool(every_action_statements(text)) is grants

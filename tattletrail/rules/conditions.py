@@ -20,7 +20,7 @@ from typing import Any, Callable
 from tattletrail.rules.annotation import values_at_path
 from tattletrail.rules.aws_ranges import aws_ranges, outside_aws
 from tattletrail.rules.ingress import CLASSES, group_of, world_openings
-from tattletrail.rules.policy import actions_of, foreign_accounts, public_statements
+from tattletrail.rules.policy import actions_of, every_action_statements, foreign_accounts, public_statements
 
 Facts = dict[str, str]
 
@@ -49,6 +49,16 @@ def policy_allows_anyone(document: dict[str, Any], paths: str) -> Facts | None:
             statements = public_statements(value)
             if statements:
                 return {"actions": actions_of(statements), "statements": str(len(statements))}
+    return None
+
+
+def policy_allows_every_action(document: dict[str, Any], paths: str) -> Facts | None:
+    """The policy at the first of these paths has an Allow statement for every action (policy.py)."""
+    for path in paths.split("|"):
+        for value in values_at_path(document, tuple(path.strip().split("."))):
+            statements = every_action_statements(value)
+            if statements:
+                return {"statements": str(len(statements))}
     return None
 
 
@@ -179,6 +189,49 @@ def other_account_id(document: dict[str, Any], paths: str) -> Facts | None:
     return {"accounts": _joined(foreign)} if foreign else None
 
 
+def event_selectors_narrow(document: dict[str, Any], _: str) -> Facts | None:
+    """A trail's new event selectors no longer record every management event: no basic selector
+    takes reads and writes of management events from every source (AWS's defaults when a key is
+    left out), or no advanced selector takes the Management category unfiltered. Selectors the
+    request doesn't show can't be read, so the change counts as narrowing."""
+    parameters = document.get("requestParameters")
+    parameters = parameters if isinstance(parameters, dict) else {}
+    basic, advanced = parameters.get("eventSelectors"), parameters.get("advancedEventSelectors")
+    if isinstance(basic, list) and basic:
+        if any(isinstance(selector, dict) and _records_all_management(selector) for selector in basic):
+            return None
+        return {"selectors": _joined(_basic_scope(selector) for selector in basic if isinstance(selector, dict))}
+    if isinstance(advanced, list) and advanced:
+        if any(isinstance(selector, dict) and _all_management_advanced(selector) for selector in advanced):
+            return None
+        return {"selectors": "advanced selectors without every management event"}
+    return {"selectors": "not shown in the request"}
+
+
+def _records_all_management(selector: dict[str, Any]) -> bool:
+    include = str(selector.get("includeManagementEvents", True)).lower() != "false"
+    every_kind = str(selector.get("readWriteType") or "All") == "All"
+    return include and every_kind and not selector.get("excludeManagementEventSources")
+
+
+def _basic_scope(selector: dict[str, Any]) -> str:
+    if str(selector.get("includeManagementEvents", True)).lower() == "false":
+        return "no management events"
+    excluded = selector.get("excludeManagementEventSources")
+    if excluded:
+        return "management events except " + _joined(str(source) for source in excluded)
+    return f"{selector.get('readWriteType')} management events only"
+
+
+def _all_management_advanced(selector: dict[str, Any]) -> bool:
+    fields = selector.get("fieldSelectors")
+    if not isinstance(fields, list):
+        return False
+    category = [field for field in fields if isinstance(field, dict) and field.get("field") == "eventCategory"]
+    others = [field for field in fields if isinstance(field, dict) and field.get("field") != "eventCategory"]
+    return not others and any(field.get("equals") in (["Management"], "Management") for field in category)
+
+
 SHORT_EXPIRY_DAYS = 7
 
 
@@ -222,6 +275,8 @@ CONDITIONS: dict[str, Condition] = {
                                        "a security group permission lets the whole internet in; its worst port class"),
     "policy-allows-anyone": Condition(policy_allows_anyone, "path",
                                       "the policy document at the path lets anyone in, no condition pinning the caller"),
+    "policy-allows-every-action": Condition(policy_allows_every_action, "path",
+                                            "the policy document at the path allows every action (a Deny doesn't count)"),
     "policy-allows-other-account": Condition(policy_allows_other_account, "path",
                                              "the policy document at the path lets principals of another account in"),
     "other-user": Condition(other_user, "path", "the call acts on an IAM user other than the caller"),
@@ -232,6 +287,8 @@ CONDITIONS: dict[str, Condition] = {
                                       "an ARN at the path belongs to another AWS account"),
     "other-account-id": Condition(other_account_id, "path",
                                   "an account id at the path is another AWS account's"),
+    "event-selectors-narrow": Condition(event_selectors_narrow, "",
+                                        "a trail's new event selectors no longer record every management event"),
     "lifecycle-expires-everything": Condition(lifecycle_expires_everything, "",
                                               "a lifecycle rule expires every object of the bucket within a week"),
 }

@@ -55,6 +55,19 @@ def public_statements(value: Any) -> list[dict[str, Any]]:
             if _allows(statement) and _anyone(statement) and not _pinned_down(statement.get("Condition"))]
 
 
+def every_action_statements(value: Any) -> list[dict[str, Any]]:
+    """The Allow statements of a policy (text or object) that grant every action (`"Action": "*"`,
+    alone or in a list). A Deny of every action, the usual way to lock a user out, grants nothing."""
+    policy = parse_policy(value)
+    if policy is None:
+        return []
+    return [statement for statement in statements_of(policy) if _allows(statement) and _every_action(statement.get("Action"))]
+
+
+def _every_action(actions: Any) -> bool:
+    return actions == "*" or (isinstance(actions, list) and "*" in actions)
+
+
 def foreign_accounts(value: Any, own_account: str) -> list[str]:
     """The accounts other than `own_account` that the Allow statements of a policy name as principals
     (by ARN or by bare account id), in order."""
