@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from tests.rule_pack_records import (ACCOUNT, ADMIN, BUCKET, DEPLOY_ROLE, DOE1, DOE2, OPEN_TO_ORG, OTHER_ACCOUNT,
-                                     PRIVATE_ACL, PUBLIC_POLICY, PUBLIC_READ_ACL, READ_ONLY, ROLE, ROLE_POLICY,
+                                     PRIVATE_ACL, PUBLIC_POLICY, PUBLIC_READ_ACL, READ_ONLY, ROLE, ROLE_POLICY, ROOT,
                                      SSO_SERVICE_ROLE, TLS_ONLY_POLICY, TRUST_ANYONE, TRUST_EC2, TRUST_OTHER, anonymous, call, denied, iam,
                                      policy, without)
 
@@ -19,6 +19,7 @@ FOREIGN_KEY = f"arn:aws:kms:eu-west-1:{OTHER_ACCOUNT}:key/{KEY_ID}"
 OWN_KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/{KEY_ID}"
 QUEUE = f"https://sqs.eu-west-1.amazonaws.com/{ACCOUNT}/orders"
 TOPIC = f"arn:aws:sns:eu-west-1:{ACCOUNT}:alerts"
+ROOT_KEY = {"accessKey": {"accessKeyId": "AKIAEXAMPLEROOTKEY01", "status": "Active", "createDate": "Nov 22, 2026 4:10:00 PM"}}
 CONSOLE = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0"
 TRUST_ANYONE_IN_ORG = policy([{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
                                "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}])
@@ -178,6 +179,15 @@ PERSISTENCE: list[tuple[str, bool, dict[str, Any]]] = [
                                         {"keyName": "laptop", "keyPairId": "key-0b1c2d3e4f5a60718"})),
     ("ec2-key-pair-created", False, call("DescribeKeyPairs", "ec2", {"keySet": {}}, readOnly=True)),
     ("ec2-key-pair-created", False, call("DeleteKeyPair", "ec2", {"keyName": "ops-temp"}, {"_return": True})),
+    # Root's own long-term key, made in the console (older console records name signin.amazonaws.com in invokedBy).
+    ("root-access-key-created", True, iam("CreateAccessKey", None, ROOT_KEY,
+                                          identity={**ROOT, "invokedBy": "signin.amazonaws.com"}, userAgent="signin.amazonaws.com")),
+    ("root-access-key-created", True, iam("CreateAccessKey", None, ROOT_KEY, identity=ROOT)),
+    # Root making a key for an IAM user is another rule's (access-key-created-for-other-user).
+    ("root-access-key-created", False, iam("CreateAccessKey", {"userName": "ci-deployer"},
+                                           {"accessKey": {**ROOT_KEY["accessKey"], "userName": "ci-deployer"}}, identity=ROOT)),
+    ("root-access-key-created", False, iam("CreateAccessKey", None, {"accessKey": {**ROOT_KEY["accessKey"], "userName": "DOE1"}},
+                                           identity=DOE1)),
 ]
 
 PRIVILEGE_ESCALATION: list[tuple[str, bool, dict[str, Any]]] = [
@@ -553,5 +563,15 @@ DEFENSE_EVASION: list[tuple[str, bool, dict[str, Any]]] = [
         "dBClusterIdentifier": "ledger-aurora"}, readOnly=True)),
 ]
 
+IDENTITY: list[tuple[str, bool, dict[str, Any]]] = [
+    # Root at the console: the console relays the click and CloudTrail names it in invokedBy.
+    ("root-activity", True, iam("CreateAccessKey", None, ROOT_KEY, identity={**ROOT, "invokedBy": "signin.amazonaws.com"},
+                                userAgent="signin.amazonaws.com")),
+    # A sign-in step that failed, as root: no session was opened.
+    ("root-activity", False, call("ExternalIdPDirectoryLogin", "signin", None, {"ExternalIdPDirectoryLogin": "Failure"},
+                                  {**without(ROOT, "accessKeyId"), "arn": ""}, eventType="AwsConsoleSignIn", awsRegion="us-east-1",
+                                  errorMessage="Not a valid response for the provided request id", userAgent=CONSOLE)),
+]
+
 CHANGES: list[tuple[str, bool, dict[str, Any]]] = [*PERSISTENCE, *PRIVILEGE_ESCALATION, *EXFILTRATION, *IMPACT, *EXECUTION,
-                                                   *DEFENSE_EVASION]
+                                                   *DEFENSE_EVASION, *IDENTITY]
