@@ -235,6 +235,12 @@ def _identity_center_plants_its_provider() -> list[Record]:
                    {"sAMLProviderArn": f"arn:aws:iam::{ACCOUNT}:saml-provider/{name}"})]
 
 
+def _suspect_user_locked() -> list[Record]:
+    # Incident response: an administrator denies everything to a user whose key may have leaked.
+    return [_s("benign-suspect-user-locked").call("PutUserPolicy", "iam", {
+        "userName": "build-bot", "policyName": "deny-all-pending-review",
+        "policyDocument": policy_text([{"Effect": "Deny", "Action": "*", "Resource": "*"}])})]
+
 BENIGN: list[Benign] = [
     Benign("deploy-role-updates-lambda", "The GitHub deploy role publishes new code and a layer of this account.",
            tuple(_deploy_updates_lambda())),
@@ -278,6 +284,8 @@ BENIGN: list[Benign] = [
            tuple(_password_policy_tightened()), "info"),
     Benign("replication-within-account", "A bucket replicates to a disaster-recovery bucket of the same account.",
            tuple(_replication_within_account()), "info"),
+    Benign("suspect-user-locked", "An administrator locks a user whose key may have leaked with a deny-everything inline policy.",
+           tuple(_suspect_user_locked()), "low"),
     Benign("identity-center-plants-its-provider", "IAM Identity Center creates its own SAML provider in an account it manages.",
            tuple(_identity_center_plants_its_provider()), "info"),
 ]

@@ -20,6 +20,7 @@ OWN_KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/{KEY_ID}"
 QUEUE = f"https://sqs.eu-west-1.amazonaws.com/{ACCOUNT}/orders"
 TOPIC = f"arn:aws:sns:eu-west-1:{ACCOUNT}:alerts"
 ROOT_KEY = {"accessKey": {"accessKeyId": "AKIAEXAMPLEROOTKEY01", "status": "Active", "createDate": "Nov 22, 2026 4:10:00 PM"}}
+DENY_EVERYTHING = '{\n  "Version": "2012-10-17",\n  "Statement": [{"Sid": "Lock", "Effect": "Deny", "Action": ["*"], "Resource": ["*"]}]\n}'
 CONSOLE = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0"
 TRUST_ANYONE_IN_ORG = policy([{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
                                "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}])
@@ -219,6 +220,16 @@ PRIVILEGE_ESCALATION: list[tuple[str, bool, dict[str, Any]]] = [
         "userName": "DOE1", "policyArn": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3"})),
     ("quarantine-policy-attached", True, iam("AttachUserPolicy", {
         "userName": "DOE1", "policyArn": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2"})),
+    # AWS's older lock on a user whose key it found in public: an inline deny policy of its own name.
+    ("quarantine-policy-attached", True, iam("PutUserPolicy", {
+        "userName": "DOE1", "policyName": "AWSExposedCredentialPolicy_DO_NOT_REMOVE", "policyDocument": DENY_EVERYTHING},
+        identity=DOE1, userAgent="aws-internal/3 aws-sdk-java/1.11.706", sourceIPAddress="72.21.217.97")),
+    # A deny-everything policy written on a user is a lock, not a grant of every action.
+    ("inline-admin-policy", False, iam("PutUserPolicy", {
+        "userName": "DOE2", "policyName": "lock-while-investigating", "policyDocument": DENY_EVERYTHING})),
+    ("managed-policy-version-grants-everything", False, iam("CreatePolicyVersion", {
+        "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/deploy", "policyDocument": DENY_EVERYTHING, "setAsDefault": True},
+        {"policyVersion": {"versionId": "v5", "isDefaultVersion": True}})),
     ("quarantine-policy-attached", False, iam("DetachUserPolicy", {
         "userName": "DOE1", "policyArn": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2"})),
     ("quarantine-policy-attached", False, iam("AttachUserPolicy", {

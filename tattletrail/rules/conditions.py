@@ -20,7 +20,7 @@ from typing import Any, Callable
 from tattletrail.rules.annotation import values_at_path
 from tattletrail.rules.aws_ranges import aws_ranges, outside_aws
 from tattletrail.rules.ingress import CLASSES, group_of, world_openings
-from tattletrail.rules.policy import actions_of, foreign_accounts, public_statements
+from tattletrail.rules.policy import actions_of, every_action_statements, foreign_accounts, public_statements
 
 Facts = dict[str, str]
 
@@ -60,6 +60,21 @@ def policy_allows_other_account(document: dict[str, Any], paths: str) -> Facts |
             accounts = foreign_accounts(value, own)
             if accounts:
                 return {"accounts": _joined(accounts)}
+    return None
+
+
+def policy_allows_every_action(document: dict[str, Any], paths: str) -> Facts | None:
+    """The policy at the first of these paths has an Allow statement for every action. A `Deny` of
+    everything (the lock AWS or an administrator puts on a suspect user) is the opposite, not a grant.
+    A document that doesn't parse (CloudTrail cuts long request parameters) is judged by its text,
+    which the rule's query already matched."""
+    for path in paths.split("|"):
+        for value in values_at_path(document, tuple(path.strip().split("."))):
+            statements = every_action_statements(value)
+            if statements is None:
+                return {"statements": "unreadable"}
+            if statements:
+                return {"statements": str(len(statements))}
     return None
 
 
@@ -224,6 +239,8 @@ CONDITIONS: dict[str, Condition] = {
                                       "the policy document at the path lets anyone in, no condition pinning the caller"),
     "policy-allows-other-account": Condition(policy_allows_other_account, "path",
                                              "the policy document at the path lets principals of another account in"),
+    "policy-allows-every-action": Condition(policy_allows_every_action, "path",
+                                            "the policy document at the path allows every action (\"Action\": \"*\")"),
     "other-user": Condition(other_user, "path", "the call acts on an IAM user other than the caller"),
     "own-user": Condition(own_user, "path", "the calling IAM user acts on itself"),
     "instance-credentials-outside": Condition(instance_credentials_outside, "",

@@ -55,6 +55,20 @@ def public_statements(value: Any) -> list[dict[str, Any]]:
             if _allows(statement) and _anyone(statement) and not _pinned_down(statement.get("Condition"))]
 
 
+def every_action_statements(value: Any) -> list[dict[str, Any]] | None:
+    """The Allow statements of a policy (text or object) granting every action (`"Action": "*"`, or a
+    list holding `"*"`); None when the value can't be read as a policy."""
+    policy = parse_policy(value)
+    if policy is None:
+        return None
+    return [statement for statement in statements_of(policy)
+            if _allows(statement) and "*" in _listed(statement.get("Action"))]
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
 def foreign_accounts(value: Any, own_account: str) -> list[str]:
     """The accounts other than `own_account` that the Allow statements of a policy name as principals
     (by ARN or by bare account id), in order."""
