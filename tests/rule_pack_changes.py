@@ -21,6 +21,11 @@ QUEUE = f"https://sqs.eu-west-1.amazonaws.com/{ACCOUNT}/orders"
 TOPIC = f"arn:aws:sns:eu-west-1:{ACCOUNT}:alerts"
 ROOT_KEY = {"accessKey": {"accessKeyId": "AKIAEXAMPLEROOTKEY01", "status": "Active", "createDate": "Nov 22, 2026 4:10:00 PM"}}
 DENY_EVERYTHING = '{\n  "Version": "2012-10-17",\n  "Statement": [{"Sid": "Lock", "Effect": "Deny", "Action": ["*"], "Resource": ["*"]}]\n}'
+FEDERATED_DOE1 = {"type": "FederatedUser", "principalId": f"{ACCOUNT}:doe1-laptop", "accountId": ACCOUNT,
+                  "arn": f"arn:aws:sts::{ACCOUNT}:federated-user/doe1-laptop", "accessKeyId": "ASIAEXAMPLEFEDDOE1",
+                  "sessionContext": {"sessionIssuer": {"type": "IAMUser", "principalId": "AIDAEXAMPLEDOE1", "accountId": ACCOUNT,
+                                                       "arn": f"arn:aws:iam::{ACCOUNT}:user/DOE1", "userName": "DOE1"},
+                                     "attributes": {"creationDate": "2026-11-22T16:00:00Z", "mfaAuthenticated": "false"}}}
 CONSOLE = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0"
 TRUST_ANYONE_IN_ORG = policy([{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
                                "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}])
@@ -157,6 +162,9 @@ PERSISTENCE: list[tuple[str, bool, dict[str, Any]]] = [
         f"arn:aws:lambda:eu-west-1:{ACCOUNT}:layer:shared-utils:7"), userAgent=CONSOLE)),
     ("lambda-code-updated-by-person", True, call("UpdateFunctionCode20150331v2", "lambda", {
         "functionName": "payments", "zipFile": "HIDDEN_DUE_TO_SECURITY_REASONS"}, identity=ROLE)),  # an SSO session
+    # A federation token (sts:GetFederationToken) taken from an IAM user's keys: a person's session.
+    ("lambda-code-updated-by-person", True, call("UpdateFunctionCode20150331v2", "lambda", {
+        "functionName": "payments", "zipFile": "HIDDEN_DUE_TO_SECURITY_REASONS"}, identity=FEDERATED_DOE1)),
     ("lambda-code-updated-by-person", False, call("UpdateFunctionCode20150331v2", "lambda", {
         "functionName": "payments", "s3Bucket": "deploy-artifacts", "s3Key": "payments.zip"}, identity=DEPLOY_ROLE,
         userAgent="aws-sdk-js/3.600.0 ua/2.1 os/linux lang/js md/nodejs#20.15.0")),
