@@ -490,6 +490,11 @@ IMPACT: list[tuple[str, bool, dict[str, Any]]] = [
     ("rds-made-public", True, call("ModifyDBInstance", "rds", {"dBInstanceIdentifier": "payments", "publiclyAccessible": True,
                                                                "applyImmediately": True})),
     ("rds-made-public", False, call("ModifyDBInstance", "rds", {"dBInstanceIdentifier": "payments", "publiclyAccessible": False})),
+    # A Multi-AZ DB cluster takes the setting on the cluster.
+    ("rds-made-public", True, call("ModifyDBCluster", "rds", {"dBClusterIdentifier": "orders-multiaz", "publiclyAccessible": True,
+                                                               "applyImmediately": True},
+                                   {"dBClusterIdentifier": "orders-multiaz", "status": "modifying", "publiclyAccessible": True})),
+    ("rds-made-public", False, call("ModifyDBCluster", "rds", {"dBClusterIdentifier": "orders-multiaz", "backupRetentionPeriod": 14})),
     ("rds-restored", True, call("RestoreDBInstanceFromDBSnapshot", "rds", {
         "dBInstanceIdentifier": "payments-copy", "dBSnapshotIdentifier": "payments-2026-11-22"})),
     ("rds-restored", False, call("CreateDBSnapshot", "rds", {"dBInstanceIdentifier": "payments",
