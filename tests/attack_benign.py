@@ -241,6 +241,12 @@ def _suspect_user_locked() -> list[Record]:
         "userName": "build-bot", "policyName": "deny-all-pending-review",
         "policyDocument": policy_text([{"Effect": "Deny", "Action": "*", "Resource": "*"}])})]
 
+def _database_restored_private() -> list[Record]:
+    # A DBA restores last night's snapshot into the private subnet group to check a migration.
+    return [_s("benign-database-restored-private").call("RestoreDBInstanceFromDBSnapshot", "rds", {
+        "dBInstanceIdentifier": "orders-check", "dBSnapshotIdentifier": "rds:orders-2026-12-04", "dBSubnetGroupName": "private-db"},
+        {"dBInstanceIdentifier": "orders-check", "dBInstanceStatus": "creating", "publiclyAccessible": False})]
+
 BENIGN: list[Benign] = [
     Benign("deploy-role-updates-lambda", "The GitHub deploy role publishes new code and a layer of this account.",
            tuple(_deploy_updates_lambda())),
@@ -286,6 +292,8 @@ BENIGN: list[Benign] = [
            tuple(_replication_within_account()), "info"),
     Benign("suspect-user-locked", "An administrator locks a user whose key may have leaked with a deny-everything inline policy.",
            tuple(_suspect_user_locked()), "low"),
+    Benign("database-restored-private", "A DBA restores a snapshot into the private subnet group; the response says it is not public.",
+           tuple(_database_restored_private()), "low"),
     Benign("identity-center-plants-its-provider", "IAM Identity Center creates its own SAML provider in an account it manages.",
            tuple(_identity_center_plants_its_provider()), "info"),
 ]

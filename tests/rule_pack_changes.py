@@ -495,6 +495,17 @@ IMPACT: list[tuple[str, bool, dict[str, Any]]] = [
                                                                "applyImmediately": True},
                                    {"dBClusterIdentifier": "orders-multiaz", "status": "modifying", "publiclyAccessible": True})),
     ("rds-made-public", False, call("ModifyDBCluster", "rds", {"dBClusterIdentifier": "orders-multiaz", "backupRetentionPeriod": 14})),
+    # Restored without saying, into the default VPC: public by default, and the response says so.
+    ("rds-made-public", True, call("RestoreDBInstanceFromDBSnapshot", "rds", {
+        "dBInstanceIdentifier": "payments-restore", "dBSnapshotIdentifier": "payments-2026-11-21", "dBInstanceClass": "db.t3.medium"},
+        {"dBInstanceIdentifier": "payments-restore", "dBInstanceStatus": "creating", "publiclyAccessible": True})),
+    ("rds-made-public", False, call("RestoreDBInstanceFromDBSnapshot", "rds", {
+        "dBInstanceIdentifier": "payments-restore", "dBSnapshotIdentifier": "payments-2026-11-21", "dBInstanceClass": "db.t3.medium"},
+        {"dBInstanceIdentifier": "payments-restore", "dBInstanceStatus": "creating", "publiclyAccessible": False})),
+    # Storage grown on a database that was already public: the response shows it as it was.
+    ("rds-made-public", False, call("ModifyDBInstance", "rds", {"dBInstanceIdentifier": "payments", "allocatedStorage": 200},
+                                    {"dBInstanceIdentifier": "payments", "publiclyAccessible": True,
+                                     "pendingModifiedValues": {"allocatedStorage": 200}})),
     ("rds-restored", True, call("RestoreDBInstanceFromDBSnapshot", "rds", {
         "dBInstanceIdentifier": "payments-copy", "dBSnapshotIdentifier": "payments-2026-11-22"})),
     ("rds-restored", False, call("CreateDBSnapshot", "rds", {"dBInstanceIdentifier": "payments",
