@@ -594,6 +594,12 @@ DEFENSE_EVASION: list[tuple[str, bool, dict[str, Any]]] = [
         {"status": "stopping", "kmsKeyId": OWN_KEY})),
     ("rds-activity-stream-stopped", False, call("StartActivityStream", "rds", {
         "resourceArn": f"arn:aws:rds:eu-west-1:{ACCOUNT}:cluster:ledger-aurora", "mode": "async", "kmsKeyId": OWN_KEY})),
+    # The older call archives every finding its filter matches.
+    ("security-hub-findings-suppressed", True, call("UpdateFindings", "securityhub", {
+        "Filters": {"SeverityLabel": [{"Value": "CRITICAL", "Comparison": "EQUALS"}]}, "RecordState": "ARCHIVED"})),
+    ("security-hub-findings-suppressed", False, call("UpdateFindings", "securityhub", {
+        "Filters": {"Id": [{"Value": f"arn:aws:securityhub:eu-west-1:{ACCOUNT}:finding/1", "Comparison": "EQUALS"}]},
+        "Note": {"Text": "ticket SEC-412", "UpdatedBy": "alice"}})),
     ("rds-activity-stream-stopped", False, call("DescribeDBClusters", "rds", {
         "dBClusterIdentifier": "ledger-aurora"}, readOnly=True)),
 ]
