@@ -208,14 +208,15 @@ def _record_of(item: Any, unit: str, index: int) -> Item:
             return Problem(location, "not-json", f"CloudTrailEvent is not JSON: {error}", embedded[:SAMPLE_BYTES])
         if not isinstance(item, dict):
             return Problem(location, "not-an-object", "CloudTrailEvent is not a JSON object", _sample(item))
-    if not any(key in item for key in CLOUDTRAIL_KEYS):
-        item = with_cloudtrail_names(item)
-    if not any(key in item for key in CLOUDTRAIL_KEYS):
+    record: dict[str, Any] = item
+    if not any(key in record for key in CLOUDTRAIL_KEYS):
+        record = with_cloudtrail_names(record)
+    if not any(key in record for key in CLOUDTRAIL_KEYS):
         reason = "no-records" if location == "file" else "not-cloudtrail"
         detail = ("JSON object without Records" if location == "file"
                   else "object has none of " + ", ".join(CLOUDTRAIL_KEYS) + " (in any case)")
-        return Problem(location, reason, detail, _sample(item))
-    return item
+        return Problem(location, reason, detail, _sample(record))
+    return record
 
 
 def with_cloudtrail_names(item: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from tests.rule_pack_records import (ACCOUNT, ADMIN, BUCKET, DEPLOY_ROLE, DOE1, DOE2, OPEN_TO_ORG, OTHER_ACCOUNT,
-                                     PRIVATE_ACL, PUBLIC_POLICY, PUBLIC_READ_ACL, READ_ONLY, ROLE, ROLE_POLICY,
+                                     PRIVATE_ACL, PUBLIC_POLICY, PUBLIC_READ_ACL, READ_ONLY, ROLE, ROLE_POLICY, ROOT,
                                      SSO_SERVICE_ROLE, TLS_ONLY_POLICY, TRUST_ANYONE, TRUST_EC2, TRUST_OTHER, anonymous, call, denied, iam,
                                      policy, without)
 
@@ -19,6 +19,13 @@ FOREIGN_KEY = f"arn:aws:kms:eu-west-1:{OTHER_ACCOUNT}:key/{KEY_ID}"
 OWN_KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/{KEY_ID}"
 QUEUE = f"https://sqs.eu-west-1.amazonaws.com/{ACCOUNT}/orders"
 TOPIC = f"arn:aws:sns:eu-west-1:{ACCOUNT}:alerts"
+ROOT_KEY = {"accessKey": {"accessKeyId": "AKIAEXAMPLEROOTKEY01", "status": "Active", "createDate": "Nov 22, 2026 4:10:00 PM"}}
+DENY_EVERYTHING = '{\n  "Version": "2012-10-17",\n  "Statement": [{"Sid": "Lock", "Effect": "Deny", "Action": ["*"], "Resource": ["*"]}]\n}'
+FEDERATED_DOE1 = {"type": "FederatedUser", "principalId": f"{ACCOUNT}:doe1-laptop", "accountId": ACCOUNT,
+                  "arn": f"arn:aws:sts::{ACCOUNT}:federated-user/doe1-laptop", "accessKeyId": "ASIAEXAMPLEFEDDOE1",
+                  "sessionContext": {"sessionIssuer": {"type": "IAMUser", "principalId": "AIDAEXAMPLEDOE1", "accountId": ACCOUNT,
+                                                       "arn": f"arn:aws:iam::{ACCOUNT}:user/DOE1", "userName": "DOE1"},
+                                     "attributes": {"creationDate": "2026-11-22T16:00:00Z", "mfaAuthenticated": "false"}}}
 CONSOLE = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0"
 TRUST_ANYONE_IN_ORG = policy([{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
                                "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}])
@@ -155,6 +162,9 @@ PERSISTENCE: list[tuple[str, bool, dict[str, Any]]] = [
         f"arn:aws:lambda:eu-west-1:{ACCOUNT}:layer:shared-utils:7"), userAgent=CONSOLE)),
     ("lambda-code-updated-by-person", True, call("UpdateFunctionCode20150331v2", "lambda", {
         "functionName": "payments", "zipFile": "HIDDEN_DUE_TO_SECURITY_REASONS"}, identity=ROLE)),  # an SSO session
+    # A federation token (sts:GetFederationToken) taken from an IAM user's keys: a person's session.
+    ("lambda-code-updated-by-person", True, call("UpdateFunctionCode20150331v2", "lambda", {
+        "functionName": "payments", "zipFile": "HIDDEN_DUE_TO_SECURITY_REASONS"}, identity=FEDERATED_DOE1)),
     ("lambda-code-updated-by-person", False, call("UpdateFunctionCode20150331v2", "lambda", {
         "functionName": "payments", "s3Bucket": "deploy-artifacts", "s3Key": "payments.zip"}, identity=DEPLOY_ROLE,
         userAgent="aws-sdk-js/3.600.0 ua/2.1 os/linux lang/js md/nodejs#20.15.0")),
@@ -186,6 +196,15 @@ PERSISTENCE: list[tuple[str, bool, dict[str, Any]]] = [
                                         {"keyName": "laptop", "keyPairId": "key-0b1c2d3e4f5a60718"})),
     ("ec2-key-pair-created", False, call("DescribeKeyPairs", "ec2", {"keySet": {}}, readOnly=True)),
     ("ec2-key-pair-created", False, call("DeleteKeyPair", "ec2", {"keyName": "ops-temp"}, {"_return": True})),
+    # Root's own long-term key, made in the console (older console records name signin.amazonaws.com in invokedBy).
+    ("root-access-key-created", True, iam("CreateAccessKey", None, ROOT_KEY,
+                                          identity={**ROOT, "invokedBy": "signin.amazonaws.com"}, userAgent="signin.amazonaws.com")),
+    ("root-access-key-created", True, iam("CreateAccessKey", None, ROOT_KEY, identity=ROOT)),
+    # Root making a key for an IAM user is another rule's (access-key-created-for-other-user).
+    ("root-access-key-created", False, iam("CreateAccessKey", {"userName": "ci-deployer"},
+                                           {"accessKey": {**ROOT_KEY["accessKey"], "userName": "ci-deployer"}}, identity=ROOT)),
+    ("root-access-key-created", False, iam("CreateAccessKey", None, {"accessKey": {**ROOT_KEY["accessKey"], "userName": "DOE1"}},
+                                           identity=DOE1)),
 ]
 
 PRIVILEGE_ESCALATION: list[tuple[str, bool, dict[str, Any]]] = [
@@ -222,6 +241,16 @@ PRIVILEGE_ESCALATION: list[tuple[str, bool, dict[str, Any]]] = [
         "userName": "DOE1", "policyArn": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3"})),
     ("quarantine-policy-attached", True, iam("AttachUserPolicy", {
         "userName": "DOE1", "policyArn": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2"})),
+    # AWS's older lock on a user whose key it found in public: an inline deny policy of its own name.
+    ("quarantine-policy-attached", True, iam("PutUserPolicy", {
+        "userName": "DOE1", "policyName": "AWSExposedCredentialPolicy_DO_NOT_REMOVE", "policyDocument": DENY_EVERYTHING},
+        identity=DOE1, userAgent="aws-internal/3 aws-sdk-java/1.11.706", sourceIPAddress="72.21.217.97")),
+    # A deny-everything policy written on a user is a lock, not a grant of every action.
+    ("inline-admin-policy", False, iam("PutUserPolicy", {
+        "userName": "DOE2", "policyName": "lock-while-investigating", "policyDocument": DENY_EVERYTHING})),
+    ("managed-policy-version-grants-everything", False, iam("CreatePolicyVersion", {
+        "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/deploy", "policyDocument": DENY_EVERYTHING, "setAsDefault": True},
+        {"policyVersion": {"versionId": "v5", "isDefaultVersion": True}})),
     ("quarantine-policy-attached", False, iam("DetachUserPolicy", {
         "userName": "DOE1", "policyArn": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2"})),
     ("quarantine-policy-attached", False, iam("AttachUserPolicy", {
@@ -482,6 +511,22 @@ IMPACT: list[tuple[str, bool, dict[str, Any]]] = [
     ("rds-made-public", True, call("ModifyDBInstance", "rds", {"dBInstanceIdentifier": "payments", "publiclyAccessible": True,
                                                                "applyImmediately": True})),
     ("rds-made-public", False, call("ModifyDBInstance", "rds", {"dBInstanceIdentifier": "payments", "publiclyAccessible": False})),
+    # A Multi-AZ DB cluster takes the setting on the cluster.
+    ("rds-made-public", True, call("ModifyDBCluster", "rds", {"dBClusterIdentifier": "orders-multiaz", "publiclyAccessible": True,
+                                                               "applyImmediately": True},
+                                   {"dBClusterIdentifier": "orders-multiaz", "status": "modifying", "publiclyAccessible": True})),
+    ("rds-made-public", False, call("ModifyDBCluster", "rds", {"dBClusterIdentifier": "orders-multiaz", "backupRetentionPeriod": 14})),
+    # Restored without saying, into the default VPC: public by default, and the response says so.
+    ("rds-made-public", True, call("RestoreDBInstanceFromDBSnapshot", "rds", {
+        "dBInstanceIdentifier": "payments-restore", "dBSnapshotIdentifier": "payments-2026-11-21", "dBInstanceClass": "db.t3.medium"},
+        {"dBInstanceIdentifier": "payments-restore", "dBInstanceStatus": "creating", "publiclyAccessible": True})),
+    ("rds-made-public", False, call("RestoreDBInstanceFromDBSnapshot", "rds", {
+        "dBInstanceIdentifier": "payments-restore", "dBSnapshotIdentifier": "payments-2026-11-21", "dBInstanceClass": "db.t3.medium"},
+        {"dBInstanceIdentifier": "payments-restore", "dBInstanceStatus": "creating", "publiclyAccessible": False})),
+    # Storage grown on a database that was already public: the response shows it as it was.
+    ("rds-made-public", False, call("ModifyDBInstance", "rds", {"dBInstanceIdentifier": "payments", "allocatedStorage": 200},
+                                    {"dBInstanceIdentifier": "payments", "publiclyAccessible": True,
+                                     "pendingModifiedValues": {"allocatedStorage": 200}})),
     ("rds-restored", True, call("RestoreDBInstanceFromDBSnapshot", "rds", {
         "dBInstanceIdentifier": "payments-copy", "dBSnapshotIdentifier": "payments-2026-11-22"})),
     ("rds-restored", False, call("CreateDBSnapshot", "rds", {"dBInstanceIdentifier": "payments",
@@ -580,9 +625,25 @@ DEFENSE_EVASION: list[tuple[str, bool, dict[str, Any]]] = [
         {"status": "stopping", "kmsKeyId": OWN_KEY})),
     ("rds-activity-stream-stopped", False, call("StartActivityStream", "rds", {
         "resourceArn": f"arn:aws:rds:eu-west-1:{ACCOUNT}:cluster:ledger-aurora", "mode": "async", "kmsKeyId": OWN_KEY})),
+    # The older call archives every finding its filter matches.
+    ("security-hub-findings-suppressed", True, call("UpdateFindings", "securityhub", {
+        "Filters": {"SeverityLabel": [{"Value": "CRITICAL", "Comparison": "EQUALS"}]}, "RecordState": "ARCHIVED"})),
+    ("security-hub-findings-suppressed", False, call("UpdateFindings", "securityhub", {
+        "Filters": {"Id": [{"Value": f"arn:aws:securityhub:eu-west-1:{ACCOUNT}:finding/1", "Comparison": "EQUALS"}]},
+        "Note": {"Text": "ticket SEC-412", "UpdatedBy": "alice"}})),
     ("rds-activity-stream-stopped", False, call("DescribeDBClusters", "rds", {
         "dBClusterIdentifier": "ledger-aurora"}, readOnly=True)),
 ]
 
+IDENTITY: list[tuple[str, bool, dict[str, Any]]] = [
+    # Root at the console: the console relays the click and CloudTrail names it in invokedBy.
+    ("root-activity", True, iam("CreateAccessKey", None, ROOT_KEY, identity={**ROOT, "invokedBy": "signin.amazonaws.com"},
+                                userAgent="signin.amazonaws.com")),
+    # A sign-in step that failed, as root: no session was opened.
+    ("root-activity", False, call("ExternalIdPDirectoryLogin", "signin", None, {"ExternalIdPDirectoryLogin": "Failure"},
+                                  {**without(ROOT, "accessKeyId"), "arn": ""}, eventType="AwsConsoleSignIn", awsRegion="us-east-1",
+                                  errorMessage="Not a valid response for the provided request id", userAgent=CONSOLE)),
+]
+
 CHANGES: list[tuple[str, bool, dict[str, Any]]] = [*PERSISTENCE, *PRIVILEGE_ESCALATION, *EXFILTRATION, *IMPACT, *EXECUTION,
-                                                   *DEFENSE_EVASION]
+                                                   *DEFENSE_EVASION, *IDENTITY]

@@ -11,7 +11,7 @@ import pytest
 from tattletrail.config import ConfigError
 from tattletrail.rules import load_rules
 from tattletrail.rules.conditions import (arn_of_other_account, lifecycle_expires_everything, other_account_id, other_user,
-                                          own_user)
+                                          own_user, policy_allows_every_action)
 from tattletrail.rules.ingress import world_openings
 from tattletrail.rules.model import load_rule_file
 from tattletrail.rules.policy import every_action_statements, foreign_accounts, public_statements
@@ -156,6 +156,20 @@ def test_an_account_id_of_another_account_is_found_in_each_replication_rule():
 def test_a_lifecycle_expires_everything_only_without_a_filter_and_within_a_week(rule, expires):
     document = {"requestParameters": {"LifecycleConfiguration": {"Rule": [rule]}}}
     assert (lifecycle_expires_everything(document, "") is not None) is expires
+
+
+@pytest.mark.parametrize("policy_document, grants", [
+    ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}', True),
+    ('{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": ["s3:GetObject", "*"], "Resource": "*"}}', True),
+    # A lock on a suspect user, the opposite of a grant.
+    ('{\n\t"Version": "2012-10-17",\n\t"Statement": [{"Effect": "Deny", "Action": ["*"], "Resource": ["*"]}]\n}', False),
+    ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}', False),
+    # Text that is no policy (cut short, say) is not read as a grant: the rule's query names no text.
+    ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::a', False),
+])
+def test_a_policy_allows_every_action_only_in_an_allow_statement(policy_document, grants):
+    document = {"requestParameters": {"policyDocument": policy_document}}
+    assert (policy_allows_every_action(document, "requestParameters.policyDocument") is not None) is grants
 
 
 @pytest.mark.parametrize("when, message", [
