@@ -270,6 +270,21 @@ def _database_restored_private() -> list[Record]:
         "dBInstanceIdentifier": "orders-check", "dBSnapshotIdentifier": "rds:orders-2026-12-04", "dBSubnetGroupName": "private-db"},
         {"dBInstanceIdentifier": "orders-check", "dBInstanceStatus": "creating", "publiclyAccessible": False})]
 
+def _imdsv2_enforced() -> list[Record]:
+    return [_s("benign-imdsv2-enforced").call("ModifyInstanceMetadataOptions", "ec2", {
+        "ModifyInstanceMetadataOptionsRequest": {"InstanceId": "i-0c1d2e3f4a5b6c7d8", "HttpTokens": "required"}}, {
+        "ModifyInstanceMetadataOptionsResponse": {"instanceId": "i-0c1d2e3f4a5b6c7d8",
+                                                  "instanceMetadataOptions": {"state": "pending", "httpTokens": "required"}}})]
+
+
+def _backup_vault_guarded() -> list[Record]:
+    deny = policy_text([{"Effect": "Deny", "Principal": "*", "Resource": "*",
+                         "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"]}])
+    s = _s("benign-backup-vault-guarded")
+    return [s.call("PutBackupVaultAccessPolicy", "backup", {"backupVaultName": "prod-vault", "policy": deny}),
+            s.call("PutBackupVaultLockConfiguration", "backup", {"backupVaultName": "prod-vault", "minRetentionDays": 35})]
+
+
 BENIGN: list[Benign] = [
     Benign("deploy-role-updates-lambda", "The GitHub deploy role publishes new code and a layer of this account.",
            tuple(_deploy_updates_lambda())),
@@ -326,6 +341,10 @@ BENIGN: list[Benign] = [
     Benign("guardrail-tuned", "The AI team adds a denied topic to the support bot's guardrail.", tuple(_guardrail_tuned())),
     Benign("user-locked-out", "An administrator locks an offboarded contractor out with a Deny-everything policy.",
            tuple(_user_locked_out()), "info"),
+    Benign("imdsv2-enforced", "An engineer makes an instance's metadata service require session tokens (IMDSv2).",
+           tuple(_imdsv2_enforced()), "info"),
+    Benign("backup-vault-guarded", "An administrator puts a deny-delete policy and a Vault Lock on the production backup vault.",
+           tuple(_backup_vault_guarded()), "info"),
 ]
 
 

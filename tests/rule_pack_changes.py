@@ -573,6 +573,17 @@ IMPACT: list[tuple[str, bool, dict[str, Any]]] = [
                                                   {"operationId": "2a2b3c4d-1111-4222-8333-444455556666"}, awsRegion="us-east-1")),
     ("efs-file-system-deleted", True, call("DeleteFileSystem", "elasticfilesystem", {"fileSystemId": "fs-0a1b2c3d4e5f60718"})),
     ("efs-file-system-deleted", False, call("DeleteMountTarget", "elasticfilesystem", {"mountTargetId": "fsmt-0a1b2c3d"})),
+    ("sqs-queue-purged", True, call("PurgeQueue", "sqs", {"queueUrl": QUEUE})),
+    ("sqs-queue-purged", False, call("DeleteQueue", "sqs", {"queueUrl": QUEUE})),
+    ("sqs-queue-purged", False, call("SetQueueAttributes", "sqs", {"queueUrl": QUEUE, "attributes": {"VisibilityTimeout": "60"}})),
+    ("backup-vault-protection-removed", True, call("DeleteBackupVaultAccessPolicy", "backup", {"backupVaultName": "prod-vault"})),
+    ("backup-vault-protection-removed", True, call("DeleteBackupVaultLockConfiguration", "backup", {"backupVaultName": "prod-vault"})),
+    # Putting a policy (one that denies deleting recovery points) or a lock is the protection itself.
+    ("backup-vault-protection-removed", False, call("PutBackupVaultAccessPolicy", "backup", {
+        "backupVaultName": "prod-vault", "policy": policy([{"Effect": "Deny", "Principal": "*", "Action": "backup:DeleteRecoveryPoint",
+                                                           "Resource": "*"}])})),
+    ("backup-vault-protection-removed", False, call("PutBackupVaultLockConfiguration", "backup", {
+        "backupVaultName": "prod-vault", "minRetentionDays": 30})),
 ]
 
 EXECUTION: list[tuple[str, bool, dict[str, Any]]] = [
@@ -633,6 +644,21 @@ DEFENSE_EVASION: list[tuple[str, bool, dict[str, Any]]] = [
         "Note": {"Text": "ticket SEC-412", "UpdatedBy": "alice"}})),
     ("rds-activity-stream-stopped", False, call("DescribeDBClusters", "rds", {
         "dBClusterIdentifier": "ledger-aurora"}, readOnly=True)),
+    # EC2 writes this call's request nested under ModifyInstanceMetadataOptionsRequest.
+    ("imdsv1-allowed", True, call("ModifyInstanceMetadataOptions", "ec2", {"ModifyInstanceMetadataOptionsRequest": {
+        "InstanceId": "i-0abc123def4567890", "HttpTokens": "optional"}}, {"ModifyInstanceMetadataOptionsResponse": {
+        "instanceId": "i-0abc123def4567890", "instanceMetadataOptions": {"state": "pending", "httpTokens": "optional"}}})),
+    # Enforcing tokens (IMDSv2), or changing only the hop limit, is the hardening itself.
+    ("imdsv1-allowed", False, call("ModifyInstanceMetadataOptions", "ec2", {"ModifyInstanceMetadataOptionsRequest": {
+        "InstanceId": "i-0abc123def4567890", "HttpTokens": "required"}})),
+    ("imdsv1-allowed", False, call("ModifyInstanceMetadataOptions", "ec2", {"ModifyInstanceMetadataOptionsRequest": {
+        "InstanceId": "i-0abc123def4567890", "HttpPutResponseHopLimit": 2}})),
+    ("serial-console-access-enabled", True, call("EnableSerialConsoleAccess", "ec2", {"EnableSerialConsoleAccessRequest": ""},
+                                                 {"EnableSerialConsoleAccessResponse": {"serialConsoleAccessEnabled": True}})),
+    ("serial-console-access-enabled", False, call("DisableSerialConsoleAccess", "ec2", {"DisableSerialConsoleAccessRequest": ""},
+                                                  {"DisableSerialConsoleAccessResponse": {"serialConsoleAccessEnabled": False}})),
+    ("serial-console-access-enabled", False, call("GetSerialConsoleAccessStatus", "ec2", {"GetSerialConsoleAccessStatusRequest": ""},
+                                                  readOnly=True)),
 ]
 
 IDENTITY: list[tuple[str, bool, dict[str, Any]]] = [
