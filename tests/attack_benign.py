@@ -285,6 +285,11 @@ def _backup_vault_guarded() -> list[Record]:
             s.call("PutBackupVaultLockConfiguration", "backup", {"backupVaultName": "prod-vault", "minRetentionDays": 35})]
 
 
+def _log_retention_set() -> list[Record]:
+    return [_s("benign-log-retention").call("PutRetentionPolicy", "logs", {"logGroupName": "/aws/lambda/invoice-export",
+                                                                         "retentionInDays": 30})]
+
+
 BENIGN: list[Benign] = [
     Benign("deploy-role-updates-lambda", "The GitHub deploy role publishes new code and a layer of this account.",
            tuple(_deploy_updates_lambda())),
@@ -345,6 +350,8 @@ BENIGN: list[Benign] = [
            tuple(_imdsv2_enforced()), "info"),
     Benign("backup-vault-guarded", "An administrator puts a deny-delete policy and a Vault Lock on the production backup vault.",
            tuple(_backup_vault_guarded()), "info"),
+    Benign("log-retention-set", "A team sets a month's retention on a Lambda function's log group to save cost.",
+           tuple(_log_retention_set()), "info"),
 ]
 
 

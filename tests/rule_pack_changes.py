@@ -659,6 +659,16 @@ DEFENSE_EVASION: list[tuple[str, bool, dict[str, Any]]] = [
                                                   {"DisableSerialConsoleAccessResponse": {"serialConsoleAccessEnabled": False}})),
     ("serial-console-access-enabled", False, call("GetSerialConsoleAccessStatus", "ec2", {"GetSerialConsoleAccessStatusRequest": ""},
                                                   readOnly=True)),
+    ("log-retention-shortened", True, call("PutRetentionPolicy", "logs", {"logGroupName": "/aws/cloudtrail/org-trail",
+                                                                     "retentionInDays": 1})),
+    ("log-retention-shortened", True, call("PutRetentionPolicy", "logs", {"logGroupName": "/aws/lambda/payments",
+                                                                     "retentionInDays": 5})),
+    # A week or more keeps the history an investigation needs; removing the policy keeps logs forever.
+    ("log-retention-shortened", False, call("PutRetentionPolicy", "logs", {"logGroupName": "/aws/lambda/payments",
+                                                                      "retentionInDays": 7})),
+    ("log-retention-shortened", False, call("PutRetentionPolicy", "logs", {"logGroupName": "/aws/lambda/payments",
+                                                                      "retentionInDays": 365})),
+    ("log-retention-shortened", False, call("DeleteRetentionPolicy", "logs", {"logGroupName": "/aws/lambda/payments"})),
 ]
 
 IDENTITY: list[tuple[str, bool, dict[str, Any]]] = [
