@@ -243,7 +243,7 @@ def with_cloudtrail_names(item: dict[str, Any]) -> dict[str, Any]:
 
 def _renamed(mapping: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     spelling = {name.lower(): name for name in names}
-    return {spelling.get(key, key) if key not in names else key: value for key, value in mapping.items()}
+    return {spelling.get(key, key): value for key, value in mapping.items()}
 
 
 def _json_lines(stream: BinaryIO) -> Iterator[Item]:

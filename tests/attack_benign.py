@@ -258,12 +258,6 @@ def _guardrail_tuned() -> list[Record]:
                    {"guardrailId": "gr-7k2m9q4x1w3e", "version": "DRAFT"})]
 
 
-def _suspect_user_locked() -> list[Record]:
-    # Incident response: an administrator denies everything to a user whose key may have leaked.
-    return [_s("benign-suspect-user-locked").call("PutUserPolicy", "iam", {
-        "userName": "build-bot", "policyName": "deny-all-pending-review",
-        "policyDocument": policy_text([{"Effect": "Deny", "Action": "*", "Resource": "*"}])})]
-
 def _database_restored_private() -> list[Record]:
     # A DBA restores last night's snapshot into the private subnet group to check a migration.
     return [_s("benign-database-restored-private").call("RestoreDBInstanceFromDBSnapshot", "rds", {
@@ -333,8 +327,6 @@ BENIGN: list[Benign] = [
            tuple(_password_policy_tightened()), "info"),
     Benign("replication-within-account", "A bucket replicates to a disaster-recovery bucket of the same account.",
            tuple(_replication_within_account()), "info"),
-    Benign("suspect-user-locked", "An administrator locks a user whose key may have leaked with a deny-everything inline policy.",
-           tuple(_suspect_user_locked()), "low"),
     Benign("database-restored-private", "A DBA restores a snapshot into the private subnet group; the response says it is not public.",
            tuple(_database_restored_private()), "low"),
     Benign("identity-center-plants-its-provider", "IAM Identity Center creates its own SAML provider in an account it manages.",

@@ -163,6 +163,7 @@ def test_a_lifecycle_expires_everything_only_without_a_filter_and_within_a_week(
     ('{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": ["s3:GetObject", "*"], "Resource": "*"}}', True),
     # A lock on a suspect user, the opposite of a grant.
     ('{\n\t"Version": "2012-10-17",\n\t"Statement": [{"Effect": "Deny", "Action": ["*"], "Resource": ["*"]}]\n}', False),
+    ('{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}', False),
     ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}', False),
     # Text that is no policy (cut short, say) is not read as a grant: the rule's query names no text.
     ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::a', False),

@@ -64,13 +64,18 @@ def policy_allows_every_action(document: dict[str, Any], paths: str) -> Facts | 
 
 def policy_allows_other_account(document: dict[str, Any], paths: str) -> Facts | None:
     """The policy at the first of these paths allows principals of another AWS account."""
-    own = str(document.get("recipientAccountId") or document.get("account") or "")
+    own = _own_account(document)
     for path in paths.split("|"):
         for value in values_at_path(document, tuple(path.strip().split("."))):
             accounts = foreign_accounts(value, own)
             if accounts:
                 return {"accounts": _joined(accounts)}
     return None
+
+
+def _own_account(document: dict[str, Any]) -> str:
+    """The event's account (a stored document's `account`, else the record's recipientAccountId)."""
+    return str(document.get("recipientAccountId") or document.get("account") or "")
 
 
 def _acting_user(document: dict[str, Any]) -> str | None:
@@ -164,7 +169,7 @@ ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):")
 
 def arn_of_other_account(document: dict[str, Any], paths: str) -> Facts | None:
     """An ARN at these paths (a KMS key, a Lambda layer) belongs to another account than the event's."""
-    own = document.get("recipientAccountId") or document.get("account")
+    own = _own_account(document)
     foreign: list[str] = []
     for path in paths.split("|"):
         for value in values_at_path(document, tuple(path.strip().split("."))):
@@ -182,7 +187,7 @@ ACCOUNT_ID = re.compile(r"^\d{12}$")
 def other_account_id(document: dict[str, Any], paths: str) -> Facts | None:
     """An account id at these paths (the owner of an S3 replication destination) is not the event's
     account. S3 bucket ARNs carry no account, so the request's own account field is the only tell."""
-    own = str(document.get("recipientAccountId") or document.get("account") or "")
+    own = _own_account(document)
     foreign = [str(value) for path in paths.split("|")
                for value in values_at_path(document, tuple(path.strip().split(".")))
                if ACCOUNT_ID.match(str(value)) and str(value) != own]

@@ -61,11 +61,12 @@ def every_action_statements(value: Any) -> list[dict[str, Any]]:
     policy = parse_policy(value)
     if policy is None:
         return []
-    return [statement for statement in statements_of(policy) if _allows(statement) and _every_action(statement.get("Action"))]
+    return [statement for statement in statements_of(policy) if _allows(statement) and _is_star(statement.get("Action"))]
 
 
-def _every_action(actions: Any) -> bool:
-    return actions == "*" or (isinstance(actions, list) and "*" in actions)
+def _is_star(value: Any) -> bool:
+    """`"*"`, alone or in a list: every action, or anyone."""
+    return value == "*" or (isinstance(value, list) and "*" in value)
 
 
 def foreign_accounts(value: Any, own_account: str) -> list[str]:
@@ -106,8 +107,7 @@ def _anyone(statement: dict[str, Any]) -> bool:
         return True
     if isinstance(principal, dict):
         for key in ("AWS", "CanonicalUser"):
-            value = principal.get(key)
-            if value == "*" or (isinstance(value, list) and "*" in value):
+            if _is_star(principal.get(key)):
                 return True
     return False
 
